@@ -1,0 +1,116 @@
+/**
+ * DCQL (OpenID4VP 1.0 §6) and DC API request helpers for the maskid profile: one credential query
+ * `internet_id` of format `vc+sd-jwt`, claim paths `["credentialSubject", <claim>]`, no value matching.
+ */
+import { MaskidError } from './errors.js';
+import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_ID, isClaimName, type ClaimName } from './profile.js';
+
+/** The DCQL query of a maskid request. */
+export interface DcqlQuery {
+  credentials: [
+    {
+      id: typeof DCQL_CREDENTIAL_ID;
+      format: typeof FORMAT_ID;
+      meta: { type_values: string[][] };
+      claims: { path: [string, string] }[];
+    },
+  ];
+}
+
+/** The DC API request (`navigator.credentials.get({ digital: { requests: [this] } })`). */
+export interface DcApiRequest {
+  protocol: typeof DC_API_PROTOCOL;
+  data: {
+    response_type: 'vp_token';
+    response_mode: 'dc_api';
+    nonce: string;
+    dcql_query: DcqlQuery;
+  };
+}
+
+/**
+ * Builds the DCQL query for the given claims.
+ *
+ * @example
+ * ```ts
+ * buildDcqlQuery(['ageOver18', 'region'])
+ * // { credentials: [{ id: 'internet_id', format: 'vc+sd-jwt', meta: {...}, claims: [{ path: ['credentialSubject','ageOver18'] }, ...] }] }
+ * ```
+ */
+export function buildDcqlQuery(claims: readonly ClaimName[]): DcqlQuery {
+  const unique = checkClaimList(claims);
+  return {
+    credentials: [
+      {
+        id: DCQL_CREDENTIAL_ID,
+        format: FORMAT_ID,
+        meta: { type_values: [[...CREDENTIAL_TYPES]] },
+        claims: unique.map((c) => ({ path: ['credentialSubject', c] as [string, string] })),
+      },
+    ],
+  };
+}
+
+/** Builds the unsigned OpenID4VP DC API request. */
+export function buildDcApiRequest(nonce: string, claims: readonly ClaimName[]): DcApiRequest {
+  return { protocol: DC_API_PROTOCOL, data: { response_type: 'vp_token', response_mode: 'dc_api', nonce, dcql_query: buildDcqlQuery(claims) } };
+}
+
+function checkClaimList(claims: readonly unknown[]): ClaimName[] {
+  if (!Array.isArray(claims) || claims.length === 0) throw new MaskidError('ERR_DCQL_INVALID', 'at least one claim must be requested');
+  const out: ClaimName[] = [];
+  for (const c of claims) {
+    if (!isClaimName(c)) throw new MaskidError('ERR_DCQL_INVALID', `unknown claim ${JSON.stringify(c)}`);
+    if (out.includes(c)) throw new MaskidError('ERR_DCQL_INVALID', `claim ${c} requested twice`);
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Parses a DCQL query strictly (wallet side) and returns the requested claim names. Anything outside
+ * the profile (other formats, several credentials, `values`, `claim_sets`, unknown members) is refused.
+ */
+export function parseDcqlQuery(query: unknown): ClaimName[] {
+  const fail = (why: string): never => {
+    throw new MaskidError('ERR_DCQL_INVALID', `DCQL query is not a maskid query: ${why}`);
+  };
+  if (!query || typeof query !== 'object' || Array.isArray(query)) fail('not an object');
+  const q = query as Record<string, unknown>;
+  if (Object.keys(q).some((k) => k !== 'credentials')) fail('unknown member');
+  const creds = q['credentials'];
+  if (!Array.isArray(creds) || creds.length !== 1) fail('exactly one credential query is supported');
+  const c = (creds as unknown[])[0] as Record<string, unknown>;
+  if (!c || typeof c !== 'object') fail('credential query is not an object');
+  if (Object.keys(c).some((k) => !['id', 'format', 'meta', 'claims'].includes(k))) fail('unsupported credential query member');
+  if (c['id'] !== DCQL_CREDENTIAL_ID) fail(`id must be ${DCQL_CREDENTIAL_ID}`);
+  if (c['format'] !== FORMAT_ID) fail(`format must be ${FORMAT_ID}`);
+  const meta = c['meta'] as Record<string, unknown> | undefined;
+  const tv = meta?.['type_values'];
+  if (!Array.isArray(tv) || tv.length !== 1 || !Array.isArray(tv[0]) || tv[0].length !== 2 || tv[0][0] !== CREDENTIAL_TYPES[0] || tv[0][1] !== CREDENTIAL_TYPES[1]) {
+    fail('meta.type_values must name InternetIdCredential');
+  }
+  const claims = c['claims'];
+  if (!Array.isArray(claims)) fail('claims must be an array');
+  const names: unknown[] = [];
+  for (const cl of claims as unknown[]) {
+    if (!cl || typeof cl !== 'object' || Object.keys(cl).some((k) => k !== 'path')) fail('claim query may only have a path');
+    const path = (cl as Record<string, unknown>)['path'];
+    if (!Array.isArray(path) || path.length !== 2 || path[0] !== 'credentialSubject') fail('claim path must be ["credentialSubject", <claim>]');
+    names.push((path as unknown[])[1]);
+  }
+  return checkClaimList(names);
+}
+
+/** Parses a DC API request (wallet side) into its nonce and claims; refuses anything else. */
+export function parseDcApiRequest(request: unknown): { nonce: string; claims: ClaimName[] } {
+  const r = request as { protocol?: unknown; data?: Record<string, unknown> } | undefined;
+  if (!r || r.protocol !== DC_API_PROTOCOL || !r.data || typeof r.data !== 'object') {
+    throw new MaskidError('ERR_DCQL_INVALID', `request protocol must be ${DC_API_PROTOCOL}`);
+  }
+  const d = r.data;
+  if (d['response_type'] !== 'vp_token' || d['response_mode'] !== 'dc_api') throw new MaskidError('ERR_DCQL_INVALID', 'response_type/response_mode must be vp_token/dc_api');
+  const nonce = d['nonce'];
+  if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 256) throw new MaskidError('ERR_DCQL_INVALID', 'nonce must be a string of 16..256 characters');
+  return { nonce, claims: parseDcqlQuery(d['dcql_query']) };
+}

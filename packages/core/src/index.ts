@@ -1,0 +1,12 @@
+/**
+ * `@maskid/core`: the maskid credential profile. Runs in Node and in a browser service worker.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './encoding.js';
+export * from './profile.js';
+export * from './jose.js';
+export * from './sd-jwt.js';
+export * from './status-list.js';
+export * from './dcql.js';

@@ -1,0 +1,176 @@
+/**
+ * The maskid credential profile (DESIGN.md "Credential profile"): constants, claim names and the
+ * shape of an `InternetIdCredential` secured as SD-JWT.
+ */
+
+/** VC Data Model 2.0 base context. */
+export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+/** Path, relative to the issuer's base URL, where the maskid context is served. */
+export const MASKID_CONTEXT_PATH = '/contexts/v1';
+/** JOSE `typ` of an issued credential. */
+export const TYP_VC_SD_JWT = 'vc+sd-jwt';
+/** JOSE `typ` of a status list credential and other signed issuer documents. */
+export const TYP_VC_JWT = 'vc+jwt';
+/** JOSE `typ` of a key-binding JWT (RFC 9901). */
+export const TYP_KB_JWT = 'kb+jwt';
+/** JOSE `cty` of a VC secured with JOSE (VC-JOSE-COSE). */
+export const CTY_VC = 'vc';
+/** The credential's `type`. */
+export const CREDENTIAL_TYPES = ['VerifiableCredential', 'InternetIdCredential'] as const;
+/** Media type prefix of an `EnvelopedVerifiableCredential` id. */
+export const ENVELOPED_SD_JWT_PREFIX = 'data:application/vc+sd-jwt,';
+/** Format identifier used in OpenID4VCI metadata, DCQL and `vp_formats_supported`. */
+export const FORMAT_ID = 'vc+sd-jwt';
+/** DCQL credential query id. */
+export const DCQL_CREDENTIAL_ID = 'internet_id';
+/** The DC API protocol identifier of an unsigned OpenID4VP 1.0 request. */
+export const DC_API_PROTOCOL = 'openid4vp-v1-unsigned';
+
+/** Selectively disclosable claims, present for every person. */
+export const DISCLOSABLE_CLAIMS = [
+  'givenName',
+  'familyName',
+  'birthDate',
+  'ageOver14',
+  'ageOver16',
+  'ageOver18',
+  'gender',
+  'region',
+  'nationality',
+  'realNameVerified',
+] as const;
+
+/** Name of a selectively disclosable claim. */
+export type ClaimName = (typeof DISCLOSABLE_CLAIMS)[number];
+
+/** The fixed number of digests in `credentialSubject._sd` (claims padded with decoys). */
+export const DIGEST_COUNT = 16;
+
+/** Salt length in bytes (128 bits). */
+export const SALT_BYTES = 16;
+
+/** Allowed values of `gender` (ISO/IEC 5218 wording). */
+export const GENDERS = ['female', 'male', 'not-known', 'not-applicable'] as const;
+export type Gender = (typeof GENDERS)[number];
+
+/** True when `name` is a selectively disclosable claim of the profile. */
+export function isClaimName(name: unknown): name is ClaimName {
+  return typeof name === 'string' && (DISCLOSABLE_CLAIMS as readonly string[]).includes(name);
+}
+
+/** Values of the disclosable claims of one person at one moment. */
+export interface PersonClaims {
+  givenName: string;
+  familyName: string;
+  birthDate: string;
+  ageOver14: boolean;
+  ageOver16: boolean;
+  ageOver18: boolean;
+  gender: Gender;
+  region: string;
+  nationality: string;
+  realNameVerified: boolean;
+}
+
+/** A `BitstringStatusListEntry` (W3C Bitstring Status List v1.0 §2.1). */
+export interface BitstringStatusListEntry {
+  id: string;
+  type: 'BitstringStatusListEntry';
+  statusPurpose: 'revocation' | 'suspension';
+  statusListIndex: string;
+  statusListCredential: string;
+}
+
+/** A JSON Web Key (public parts used here). */
+export interface Jwk {
+  kty: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  d?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  [other: string]: unknown;
+}
+
+/** The issuer-signed claims of an Internet ID credential, before selective disclosure is applied. */
+export interface InternetIdCredentialClaims {
+  '@context': [typeof VC_CONTEXT_V2, string];
+  type: ['VerifiableCredential', 'InternetIdCredential'];
+  issuer: string;
+  validFrom: string;
+  validUntil: string;
+  credentialSubject: {
+    id: string;
+    maskedId: string;
+    platform: string;
+  } & Partial<PersonClaims>;
+  credentialStatus: [BitstringStatusListEntry, BitstringStatusListEntry];
+  cnf: { jwk: Jwk };
+}
+
+/** Masked IDs: `m1` + 26 base32 characters (one AES block). */
+export const MASKED_ID_PATTERN = /^m[1-9][a-z2-7]{26}$/;
+
+/**
+ * The URL of the maskid JSON-LD context for an issuer's did:web (the issuer serves it at
+ * `/contexts/v1`; verifiers use the bundled copy and never fetch it).
+ *
+ * @example
+ * ```ts
+ * contextUrlFor('did:web:id.example.gov') // 'https://id.example.gov/contexts/v1'
+ * ```
+ */
+export function contextUrlFor(issuerDid: string): string {
+  return didWebToUrl(issuerDid, 'https:') + MASKID_CONTEXT_PATH;
+}
+
+/**
+ * The base URL of a did:web (did-web.txt §3.2: `:` separates path segments, `%3A` encodes a port).
+ * The DID document lives at `<base>/.well-known/did.json` when there is no path.
+ */
+export function didWebToUrl(did: string, protocol: 'https:' | 'http:' = 'https:'): string {
+  if (!did.startsWith('did:web:')) throw new TypeError(`not a did:web: ${did}`);
+  const parts = did.slice('did:web:'.length).split(':');
+  const host = decodeURIComponent(parts[0]!);
+  if (!/^[a-z0-9.-]+(:[0-9]{1,5})?$/i.test(host)) throw new TypeError(`invalid did:web host: ${host}`);
+  const path = parts.slice(1).map(decodeURIComponent).join('/');
+  return `${protocol}//${host}${path ? '/' + path : ''}`;
+}
+
+/**
+ * The did:web for a base URL (inverse of {@link didWebToUrl}).
+ *
+ * @example
+ * ```ts
+ * urlToDidWeb('http://localhost:8443') // 'did:web:localhost%3A8443'
+ * ```
+ */
+export function urlToDidWeb(url: string): string {
+  const u = new URL(url);
+  const host = u.port ? `${u.hostname}%3A${u.port}` : u.hostname;
+  const path = u.pathname.split('/').filter(Boolean).map(encodeURIComponent);
+  return ['did:web', host, ...path].join(':');
+}
+
+/** The maskid JSON-LD context document (bundled; served by the issuer at `/contexts/v1`). */
+export const MASKID_CONTEXT_DOCUMENT = Object.freeze({
+  '@context': {
+    '@protected': true,
+    InternetIdCredential: 'https://maskid.invalid/vocab#InternetIdCredential',
+    maskedId: 'https://maskid.invalid/vocab#maskedId',
+    platform: 'https://maskid.invalid/vocab#platform',
+    givenName: 'https://schema.org/givenName',
+    familyName: 'https://schema.org/familyName',
+    birthDate: { '@id': 'https://schema.org/birthDate', '@type': 'http://www.w3.org/2001/XMLSchema#date' },
+    ageOver14: { '@id': 'https://maskid.invalid/vocab#ageOver14', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
+    ageOver16: { '@id': 'https://maskid.invalid/vocab#ageOver16', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
+    ageOver18: { '@id': 'https://maskid.invalid/vocab#ageOver18', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
+    gender: 'https://schema.org/gender',
+    region: 'https://maskid.invalid/vocab#region',
+    nationality: 'https://schema.org/nationality',
+    realNameVerified: { '@id': 'https://maskid.invalid/vocab#realNameVerified', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
+    cnf: { '@id': 'https://www.iana.org/assignments/jwt#cnf', '@type': '@json' },
+  },
+});

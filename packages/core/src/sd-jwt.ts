@@ -1,0 +1,542 @@
+/**
+ * SD-JWT (RFC 9901) for the maskid profile: issue, present and a strict reference verifier.
+ *
+ * Issuing and presenting use `@sd-jwt/core`; verifying is done here, because the profile needs checks
+ * the library does not make (typ, every disclosure referenced exactly once, KB `aud`/`iat`, exact
+ * claim sets). Everything here runs on WebCrypto.
+ */
+import { SDJwtInstance } from '@sd-jwt/core';
+import type { DisclosureFrame, PresentationFrame } from '@sd-jwt/types';
+import { base64url, utf8 } from './encoding.js';
+import { MaskidError, type ErrorCode } from './errors.js';
+import {
+  algForJwk, decodeJwt, isAllowedAlg, parseBase64urlJson, randomBytes, sha256, verifySignature,
+  ALLOWED_ALGS, MAX_TOKEN_LENGTH, type DecodedJwt, type JwsSigner,
+} from './jose.js';
+import {
+  CREDENTIAL_TYPES, CTY_VC, DIGEST_COUNT, DISCLOSABLE_CLAIMS, ENVELOPED_SD_JWT_PREFIX, MASKED_ID_PATTERN, SALT_BYTES,
+  TYP_KB_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2, contextUrlFor, isClaimName,
+  type BitstringStatusListEntry, type ClaimName, type InternetIdCredentialClaims, type Jwk, type PersonClaims,
+} from './profile.js';
+
+const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> => {
+  if (alg.toLowerCase() !== 'sha-256') throw new MaskidError('ERR_ALG_NOT_ALLOWED', `hash ${alg} is not supported`);
+  return sha256(typeof data === 'string' ? utf8(data) : new Uint8Array(data));
+};
+const saltGenerator = (length: number): string => base64url(randomBytes(length));
+
+function sdJwtFor(signer?: JwsSigner, kbSigner?: JwsSigner): SDJwtInstance<Record<string, unknown>> {
+  return new SDJwtInstance({
+    hasher,
+    hashAlg: 'sha-256',
+    saltGenerator: () => saltGenerator(SALT_BYTES),
+    omitTyp: true,
+    ...(signer ? { signer: async (input: string) => base64url(await signer.sign(utf8(input))), signAlg: signer.alg } : {}),
+    ...(kbSigner ? { kbSigner: async (input: string) => base64url(await kbSigner.sign(utf8(input))), kbSignAlg: kbSigner.alg } : {}),
+  });
+}
+
+/** Input of {@link issueInternetIdCredential}: the always-visible claims plus the person's claims. */
+export interface IssueInput {
+  issuer: string;
+  kid: string;
+  validFrom: string;
+  validUntil: string;
+  holder: { id: string; jwk: Jwk };
+  maskedId: string;
+  platform: string;
+  credentialStatus: [BitstringStatusListEntry, BitstringStatusListEntry];
+  claims: PersonClaims;
+}
+
+/** The credential claims set before disclosure packing (what the issuer signs, claims in clear). */
+export function buildCredentialClaims(input: IssueInput): InternetIdCredentialClaims {
+  const subject: InternetIdCredentialClaims['credentialSubject'] = {
+    id: input.holder.id,
+    maskedId: input.maskedId,
+    platform: input.platform,
+  };
+  for (const name of DISCLOSABLE_CLAIMS) (subject as Record<string, unknown>)[name] = input.claims[name];
+  return {
+    '@context': [VC_CONTEXT_V2, contextUrlFor(input.issuer)],
+    type: [...CREDENTIAL_TYPES],
+    issuer: input.issuer,
+    validFrom: input.validFrom,
+    validUntil: input.validUntil,
+    credentialSubject: subject,
+    credentialStatus: input.credentialStatus,
+    cnf: { jwk: input.holder.jwk },
+  };
+}
+
+/**
+ * Issues one Internet ID credential as an SD-JWT (`typ: vc+sd-jwt`, `cty: vc`): all ten person
+ * claims disclosable, padded with decoys to {@link DIGEST_COUNT} digests, 128-bit salts, no `iat`.
+ * Returns the compact SD-JWT with every disclosure (ending in `~`).
+ *
+ * @example
+ * ```ts
+ * const sdJwt = await issueInternetIdCredential(input, kmsSigner)
+ * const vc = envelope(sdJwt) // { '@context': ..., type: 'EnvelopedVerifiableCredential', id: 'data:application/vc+sd-jwt,...' }
+ * ```
+ */
+export async function issueInternetIdCredential(input: IssueInput, signer: JwsSigner): Promise<string> {
+  const claims = buildCredentialClaims(input) as unknown as Record<string, unknown>;
+  const frame = {
+    credentialSubject: { _sd: [...DISCLOSABLE_CLAIMS], _sd_decoy: DIGEST_COUNT - DISCLOSABLE_CLAIMS.length },
+  } as unknown as DisclosureFrame<Record<string, unknown>>;
+  return sdJwtFor(signer).issue(claims, frame, { header: { typ: TYP_VC_SD_JWT, cty: CTY_VC, kid: input.kid } });
+}
+
+/** An `EnvelopedVerifiableCredential` (VCDM 2.0 §4.13) around a compact SD-JWT. */
+export interface EnvelopedVerifiableCredential {
+  '@context': string[];
+  type: 'EnvelopedVerifiableCredential';
+  id: string;
+}
+
+/** Wraps a compact SD-JWT as an `EnvelopedVerifiableCredential`. */
+export function envelope(sdJwt: string): EnvelopedVerifiableCredential {
+  return { '@context': [VC_CONTEXT_V2], type: 'EnvelopedVerifiableCredential', id: ENVELOPED_SD_JWT_PREFIX + sdJwt };
+}
+
+/** The compact SD-JWT inside an `EnvelopedVerifiableCredential` (or the string itself). */
+export function unwrapEnvelope(vc: EnvelopedVerifiableCredential | string): string {
+  if (typeof vc === 'string') return vc.startsWith(ENVELOPED_SD_JWT_PREFIX) ? vc.slice(ENVELOPED_SD_JWT_PREFIX.length) : vc;
+  if (vc?.type !== 'EnvelopedVerifiableCredential' || typeof vc.id !== 'string' || !vc.id.startsWith(ENVELOPED_SD_JWT_PREFIX)) {
+    throw new MaskidError('ERR_INPUT_INVALID', 'not an EnvelopedVerifiableCredential with a vc+sd-jwt');
+  }
+  return vc.id.slice(ENVELOPED_SD_JWT_PREFIX.length);
+}
+
+/** Options of {@link presentInternetIdCredential}. */
+export interface PresentOptions {
+  /** The claims to disclose; nothing else is. */
+  claims: readonly ClaimName[];
+  /** Signs the KB-JWT: the credential's own holder key. */
+  kbSigner: JwsSigner;
+  nonce: string;
+  aud: string;
+  /** Seconds since the epoch (default: now). */
+  iat?: number;
+}
+
+/**
+ * Builds a presentation: the SD-JWT with exactly the chosen disclosures, then a KB-JWT
+ * (`typ: kb+jwt`, `nonce`, `aud`, `iat`, `sd_hash`) signed by the holder key.
+ */
+export async function presentInternetIdCredential(sdJwt: string, options: PresentOptions): Promise<string> {
+  for (const c of options.claims) if (!isClaimName(c)) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `unknown claim ${String(c)}`);
+  const subjectFrame: Record<string, boolean> = {};
+  for (const c of options.claims) subjectFrame[c] = true;
+  const frame = { credentialSubject: subjectFrame } as unknown as PresentationFrame<Record<string, unknown>>;
+  return sdJwtFor(undefined, options.kbSigner).present(sdJwt, frame, {
+    kb: { payload: { iat: options.iat ?? Math.floor(Date.now() / 1000), aud: options.aud, nonce: options.nonce } },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and verification
+
+/** One decoded disclosure. */
+export interface ParsedDisclosure {
+  encoded: string;
+  digest: string;
+  salt: string;
+  /** Claim name; undefined for an array-element disclosure. */
+  name: string | undefined;
+  value: unknown;
+}
+
+/** The parts of a compact SD-JWT (+KB). */
+export interface ParsedSdJwt {
+  jwt: DecodedJwt;
+  /** The issuer-signed JWT as received. */
+  jwtCompact: string;
+  disclosures: string[];
+  /** The KB-JWT compact form, or undefined when the presentation ends in `~`. */
+  kbJwt: string | undefined;
+  /** Everything up to and including the last `~` (the `sd_hash` input). */
+  sdHashInput: string;
+}
+
+/** Splits and decodes a compact SD-JWT (RFC 9901 §4) without verifying anything. */
+export function parseSdJwt(compact: string, maxLength = MAX_TOKEN_LENGTH): ParsedSdJwt {
+  if (typeof compact !== 'string') throw new MaskidError('ERR_SDJWT_MALFORMED', 'SD-JWT must be a string');
+  if (compact.length > maxLength) throw new MaskidError('ERR_TOKEN_TOO_LARGE', `SD-JWT longer than ${maxLength} characters`);
+  const lastTilde = compact.lastIndexOf('~');
+  if (lastTilde < 0) throw new MaskidError('ERR_SDJWT_MALFORMED', 'SD-JWT has no ~ separator');
+  const parts = compact.slice(0, lastTilde).split('~');
+  const jwtCompact = parts[0]!;
+  const disclosures = parts.slice(1);
+  for (const d of disclosures) if (d.length === 0) throw new MaskidError('ERR_SDJWT_MALFORMED', 'empty disclosure');
+  const kb = compact.slice(lastTilde + 1);
+  let jwt: DecodedJwt;
+  try {
+    jwt = decodeJwt(jwtCompact, maxLength);
+  } catch (e) {
+    if (e instanceof MaskidError && e.code === 'ERR_JWT_MALFORMED') throw new MaskidError('ERR_SDJWT_MALFORMED', `issuer JWT: ${e.message}`, { cause: e });
+    throw e;
+  }
+  return { jwt, jwtCompact, disclosures, kbJwt: kb.length > 0 ? kb : undefined, sdHashInput: compact.slice(0, lastTilde + 1) };
+}
+
+/** Decodes one disclosure and computes its digest with `digest` (SHA-256 → base64url). */
+export function decodeDisclosure(encoded: string, digest: string): ParsedDisclosure {
+  let arr: unknown;
+  try {
+    arr = parseBase64urlJson(encoded, 'disclosure');
+  } catch (cause) {
+    throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'disclosure is not base64url JSON', { cause });
+  }
+  if (!Array.isArray(arr) || (arr.length !== 3 && arr.length !== 2) || typeof arr[0] !== 'string') {
+    throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'disclosure must be [salt, name, value] or [salt, value]');
+  }
+  if (arr.length === 3) {
+    const name = arr[1];
+    if (typeof name !== 'string' || name === '_sd' || name === '...' || name === '_sd_alg') {
+      throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'disclosure claim name is invalid');
+    }
+    return { encoded, digest, salt: arr[0], name, value: arr[2] };
+  }
+  return { encoded, digest, salt: arr[0], name: undefined, value: arr[1] };
+}
+
+/**
+ * Replaces digests in an issuer-signed payload by the disclosed claims (RFC 9901 §7.1 step 3),
+ * rejecting a digest that occurs twice, a disclosure that is referenced twice or never, and a
+ * disclosed name that already exists. `_sd` and `_sd_alg` are removed; undisclosed array elements
+ * are dropped.
+ */
+export function applyDisclosures(payload: Record<string, unknown>, disclosures: readonly ParsedDisclosure[]): Record<string, unknown> {
+  const byDigest = new Map<string, ParsedDisclosure>();
+  for (const d of disclosures) {
+    if (byDigest.has(d.digest)) throw new MaskidError('ERR_DISCLOSURE_DUPLICATE', 'the same disclosure is present twice');
+    byDigest.set(d.digest, d);
+  }
+  const seenDigests = new Set<string>();
+  const used = new Set<string>();
+  const walk = (value: unknown, depth: number): unknown => {
+    if (depth > 32) throw new MaskidError('ERR_SDJWT_MALFORMED', 'payload nested too deeply');
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const el of value) {
+        if (el && typeof el === 'object' && !Array.isArray(el) && '...' in el) {
+          const keys = Object.keys(el);
+          const digest = (el as Record<string, unknown>)['...'];
+          if (keys.length !== 1 || typeof digest !== 'string') throw new MaskidError('ERR_SDJWT_MALFORMED', 'array digest element is malformed');
+          noteDigest(digest);
+          const d = byDigest.get(digest);
+          if (!d) continue;
+          if (d.name !== undefined) throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'object disclosure used for an array element');
+          used.add(digest);
+          out.push(walk(d.value, depth + 1));
+        } else {
+          out.push(walk(el, depth + 1));
+        }
+      }
+      return out;
+    }
+    if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(obj)) {
+        if (k === '_sd' || k === '_sd_alg') continue;
+        out[k] = walk(v, depth + 1);
+      }
+      const sd = obj['_sd'];
+      if (sd !== undefined) {
+        if (!Array.isArray(sd)) throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd must be an array');
+        for (const digest of sd) {
+          if (typeof digest !== 'string') throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd entries must be strings');
+          noteDigest(digest);
+          const d = byDigest.get(digest);
+          if (!d) continue;
+          if (d.name === undefined) throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'array disclosure used for an object property');
+          if (Object.prototype.hasOwnProperty.call(out, d.name) || d.name === '__proto__') {
+            throw new MaskidError('ERR_DISCLOSURE_MALFORMED', `disclosed claim ${d.name} already exists`);
+          }
+          used.add(digest);
+          out[d.name] = walk(d.value, depth + 1);
+        }
+      }
+      return out;
+    }
+    return value;
+  };
+  const noteDigest = (digest: string): void => {
+    if (seenDigests.has(digest)) throw new MaskidError('ERR_DISCLOSURE_DUPLICATE', 'a digest occurs more than once');
+    seenDigests.add(digest);
+  };
+  const result = walk(payload, 0) as Record<string, unknown>;
+  if (used.size !== byDigest.size) throw new MaskidError('ERR_DISCLOSURE_UNREFERENCED', 'a disclosure is not referenced by the credential');
+  return result;
+}
+
+/** Result of one named check. */
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+}
+
+/** A verified presentation. */
+export interface VerifiedPresentation {
+  verified: true;
+  maskedId: string;
+  claims: Partial<PersonClaims>;
+  issuer: string;
+  platform: string;
+  holderJwk: Jwk;
+  credentialStatus: BitstringStatusListEntry[];
+  validUntil: string;
+  checks: CheckResult[];
+}
+
+/** A rejected presentation: the first failing check's stable code. */
+export interface RejectedPresentation {
+  verified: false;
+  error: { code: ErrorCode; message: string };
+  checks: CheckResult[];
+}
+
+export type PresentationResult = VerifiedPresentation | RejectedPresentation;
+
+/** Status lookup: return true when the bit for this entry is set. Throw `ERR_STATUS_*` when unknown. */
+export type StatusLookup = (entry: BitstringStatusListEntry, issuer: string) => Promise<boolean> | boolean;
+
+/** Options of {@link verifyInternetIdPresentation}. */
+export interface VerifyOptions {
+  /**
+   * Returns the public key for `kid` of a trusted `issuer`, or throws `ERR_ISSUER_UNTRUSTED` /
+   * `ERR_KEY_UNKNOWN`. Trust is decided here, never by the token.
+   */
+  issuerKey: (issuer: string, kid: string) => Promise<Jwk> | Jwk;
+  /** The nonce this verifier issued for this request. */
+  nonce: string;
+  /** Accepted `aud` values (e.g. `origin:https://shop.example`). */
+  audiences: readonly string[];
+  /** The platform this verifier serves: `credentialSubject.platform` must equal it. */
+  platform: string;
+  /** The exact claims requested: the disclosed set must equal it. */
+  requestedClaims: readonly ClaimName[];
+  /** Claims this platform may receive. Defaults to `requestedClaims`. */
+  allowedClaims?: readonly ClaimName[];
+  /** Status bit lookup (revocation, suspension). Omit only in tests that do not cover status. */
+  status?: StatusLookup;
+  /** Allowed JWS algorithms (subset of ES256, EdDSA). */
+  algorithms?: readonly string[];
+  /** Clock (default `Date.now`). */
+  now?: () => number;
+  /** Allowed clock skew in seconds (default 60). */
+  skewSeconds?: number;
+  /** How old a KB-JWT `iat` may be, in seconds (default 300). */
+  maxKbAgeSeconds?: number;
+  maxLength?: number;
+}
+
+class Checks {
+  readonly list: CheckResult[] = [];
+  pass(check: string): void {
+    this.list.push({ check, ok: true });
+  }
+}
+
+/**
+ * Verifies an Internet ID presentation (SD-JWT + KB-JWT) completely: structure, `typ`, `alg`
+ * allow-list, issuer trust and signature, disclosures, profile, validity, platform, key binding
+ * (`typ`, signature by `cnf.jwk`, `nonce`, `aud`, `iat`, `sd_hash`), requested and allowed claims,
+ * and status. Never throws for a bad token; the first failing check's code is returned.
+ *
+ * @example
+ * ```ts
+ * const r = await verifyInternetIdPresentation(vpToken, { issuerKey, nonce, audiences: ['origin:https://a.example'],
+ *   platform: 'shop-a', requestedClaims: ['ageOver18'], status })
+ * if (r.verified) login(r.maskedId, r.claims)
+ * else reject(r.error.code)
+ * ```
+ */
+export async function verifyInternetIdPresentation(presentation: string, options: VerifyOptions): Promise<PresentationResult> {
+  const checks = new Checks();
+  try {
+    const verified = await verifyOrThrow(presentation, options, checks);
+    return { ...verified, checks: checks.list };
+  } catch (e) {
+    if (e instanceof MaskidError) return { verified: false, error: e.toJSON(), checks: checks.list };
+    return { verified: false, error: { code: 'ERR_INTERNAL', message: 'verification failed unexpectedly' }, checks: checks.list };
+  }
+}
+
+async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Checks): Promise<Omit<VerifiedPresentation, 'checks'>> {
+  const algorithms = o.algorithms ?? ALLOWED_ALGS;
+  const nowSec = Math.floor((o.now ?? Date.now)() / 1000);
+  const skew = o.skewSeconds ?? 60;
+
+  const parsed = parseSdJwt(presentation, o.maxLength);
+  checks.pass('structure');
+  const { header, payload } = parsed.jwt;
+  if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) {
+    throw new MaskidError('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
+  }
+  checks.pass('typ');
+  if (!isAllowedAlg(header['alg'], algorithms)) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `alg ${String(header['alg'])} is not allowed`);
+  checks.pass('alg');
+
+  const issuer = payload['issuer'];
+  const kid = header['kid'];
+  if (typeof issuer !== 'string' || typeof kid !== 'string' || !kid.startsWith(issuer + '#')) {
+    throw new MaskidError('ERR_KEY_UNKNOWN', 'kid must be a DID URL of the issuer');
+  }
+  const issuerJwk = await o.issuerKey(issuer, kid);
+  if (algForJwk(issuerJwk) !== header['alg']) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg does not fit the issuer key');
+  checks.pass('issuer');
+  if (!(await verifySignature(header['alg'], issuerJwk, utf8(parsed.jwt.signingInput), parsed.jwt.signature))) {
+    throw new MaskidError('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
+  }
+  checks.pass('signature');
+
+  if (payload['_sd_alg'] !== 'sha-256') throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
+  const disclosures: ParsedDisclosure[] = [];
+  for (const encoded of parsed.disclosures) {
+    disclosures.push(decodeDisclosure(encoded, base64url(await sha256(utf8(encoded)))));
+  }
+  const vc = applyDisclosures(payload, disclosures);
+  checks.pass('disclosures');
+
+  const profile = checkProfile(vc, issuer);
+  checks.pass('profile');
+
+  const validFrom = Date.parse(profile.validFrom) / 1000;
+  const validUntil = Date.parse(profile.validUntil) / 1000;
+  if (nowSec + skew < validFrom) throw new MaskidError('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
+  if (nowSec - skew >= validUntil) throw new MaskidError('ERR_CREDENTIAL_EXPIRED', 'credential has expired');
+  checks.pass('validity');
+
+  if (profile.platform !== o.platform) throw new MaskidError('ERR_PLATFORM_MISMATCH', 'credential is for another platform');
+  checks.pass('platform');
+
+  // Key binding
+  if (!parsed.kbJwt) throw new MaskidError('ERR_KB_MISSING', 'presentation has no key-binding JWT');
+  let kb: DecodedJwt;
+  try {
+    kb = decodeJwt(parsed.kbJwt, o.maxLength);
+  } catch (e) {
+    throw new MaskidError('ERR_KB_MISSING', 'key-binding JWT is malformed', { cause: e });
+  }
+  if (kb.header['typ'] !== TYP_KB_JWT) throw new MaskidError('ERR_KB_TYP_INVALID', 'KB-JWT typ must be kb+jwt');
+  if (!isAllowedAlg(kb.header['alg'], algorithms)) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kb.header['alg'])} is not allowed`);
+  if (algForJwk(profile.cnf) !== kb.header['alg']) throw new MaskidError('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
+  if (!(await verifySignature(kb.header['alg'], profile.cnf, utf8(kb.signingInput), kb.signature))) {
+    throw new MaskidError('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
+  }
+  checks.pass('kb.signature');
+  if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== o.nonce) throw new MaskidError('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
+  checks.pass('kb.nonce');
+  if (typeof kb.payload['aud'] !== 'string' || !o.audiences.includes(kb.payload['aud'])) throw new MaskidError('ERR_KB_AUDIENCE_INVALID', 'KB-JWT aud is not this platform');
+  checks.pass('kb.aud');
+  const iat = kb.payload['iat'];
+  if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + skew || iat < nowSec - (o.maxKbAgeSeconds ?? 300) - skew) {
+    throw new MaskidError('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
+  }
+  checks.pass('kb.iat');
+  const sdHash = base64url(await sha256(utf8(parsed.sdHashInput)));
+  if (kb.payload['sd_hash'] !== sdHash) throw new MaskidError('ERR_KB_SD_HASH_INVALID', 'KB-JWT sd_hash does not match the presentation');
+  checks.pass('kb.sd_hash');
+
+  // Claims: exactly the requested ones, all allowed.
+  const disclosed = disclosures.map((d) => d.name);
+  const allowed = o.allowedClaims ?? o.requestedClaims;
+  for (const name of disclosed) {
+    if (!isClaimName(name) || !allowed.includes(name)) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `claim ${String(name)} is not allowed for this platform`);
+  }
+  if (disclosed.length !== o.requestedClaims.length || !o.requestedClaims.every((c) => disclosed.includes(c))) {
+    throw new MaskidError('ERR_CLAIMS_MISMATCH', 'disclosed claims differ from the requested claims');
+  }
+  checks.pass('claims');
+
+  if (o.status) {
+    for (const entry of profile.credentialStatus) {
+      if (await o.status(entry, issuer)) {
+        throw entry.statusPurpose === 'revocation'
+          ? new MaskidError('ERR_STATUS_REVOKED', 'credential is revoked')
+          : new MaskidError('ERR_STATUS_SUSPENDED', 'credential is suspended');
+      }
+    }
+    checks.pass('status');
+  }
+
+  const claims: Partial<PersonClaims> = {};
+  for (const name of o.requestedClaims) (claims as Record<string, unknown>)[name] = profile.subject[name];
+  return {
+    verified: true,
+    maskedId: profile.maskedId,
+    claims,
+    issuer,
+    platform: profile.platform,
+    holderJwk: profile.cnf,
+    credentialStatus: profile.credentialStatus,
+    validUntil: profile.validUntil,
+  };
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+interface ProfileView {
+  validFrom: string;
+  validUntil: string;
+  maskedId: string;
+  platform: string;
+  cnf: Jwk;
+  subject: Record<string, unknown>;
+  credentialStatus: BitstringStatusListEntry[];
+}
+
+/** Checks the disclosed credential against the maskid profile; throws `ERR_PROFILE_INVALID`. */
+export function checkProfile(vc: Record<string, unknown>, issuer: string): ProfileView {
+  const fail = (what: string): never => {
+    throw new MaskidError('ERR_PROFILE_INVALID', `credential does not follow the maskid profile: ${what}`);
+  };
+  const ctx = vc['@context'];
+  if (!Array.isArray(ctx) || ctx.length !== 2 || ctx[0] !== VC_CONTEXT_V2 || ctx[1] !== contextUrlFor(issuer)) fail('@context');
+  const type = vc['type'];
+  if (!Array.isArray(type) || type.length !== 2 || type[0] !== CREDENTIAL_TYPES[0] || type[1] !== CREDENTIAL_TYPES[1]) fail('type');
+  const validFrom = vc['validFrom'];
+  const validUntil = vc['validUntil'];
+  if (typeof validFrom !== 'string' || !DATE_TIME.test(validFrom) || Number.isNaN(Date.parse(validFrom))) fail('validFrom');
+  if (typeof validUntil !== 'string' || !DATE_TIME.test(validUntil) || Number.isNaN(Date.parse(validUntil))) fail('validUntil');
+  const subject = vc['credentialSubject'];
+  if (!subject || typeof subject !== 'object' || Array.isArray(subject)) fail('credentialSubject');
+  const s = subject as Record<string, unknown>;
+  if (typeof s['id'] !== 'string' || !s['id'].startsWith('did:jwk:')) fail('credentialSubject.id');
+  if (typeof s['maskedId'] !== 'string' || !MASKED_ID_PATTERN.test(s['maskedId'])) fail('credentialSubject.maskedId');
+  if (typeof s['platform'] !== 'string' || s['platform'].length === 0) fail('credentialSubject.platform');
+  const cnf = vc['cnf'];
+  const jwk = cnf && typeof cnf === 'object' ? (cnf as Record<string, unknown>)['jwk'] : undefined;
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || 'd' in jwk) fail('cnf.jwk');
+  const status = vc['credentialStatus'];
+  if (!Array.isArray(status) || status.length !== 2) fail('credentialStatus');
+  const entries = status as BitstringStatusListEntry[];
+  const purposes = new Set<string>();
+  for (const e of entries) {
+    if (!e || typeof e !== 'object' || e.type !== 'BitstringStatusListEntry' || (e.statusPurpose !== 'revocation' && e.statusPurpose !== 'suspension')
+      || typeof e.statusListIndex !== 'string' || typeof e.statusListCredential !== 'string') fail('credentialStatus entry');
+    purposes.add(e.statusPurpose);
+  }
+  if (purposes.size !== 2 || entries[0]!.statusListIndex !== entries[1]!.statusListIndex) fail('credentialStatus purposes');
+  return {
+    validFrom: validFrom as string,
+    validUntil: validUntil as string,
+    maskedId: s['maskedId'] as string,
+    platform: s['platform'] as string,
+    cnf: jwk as Jwk,
+    subject: s,
+    credentialStatus: entries,
+  };
+}
+
+/** Decodes every disclosure of an issued credential (wallet side: what it holds). */
+export async function disclosedClaimsOf(sdJwt: string): Promise<Record<string, unknown>> {
+  const parsed = parseSdJwt(sdJwt);
+  const disclosures: ParsedDisclosure[] = [];
+  for (const encoded of parsed.disclosures) disclosures.push(decodeDisclosure(encoded, base64url(await sha256(utf8(encoded)))));
+  return applyDisclosures(parsed.jwt.payload, disclosures);
+}
