@@ -81,11 +81,20 @@ export function buildCredentialClaims(input: IssueInput): InternetIdCredentialCl
  * ```
  */
 export async function issueInternetIdCredential(input: IssueInput, signer: JwsSigner): Promise<string> {
-  const claims = buildCredentialClaims(input) as unknown as Record<string, unknown>;
-  const frame = {
-    credentialSubject: { _sd: [...DISCLOSABLE_CLAIMS], _sd_decoy: DIGEST_COUNT - DISCLOSABLE_CLAIMS.length },
-  } as unknown as DisclosureFrame<Record<string, unknown>>;
-  return sdJwtFor(signer).issue(claims, frame, { header: { typ: TYP_VC_SD_JWT, cty: CTY_VC, kid: input.kid } });
+  return issueSdJwtCredential(buildCredentialClaims(input) as unknown as Record<string, unknown>, signer, input.kid);
+}
+
+/**
+ * Secures a VCDM 2.0 credential claims set as a profile SD-JWT: every profile claim present in
+ * `credentialSubject` becomes a disclosure, decoys pad `_sd` to {@link DIGEST_COUNT}; header
+ * `typ: vc+sd-jwt`, `cty: vc`, `kid`.
+ */
+export async function issueSdJwtCredential(claims: Record<string, unknown>, signer: JwsSigner, kid: string): Promise<string> {
+  const subject = claims['credentialSubject'];
+  if (!subject || typeof subject !== 'object' || Array.isArray(subject)) throw new MaskidError('ERR_PROFILE_INVALID', 'credentialSubject must be an object');
+  const sd = DISCLOSABLE_CLAIMS.filter((c) => c in subject);
+  const frame = { credentialSubject: { _sd: sd, _sd_decoy: DIGEST_COUNT - sd.length } } as unknown as DisclosureFrame<Record<string, unknown>>;
+  return sdJwtFor(signer).issue(claims, frame, { header: { typ: TYP_VC_SD_JWT, cty: CTY_VC, kid } });
 }
 
 /** An `EnvelopedVerifiableCredential` (VCDM 2.0 §4.13) around a compact SD-JWT. */

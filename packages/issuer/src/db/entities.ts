@@ -1,0 +1,143 @@
+/**
+ * maskid's own tables, as TypeORM `EntitySchema`s (no decorators). Veramo's tables (keys,
+ * identifiers, sealed private keys) live beside them; issued credentials are never stored anywhere.
+ */
+import { EntitySchema } from 'typeorm';
+
+/** Issuer settings and counters (key/value). */
+export interface MetaRow {
+  key: string;
+  value: string;
+}
+export const MetaEntity = new EntitySchema<MetaRow>({
+  name: 'MaskidMeta',
+  tableName: 'maskid_meta',
+  columns: {
+    key: { type: String, primary: true, length: 64 },
+    value: { type: 'text' },
+  },
+});
+
+/** Secrets sealed under the KEK: `k_mask_v1`, `blind_index`, `status_index`. */
+export interface SecretRow {
+  name: string;
+  sealed: string;
+  createdAt: string;
+}
+export const SecretEntity = new EntitySchema<SecretRow>({
+  name: 'MaskidSecret',
+  tableName: 'maskid_secret',
+  columns: {
+    name: { type: String, primary: true, length: 64 },
+    sealed: { type: 'text' },
+    createdAt: { type: String, name: 'created_at', length: 32 },
+  },
+});
+
+export type PersonState = 'active' | 'suspended' | 'revoked' | 'deleted';
+
+/**
+ * One enrolled person. Personal data is sealed with a per-person data key, itself sealed under the
+ * KEK; deletion clears both and the blind index. `slot` is the dense status slot of the current
+ * generation (see StatusIndexPermutation).
+ */
+export interface PersonRow {
+  serial: string;
+  blindIndex: string | null;
+  slot: number;
+  generation: number;
+  state: PersonState;
+  dataSealed: string | null;
+  dataKeySealed: string | null;
+  enrolledAt: string;
+  deletedAt: string | null;
+}
+export const PersonEntity = new EntitySchema<PersonRow>({
+  name: 'MaskidPerson',
+  tableName: 'maskid_person',
+  columns: {
+    serial: { type: String, primary: true, length: 16 },
+    blindIndex: { type: String, name: 'blind_index', length: 64, nullable: true, unique: true },
+    slot: { type: 'bigint', unique: true, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+    generation: { type: 'integer' },
+    state: { type: String, length: 16 },
+    dataSealed: { type: 'text', name: 'data_sealed', nullable: true },
+    dataKeySealed: { type: 'text', name: 'data_key_sealed', nullable: true },
+    enrolledAt: { type: String, name: 'enrolled_at', length: 32 },
+    deletedAt: { type: String, name: 'deleted_at', length: 32, nullable: true },
+  },
+});
+
+/** A registered platform: random 64-bit number, verified name, origins, allowed claims. */
+export interface PlatformRow {
+  id: string;
+  number: string;
+  name: string;
+  origins: string[];
+  claims: string[];
+  createdAt: string;
+}
+export const PlatformEntity = new EntitySchema<PlatformRow>({
+  name: 'MaskidPlatform',
+  tableName: 'maskid_platform',
+  columns: {
+    id: { type: String, primary: true, length: 64 },
+    number: { type: String, length: 16, unique: true },
+    name: { type: String, length: 200 },
+    origins: { type: 'simple-json' },
+    claims: { type: 'simple-json' },
+    createdAt: { type: String, name: 'created_at', length: 32 },
+  },
+});
+
+/** A set status bit: the row exists while the bit is 1. */
+export interface StatusBitRow {
+  platformNumber: string;
+  purpose: 'revocation' | 'suspension';
+  idx: number;
+}
+export const StatusBitEntity = new EntitySchema<StatusBitRow>({
+  name: 'MaskidStatusBit',
+  tableName: 'maskid_status_bit',
+  columns: {
+    platformNumber: { type: String, name: 'platform_number', length: 16, primary: true },
+    purpose: { type: String, length: 16, primary: true },
+    idx: { type: 'bigint', primary: true, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+  },
+});
+
+/** An operator allowed to request or approve re-identification. */
+export interface OperatorRow {
+  id: string;
+  publicJwk: Record<string, unknown>;
+  addedAt: string;
+}
+export const OperatorEntity = new EntitySchema<OperatorRow>({
+  name: 'MaskidOperator',
+  tableName: 'maskid_operator',
+  columns: {
+    id: { type: String, primary: true, length: 64 },
+    publicJwk: { type: 'simple-json', name: 'public_jwk' },
+    addedAt: { type: String, name: 'added_at', length: 32 },
+  },
+});
+
+/** One hash-chained audit entry. `body` is canonical JSON without personal data in clear. */
+export interface AuditRow {
+  seq: number;
+  body: string;
+  prevHash: string;
+  hash: string;
+}
+export const AuditEntity = new EntitySchema<AuditRow>({
+  name: 'MaskidAudit',
+  tableName: 'maskid_audit',
+  columns: {
+    seq: { type: 'integer', primary: true },
+    body: { type: 'text' },
+    prevHash: { type: String, name: 'prev_hash', length: 64 },
+    hash: { type: String, length: 64, unique: true },
+  },
+});
+
+export const MASKID_ENTITIES = [MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity];

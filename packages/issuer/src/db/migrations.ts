@@ -1,0 +1,64 @@
+/**
+ * maskid schema migrations, written with TypeORM's `Table` API so one migration serves SQLite and
+ * PostgreSQL. Veramo's own migrations run first.
+ */
+import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
+
+const str = (name: string, length: number, extra: object = {}) => ({ name, type: 'varchar', length: String(length), ...extra });
+
+export class MaskidInitial1767000000000 implements MigrationInterface {
+  name = 'MaskidInitial1767000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(new Table({ name: 'maskid_meta', columns: [str('key', 64, { isPrimary: true }), { name: 'value', type: 'text' }] }), true);
+    await q.createTable(new Table({
+      name: 'maskid_secret',
+      columns: [str('name', 64, { isPrimary: true }), { name: 'sealed', type: 'text' }, str('created_at', 32)],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_person',
+      columns: [
+        str('serial', 16, { isPrimary: true }),
+        str('blind_index', 64, { isNullable: true, isUnique: true }),
+        { name: 'slot', type: 'bigint', isUnique: true },
+        { name: 'generation', type: 'integer' },
+        str('state', 16),
+        { name: 'data_sealed', type: 'text', isNullable: true },
+        { name: 'data_key_sealed', type: 'text', isNullable: true },
+        str('enrolled_at', 32),
+        str('deleted_at', 32, { isNullable: true }),
+      ],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_platform',
+      columns: [
+        str('id', 64, { isPrimary: true }),
+        str('number', 16, { isUnique: true }),
+        str('name', 200),
+        { name: 'origins', type: 'text' },
+        { name: 'claims', type: 'text' },
+        str('created_at', 32),
+      ],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_status_bit',
+      columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'idx', type: 'bigint', isPrimary: true }],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_operator',
+      columns: [str('id', 64, { isPrimary: true }), { name: 'public_jwk', type: 'text' }, str('added_at', 32)],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_audit',
+      columns: [{ name: 'seq', type: 'integer', isPrimary: true }, { name: 'body', type: 'text' }, str('prev_hash', 64), str('hash', 64, { isUnique: true })],
+    }), true);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of ['maskid_audit', 'maskid_operator', 'maskid_status_bit', 'maskid_platform', 'maskid_person', 'maskid_secret', 'maskid_meta']) {
+      await q.dropTable(t, true);
+    }
+  }
+}
+
+export const MASKID_MIGRATIONS = [MaskidInitial1767000000000];

@@ -1,0 +1,20 @@
+/**
+ * `@maskid/issuer`: the state issuer of maskid.
+ *
+ * @packageDocumentation
+ */
+export { NodeCryptoKeyManagementSystem, keyMaterial } from './agent/node-crypto-kms.js';
+export { SdJwtCredentialProvider, VcJwtCredentialProvider, keyManagerSigner, assertionKey } from './agent/credential-providers.js';
+export { createFromConfig, readAgentConfig } from './agent/agent-config.js';
+export { Issuer, checkIssuerUrl, defaultAgentConfigPath, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';
+export { Sealer, loadKek, sealWith, openWith, DEV_KEK, type KekSource } from './crypto/sealer.js';
+export { maskedIdFor, openMaskedId, maskedIdVersion } from './crypto/masked-id.js';
+export { StatusIndexPermutation } from './crypto/status-index.js';
+export { validateNationalId, nationalIdCheckChar, isRealDate, PROVINCE_CODES } from './national-id.js';
+export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from './network-number.js';
+export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, type PersonData } from './services/enrollment.js';
+export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
+export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCredential } from './services/credentials.js';
+export { StatusService, statusListUrl, manifestUrl, TYP_MANIFEST, type StatusChange } from './services/status.js';
+export { AuditService, createApproval, canonicalJson, chainHash, TYP_APPROVAL, TYP_AUDIT_HEAD } from './services/audit.js';
+export { openDataSource, parseDatabaseLocation, truncateWal } from './db/data-source.js';

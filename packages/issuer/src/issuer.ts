@@ -1,0 +1,244 @@
+/**
+ * The issuer's state in one data directory: database, sealed secrets, Veramo agent. Every command
+ * opens an {@link Issuer}; `init` creates one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DataSource, EntityManager } from 'typeorm';
+import { PrivateKeyStore } from '@veramo/data-store';
+import { SecretBox } from '@veramo/kms-local';
+import type { IAgentContext, ICredentialPlugin, IDIDManager, IKeyManager, IResolver, TAgent } from '@veramo/core-types';
+import { MaskidError, urlToDidWeb, type Jwk, type JwsSigner } from '@maskid/core';
+import { createFromConfig, readAgentConfig } from './agent/agent-config.js';
+import { keyManagerSigner } from './agent/credential-providers.js';
+import { MetaEntity, SecretEntity } from './db/entities.js';
+import { openDataSource, parseDatabaseLocation, type DatabaseLocation } from './db/data-source.js';
+import { Sealer, type KekSource } from './crypto/sealer.js';
+
+/** The agent's plugin methods the issuer uses. */
+export type IssuerAgent = TAgent<IKeyManager & IDIDManager & IResolver & ICredentialPlugin>;
+export type IssuerAgentContext = IAgentContext<IKeyManager & IDIDManager & IResolver>;
+
+/** Options to open an issuer. */
+export interface IssuerOptions {
+  dataDir: string;
+  kek: KekSource;
+  /** `--dev`: allows `http://localhost` URLs and the development KEK. */
+  dev?: boolean;
+  /** Path of agent.yml (default: the repository's agent.yml). */
+  agentConfig?: string;
+  /** Database: SQLite file (default `<dataDir>/issuer.sqlite`) or a `postgres://` URL. */
+  db?: string;
+}
+
+/** Settings fixed at `init`. */
+export interface IssuerSettings {
+  did: string;
+  url: string;
+  kid: string;
+  /** Index capacity per platform (status slots). */
+  capacity: number;
+  listSize: number;
+  ttlMs: number;
+  listValidityMs: number;
+  credentialValidityDays: number;
+}
+
+/** Init options. */
+export interface InitOptions {
+  url: string;
+  keyType?: 'Secp256r1' | 'Ed25519';
+  capacity?: number;
+  listSize?: number;
+  ttlMs?: number;
+  listValidityMs?: number;
+  credentialValidityDays?: number;
+}
+
+export const DEFAULT_LIST_SIZE = 131_072;
+export const DEFAULT_CAPACITY = 8 * DEFAULT_LIST_SIZE;
+export const SECRET_NAMES = ['k_mask_v1', 'blind_index', 'status_index'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** The repository's agent.yml (three levels above dist/src). */
+export function defaultAgentConfigPath(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../../agent.yml');
+}
+
+/** Validates the issuer base URL: https, or http on localhost with `--dev`. */
+export function checkIssuerUrl(url: string, dev: boolean): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new MaskidError('ERR_INPUT_INVALID', `issuer URL is not a URL: ${url}`);
+  }
+  const local = u.hostname === 'localhost' || u.hostname === '127.0.0.1';
+  if (u.protocol === 'http:' && !(dev && local)) throw new MaskidError('ERR_INPUT_INVALID', 'issuer URL must be https (plain http only for localhost with --dev)');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new MaskidError('ERR_INPUT_INVALID', 'issuer URL must be https');
+  if (u.search || u.hash || u.username) throw new MaskidError('ERR_INPUT_INVALID', 'issuer URL must not have a query, fragment or credentials');
+  return u.origin + u.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * An opened issuer.
+ *
+ * @example
+ * ```ts
+ * const issuer = await Issuer.open({ dataDir: './maskid-data', kek: loadKek({ kekFile }) })
+ * try { ... } finally { await issuer.close() }
+ * ```
+ */
+export class Issuer {
+  readonly ds: DataSource;
+  readonly agent: IssuerAgent;
+  readonly dev: boolean;
+  readonly dataDir: string;
+  readonly #sealer: Sealer;
+  readonly #secrets = new Map<string, Buffer>();
+  #settings: IssuerSettings | undefined;
+
+  private constructor(ds: DataSource, agent: IssuerAgent, sealer: Sealer, options: IssuerOptions) {
+    this.ds = ds;
+    this.agent = agent;
+    this.#sealer = sealer;
+    this.dev = options.dev ?? false;
+    this.dataDir = options.dataDir;
+  }
+
+  /** Opens the data directory (creating the database when `create`). Checks the KEK. */
+  static async open(options: IssuerOptions, create = false): Promise<Issuer> {
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const location: DatabaseLocation = options.db ? parseDatabaseLocation(options.db) : { kind: 'sqlite', path: join(dataDir, 'issuer.sqlite') };
+    const config = readAgentConfig(options.agentConfig ?? defaultAgentConfigPath());
+    const ds = await openDataSource(location);
+    try {
+      const meta = ds.getRepository(MetaEntity);
+      let salt = (await meta.findOneBy({ key: 'kek_salt' }))?.value;
+      if (!salt) {
+        if (!create) throw new MaskidError('ERR_STATE_INVALID', `no issuer in ${dataDir}: run \`maskid-issuer init\` first`);
+        salt = randomBytes(16).toString('base64url');
+        const sealer = Sealer.fromKek(options.kek.material, Buffer.from(salt, 'base64url'));
+        await ds.transaction(async (m) => {
+          await m.insert(MetaEntity, [{ key: 'kek_salt', value: salt! }, { key: 'kek_check', value: sealer.seal(Buffer.from('maskid'), 'kek-check') }]);
+        });
+      }
+      const sealer = Sealer.fromKek(options.kek.material, Buffer.from(salt, 'base64url'));
+      const check = (await meta.findOneBy({ key: 'kek_check' }))?.value;
+      if (!check) throw new MaskidError('ERR_STATE_INVALID', 'the database has a KEK salt but no KEK check value');
+      sealer.open(check, 'kek-check');
+      const privateKeyStore = new PrivateKeyStore(ds, new SecretBox(sealer.derive('veramo-secretbox').toString('hex')));
+      const agent = await createFromConfig<IssuerAgent>(config, '/agent', { dbConnection: ds, privateKeyStore });
+      return new Issuer(ds, agent, sealer, { ...options, dataDir });
+    } catch (e) {
+      await ds.destroy();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+
+  /** The agent context (for providers' helpers). */
+  get context(): IssuerAgentContext {
+    return { agent: this.agent } as unknown as IssuerAgentContext;
+  }
+
+  get sealer(): Sealer {
+    return this.#sealer;
+  }
+
+  /**
+   * Creates the issuer: secrets, did:web with one assertion key, settings. Idempotent: running it
+   * again with the same URL reports the existing issuer; it never replaces keys.
+   */
+  async init(options: InitOptions): Promise<{ created: boolean; settings: IssuerSettings }> {
+    const url = checkIssuerUrl(options.url, this.dev);
+    const existing = await this.getMeta('issuer_did');
+    if (existing) {
+      const settings = await this.settings();
+      if (settings.url !== url) throw new MaskidError('ERR_CONFLICT', `this data directory already holds the issuer ${settings.url}; init refuses to replace its keys`);
+      return { created: false, settings };
+    }
+    const listSize = options.listSize ?? DEFAULT_LIST_SIZE;
+    const capacity = options.capacity ?? DEFAULT_CAPACITY;
+    if (listSize < 131_072 || listSize % 8 !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'list size must be a multiple of 8 and at least 131072');
+    if (capacity < listSize || capacity % listSize !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'capacity must be a multiple of the list size');
+    const did = urlToDidWeb(url);
+    const alias = did.slice('did:web:'.length);
+    let identifier = (await this.agent.didManagerFind({ alias })).find((i) => i.did === did);
+    identifier ??= await this.agent.didManagerCreate({ provider: 'did:web', alias, kms: 'node', options: { keyType: options.keyType ?? 'Secp256r1' } });
+    const kid = identifier.keys[0]!.kid;
+    await this.ds.transaction(async (m) => {
+      for (const name of SECRET_NAMES) {
+        if (await m.findOneBy(SecretEntity, { name })) continue;
+        await m.insert(SecretEntity, { name, sealed: this.#sealer.seal(randomBytes(32), `secret:${name}`), createdAt: new Date().toISOString() });
+      }
+      const values: Record<string, string> = {
+        issuer_url: url,
+        issuer_kid: kid,
+        capacity: String(capacity),
+        list_size: String(listSize),
+        ttl_ms: String(options.ttlMs ?? 6 * 3600_000),
+        list_validity_ms: String(options.listValidityMs ?? 7 * 24 * 3600_000),
+        credential_validity_days: String(options.credentialValidityDays ?? 30),
+        next_slot: '0',
+        epoch: '0',
+        issuer_did: did,
+      };
+      for (const [key, value] of Object.entries(values)) await m.save(MetaEntity, { key, value });
+    });
+    this.#settings = undefined;
+    return { created: true, settings: await this.settings() };
+  }
+
+  /** Settings fixed at init. */
+  async settings(): Promise<IssuerSettings> {
+    if (this.#settings) return this.#settings;
+    const rows = await this.ds.getRepository(MetaEntity).find();
+    const m = new Map(rows.map((r) => [r.key, r.value]));
+    if (!m.get('issuer_did')) throw new MaskidError('ERR_STATE_INVALID', `no issuer in ${this.dataDir}: run \`maskid-issuer init\` first`);
+    this.#settings = {
+      did: m.get('issuer_did')!,
+      url: m.get('issuer_url')!,
+      kid: m.get('issuer_kid')!,
+      capacity: Number(m.get('capacity')),
+      listSize: Number(m.get('list_size')),
+      ttlMs: Number(m.get('ttl_ms')),
+      listValidityMs: Number(m.get('list_validity_ms')),
+      credentialValidityDays: Number(m.get('credential_validity_days')),
+    };
+    return this.#settings;
+  }
+
+  async getMeta(key: string, manager: EntityManager = this.ds.manager): Promise<string | undefined> {
+    return (await manager.findOneBy(MetaEntity, { key }))?.value;
+  }
+
+  async setMeta(key: string, value: string, manager: EntityManager = this.ds.manager): Promise<void> {
+    await manager.save(MetaEntity, { key, value });
+  }
+
+  /** A 32-byte secret, opened once per process. */
+  async secret(name: SecretName): Promise<Buffer> {
+    let value = this.#secrets.get(name);
+    if (!value) {
+      const row = await this.ds.getRepository(SecretEntity).findOneBy({ name });
+      if (!row) throw new MaskidError('ERR_STATE_INVALID', `secret ${name} is missing: run \`maskid-issuer init\``);
+      value = this.#sealer.open(row.sealed, `secret:${name}`);
+      this.#secrets.set(name, value);
+    }
+    return value;
+  }
+
+  /** A signer for the issuer's current assertion key. */
+  async signer(): Promise<{ signer: JwsSigner; kid: string; jwk: Jwk }> {
+    const s = await this.settings();
+    const key = await this.agent.keyManagerGet({ kid: s.kid });
+    return { signer: keyManagerSigner(key, this.context), kid: `${s.did}#${key.kid}`, jwk: (key.meta as { jwk: Jwk }).jwk };
+  }
+}

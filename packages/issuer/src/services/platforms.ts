@@ -1,0 +1,84 @@
+/**
+ * The platform registry: each platform gets a unique random 64-bit number at `platform add` (never
+ * derived from its chosen id), a verified name, web origins and the claims it may receive.
+ */
+import { randomBytes } from 'node:crypto';
+import { isClaimName, MaskidError, type ClaimName } from '@maskid/core';
+import { PlatformEntity, type PlatformRow } from '../db/entities.js';
+import type { Issuer } from '../issuer.js';
+
+/** A platform as the registry describes it. */
+export interface Platform {
+  id: string;
+  number: bigint;
+  name: string;
+  origins: string[];
+  claims: ClaimName[];
+  createdAt: string;
+}
+
+export function toPlatform(row: PlatformRow): Platform {
+  return { id: row.id, number: BigInt('0x' + row.number), name: row.name, origins: row.origins, claims: row.claims as ClaimName[], createdAt: row.createdAt };
+}
+
+/** Checks a web origin: scheme + host (+ port), no path; http only for localhost in dev. */
+export function checkOrigin(origin: string, dev: boolean): string {
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    throw new MaskidError('ERR_INPUT_INVALID', `origin is not a URL: ${origin}`);
+  }
+  if (u.origin !== origin) throw new MaskidError('ERR_INPUT_INVALID', `origin must be scheme://host[:port] with no path or slash, e.g. ${u.origin}`);
+  const local = u.hostname === 'localhost' || u.hostname === '127.0.0.1';
+  if (u.protocol !== 'https:' && !(dev && local && u.protocol === 'http:')) throw new MaskidError('ERR_INPUT_INVALID', `origin must be https (http only for localhost with --dev): ${origin}`);
+  return u.origin;
+}
+
+/**
+ * Platform registry.
+ *
+ * @example
+ * ```ts
+ * await new PlatformService(issuer).add({ id: 'shop-a', name: 'Shop A', origins: ['https://shop-a.example'], claims: ['ageOver18'] })
+ * ```
+ */
+export class PlatformService {
+  constructor(private readonly issuer: Issuer) {}
+
+  async add(input: { id: string; name: string; origins: string[]; claims: string[] }): Promise<Platform> {
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'platform id must be 2-63 characters of a-z, 0-9 and -');
+    const name = (input.name ?? '').trim();
+    if (!name || name.length > 200) throw new MaskidError('ERR_INPUT_INVALID', 'platform name is required (at most 200 characters)');
+    if (!input.origins?.length) throw new MaskidError('ERR_INPUT_INVALID', 'at least one --origin is required');
+    const origins = [...new Set(input.origins.map((o) => checkOrigin(o, this.issuer.dev)))];
+    if (!input.claims?.length) throw new MaskidError('ERR_INPUT_INVALID', 'at least one claim is required');
+    const claims: ClaimName[] = [];
+    for (const c of input.claims) {
+      if (!isClaimName(c)) throw new MaskidError('ERR_INPUT_INVALID', `unknown claim ${c}`);
+      if (!claims.includes(c)) claims.push(c);
+    }
+    return this.issuer.ds.transaction(async (m) => {
+      if (await m.findOneBy(PlatformEntity, { id: input.id })) throw new MaskidError('ERR_CONFLICT', `platform ${input.id} already exists`);
+      const taken = (await m.find(PlatformEntity)).flatMap((p) => p.origins);
+      const clash = origins.find((o) => taken.includes(o));
+      if (clash) throw new MaskidError('ERR_CONFLICT', `origin ${clash} already belongs to another platform`);
+      let number: string;
+      do number = randomBytes(8).toString('hex');
+      while (number === '0000000000000000' || (await m.findOneBy(PlatformEntity, { number })));
+      const row: PlatformRow = { id: input.id, number, name, origins, claims, createdAt: new Date().toISOString() };
+      await m.insert(PlatformEntity, row);
+      return toPlatform(row);
+    });
+  }
+
+  async list(): Promise<Platform[]> {
+    return (await this.issuer.ds.getRepository(PlatformEntity).find({ order: { id: 'ASC' } })).map(toPlatform);
+  }
+
+  async get(id: string): Promise<Platform> {
+    const row = await this.issuer.ds.getRepository(PlatformEntity).findOneBy({ id });
+    if (!row) throw new MaskidError('ERR_NOT_FOUND', `no platform ${id}`);
+    return toPlatform(row);
+  }
+}
