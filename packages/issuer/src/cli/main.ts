@@ -1,0 +1,350 @@
+/**
+ * `maskid-issuer`: the issuer operator's CLI. All state lives in one data directory; the KEK comes
+ * from `--kek-file` / `MASKID_KEK_FILE` (or the development KEK with `--dev`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
+import { Command, CommanderError, Option } from 'commander';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { MaskidError, publicJwk, type Jwk, type JwsSigner } from '@maskid/core';
+import { Issuer } from '../issuer.js';
+import { loadKek } from '../crypto/sealer.js';
+import { EnrollmentService, type EnrollInput } from '../services/enrollment.js';
+import { PlatformService } from '../services/platforms.js';
+import { CredentialService } from '../services/credentials.js';
+import { StatusService } from '../services/status.js';
+import { AuditService, createApproval } from '../services/audit.js';
+import { createOutput, reportError, EXIT, type Output } from './output.js';
+import { progressReporter } from './progress.js';
+
+interface GlobalOptions {
+  dataDir: string;
+  kekFile?: string;
+  dev?: boolean;
+  json?: boolean;
+  db?: string;
+  agentConfig?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', `cannot read ${what} ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  const text = readTextFile(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', `${what} ${path} is not JSON`, { cause });
+  }
+}
+
+/** A signer from an operator's private JWK file (P-256 or Ed25519). */
+function operatorSigner(file: string): { signer: JwsSigner; jwk: Jwk } {
+  const jwk = readJsonFile(file, 'operator key') as Jwk;
+  if (!jwk || typeof jwk !== 'object' || typeof jwk.d !== 'string') throw new MaskidError('ERR_INPUT_INVALID', `${file} must hold a private JWK (with "d")`);
+  let key;
+  try {
+    key = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', `${file} is not a usable private JWK`, { cause });
+  }
+  const ec = jwk.kty === 'EC';
+  return {
+    jwk: publicJwk(jwk),
+    signer: {
+      alg: ec ? 'ES256' : 'EdDSA',
+      async sign(data) {
+        const { sign } = await import('node:crypto');
+        return ec ? sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }) : sign(null, data, key);
+      },
+    },
+  };
+}
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`); returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await main(['node', 'maskid-issuer', '--dev', 'init', '--url', 'http://localhost:8443'])
+ * ```
+ */
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  let exitCode: number = EXIT.ok;
+  let jsonMode = argv.includes('--json');
+  const program = new Command('maskid-issuer')
+    .description('Operate a maskid issuer: enrol people, register platforms, issue and revoke Internet ID credentials, publish status lists.')
+    .option('--data-dir <dir>', 'data directory (database, published lists)', process.env['MASKID_DATA_DIR'] ?? './maskid-data')
+    .option('--kek-file <file>', 'key-encryption key file (passphrase or random key); env MASKID_KEK_FILE', process.env['MASKID_KEK_FILE'])
+    .option('--dev', 'development mode: the well-known development KEK and http://localhost URLs are allowed')
+    .option('--db <url-or-file>', 'database: a SQLite file or a postgres:// URL (default: <data-dir>/issuer.sqlite)', process.env['MASKID_DB'])
+    .option('--agent-config <file>', 'Veramo agent config (default: the bundled agent.yml)', process.env['MASKID_AGENT_CONFIG'])
+    .option('--json', 'print one JSON document instead of text')
+    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const out = (): Output => createOutput(Boolean(globals().json), stdout, stderr);
+
+  /** Opens the issuer for one command and closes it afterwards. */
+  const withIssuer = async <T>(fn: (issuer: Issuer, o: Output) => Promise<T>, create = false): Promise<T> => {
+    const g = globals();
+    const o = out();
+    const kek = loadKek({ kekFile: g.kekFile, dev: g.dev });
+    if (kek.origin === 'dev') o.warn('maskid-issuer: WARNING: --dev uses the well-known DEVELOPMENT key-encryption key. Never use this data directory for real people.');
+    const issuer = await Issuer.open({ dataDir: g.dataDir, kek, dev: Boolean(g.dev), ...(g.db ? { db: g.db } : {}), ...(g.agentConfig ? { agentConfig: g.agentConfig } : {}) }, create);
+    try {
+      return await fn(issuer, o);
+    } finally {
+      await issuer.close();
+    }
+  };
+
+  program.command('init')
+    .description('create the issuer: database, did:web with an assertion key, K_mask v1, blind-index and status-index keys (idempotent; never replaces keys)')
+    .requiredOption('--url <url>', 'the issuer base URL (https; http://localhost only with --dev); the DID is its did:web')
+    .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
+    .option('--capacity <n>', 'status slots per platform (people × generations); a multiple of the list size', (v) => Number(v))
+    .option('--list-size <n>', 'entries per status list (≥ 131072)', (v) => Number(v))
+    .option('--ttl <seconds>', 'status list ttl in seconds', (v) => Number(v))
+    .option('--validity-days <days>', 'credential validity in days (before jitter)', (v) => Number(v))
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const { created, settings } = await issuer.init({
+        url: opts.url,
+        keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1',
+        ...(opts.capacity ? { capacity: opts.capacity } : {}),
+        ...(opts.listSize ? { listSize: opts.listSize } : {}),
+        ...(opts.ttl ? { ttlMs: opts.ttl * 1000 } : {}),
+        ...(opts.validityDays ? { credentialValidityDays: opts.validityDays } : {}),
+      });
+      o.result({ created, ...settings }, () => `${created ? 'created' : 'already initialised'}: ${settings.did}\n  key ${settings.did}#${settings.kid}\n  status capacity ${settings.capacity} per platform in lists of ${settings.listSize}`);
+    }, true));
+
+  program.command('enroll')
+    .description('enrol one person (flags) or many (--csv FILE with columns national_id,family_name,given_name,birth_date,gender,region[,nationality])')
+    .option('--national-id <id>', '18-character resident ID number')
+    .option('--name <name>', '"Family Given" or "Family, Given"')
+    .option('--family-name <name>')
+    .option('--given-name <name>')
+    .option('--birth-date <YYYY-MM-DD>')
+    .option('--gender <F|M|X>')
+    .option('--region <code>', '2-digit province code (GB/T 2260)')
+    .option('--nationality <CC>', 'ISO 3166-1 alpha-2', 'CN')
+    .option('--csv <file>', 'enrol every row of a CSV file (header row required)')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const service = new EnrollmentService(issuer);
+      if (opts.csv) {
+        const rows = readCsv(opts.csv);
+        const started = performance.now();
+        const progress = progressReporter(rows.length, o.json, stderr);
+        const { enrolled, errors } = await service.enrollMany(rows, { onProgress: progress.update, firstRowNumber: 2 });
+        progress.stop();
+        const seconds = (performance.now() - started) / 1000;
+        const summary = { rows: rows.length, enrolled: enrolled.length, rejected: errors.length, seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(enrolled.length / Math.max(seconds, 1e-6)), errors, networkNumbers: enrolled.map((e) => e.networkNumber) };
+        o.result(summary, () => [
+          `enrolled ${enrolled.length} of ${rows.length} rows in ${seconds.toFixed(2)} s (${summary.rowsPerSecond} rows/s)`,
+          ...errors.slice(0, 20).map((e) => `  line ${e.row}: ${e.code}: ${e.message}`),
+          ...(errors.length > 20 ? [`  … and ${errors.length - 20} more (use --json for all)`] : []),
+        ].join('\n'));
+        if (errors.length > 0) exitCode = EXIT.partial;
+        return;
+      }
+      if (!opts.nationalId) throw new MaskidError('ERR_INPUT_INVALID', 'give --national-id, --name, --birth-date, --gender and --region, or --csv FILE');
+      const r = await service.enroll({
+        nationalId: opts.nationalId, name: opts.name, familyName: opts.familyName, givenName: opts.givenName,
+        birthDate: opts.birthDate ?? '', gender: opts.gender ?? '', region: opts.region ?? '', nationality: opts.nationality,
+      });
+      o.result({ networkNumber: r.networkNumber }, () => r.networkNumber);
+    }));
+
+  const platform = program.command('platform').description('register and list platforms');
+  platform.command('add')
+    .description('register a platform: it gets a unique random 64-bit platform number')
+    .requiredOption('--id <id>', 'short id (a-z, 0-9, -)')
+    .requiredOption('--name <name>', 'verified name shown to people in the wallet')
+    .requiredOption('--origin <origin>', 'web origin, e.g. https://shop.example (repeatable)', collect)
+    .requiredOption('--claims <claims>', `claims it may request, comma-separated`, list)
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const p = await new PlatformService(issuer).add({ id: opts.id, name: opts.name, origins: opts.origin, claims: opts.claims });
+      o.result(p, () => `registered ${p.id} (${p.name}), platform number ${p.number.toString(16).padStart(16, '0')}`);
+    }));
+  platform.command('list')
+    .description('list registered platforms')
+    .action(() => withIssuer(async (issuer, o) => {
+      const ps = await new PlatformService(issuer).list();
+      o.result({ platforms: ps }, () => ps.length === 0 ? 'no platforms' : ps.map((p) => `${p.id}\t${p.name}\t${p.origins.join(' ')}\t${p.claims.join(',')}`).join('\n'));
+    }));
+
+  program.command('issue')
+    .description('issue one credential for a person and platform to a holder did:jwk (prints the SD-JWT)')
+    .requiredOption('--network-number <n>')
+    .requiredOption('--platform <id>')
+    .requiredOption('--holder <did>', 'the holder key as did:jwk')
+    .option('--out <file>', 'write the compact SD-JWT to a file instead of stdout')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const c = await new CredentialService(issuer).issue({ networkNumber: opts.networkNumber, platformId: opts.platform, holder: opts.holder });
+      if (opts.out) writeFileSync(opts.out, c.sdJwt + '\n', { mode: 0o600 });
+      o.result(c, () => (opts.out ? `wrote ${opts.out} (masked ID ${c.maskedId}, valid ${c.validFrom} – ${c.validUntil})` : c.sdJwt));
+    }));
+
+  for (const [name, description] of [
+    ['revoke', 'revoke a person\'s credentials on every platform (or --platform P); final for this generation'],
+    ['suspend', 'suspend a person\'s credentials on every platform (or --platform P)'],
+    ['resume', 'lift a suspension on every platform (or --platform P)'],
+  ] as const) {
+    program.command(name).description(description)
+      .requiredOption('--network-number <n>')
+      .option('--platform <id>', 'only this platform')
+      .action((opts) => withIssuer(async (issuer, o) => {
+        const r = await new StatusService(issuer)[name]({ networkNumber: opts.networkNumber, ...(opts.platform ? { platformId: opts.platform } : {}) });
+        o.result(r, () => `${name}: ${r.networkNumber} now ${r.state}; ${r.changedBits} bit(s) changed on ${r.platforms.join(', ') || 'no platforms'} (published with the next \`status publish\`)`);
+      }));
+  }
+
+  program.command('reissue')
+    .description('new generation (lost device, renewal): revokes all current credentials, moves the person to fresh status indexes; masked IDs stay')
+    .requiredOption('--network-number <n>')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new StatusService(issuer).reissue({ networkNumber: opts.networkNumber });
+      o.result(r, () => `reissue: ${r.networkNumber} is at generation ${r.generation}; ${r.changedBits} old credential(s) revoked`);
+    }));
+
+  program.command('delete')
+    .description('erase a person: revoke everything, destroy their data key, data and blind index')
+    .requiredOption('--network-number <n>')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new StatusService(issuer).delete({ networkNumber: opts.networkNumber });
+      o.result(r, () => `deleted ${r.networkNumber}: data key destroyed, ${r.changedBits} credential(s) revoked`);
+    }));
+
+  const operator = program.command('operator').description('operators who request and approve re-identification');
+  operator.command('add')
+    .description('register an operator\'s public key (JWK file, P-256 or Ed25519)')
+    .requiredOption('--id <id>')
+    .requiredOption('--public-key <file>', 'public JWK (JSON)')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new AuditService(issuer).addOperator(opts.id, readJsonFile(opts.publicKey, 'public key'));
+      o.result(r, () => `operator ${r.id} added`);
+    }));
+  operator.command('list').description('list operators').action(() => withIssuer(async (issuer, o) => {
+    const ops = await new AuditService(issuer).operators();
+    o.result({ operators: ops }, () => ops.map((op) => `${op.id}\t${op.addedAt}`).join('\n') || 'no operators');
+  }));
+  operator.command('keygen')
+    .description('make an operator key pair (private JWK to --out, mode 600; public JWK printed) — no data directory needed')
+    .requiredOption('--out <file>', 'where to write the private JWK')
+    .action((opts) => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwk = privateKey.export({ format: 'jwk' }) as Jwk;
+      writeFileSync(opts.out, JSON.stringify(jwk) + '\n', { mode: 0o600, flag: 'wx' });
+      const pub = publicJwk(jwk);
+      out().result({ privateKeyFile: opts.out, publicJwk: pub }, () => JSON.stringify(pub));
+    });
+  operator.command('approve')
+    .description('as the approving operator, sign an approval for a re-identification request (no data directory needed)')
+    .requiredOption('--key <file>', 'your private JWK')
+    .requiredOption('--id <id>', 'your operator id')
+    .requiredOption('--requester <id>', 'the requesting operator')
+    .requiredOption('--platform <id>')
+    .requiredOption('--masked-id <m>')
+    .requiredOption('--case <ref>')
+    .option('--ttl <seconds>', 'validity of the approval', (v) => Number(v), 86_400)
+    .option('--out <file>', 'write the approval here instead of stdout')
+    .action(async (opts) => {
+      const { signer } = operatorSigner(opts.key);
+      const jws = await createApproval(signer, { approver: opts.id, requester: opts.requester, caseRef: opts.case, platformId: opts.platform, maskedId: opts.maskedId, ttlSeconds: opts.ttl });
+      if (opts.out) writeFileSync(opts.out, jws + '\n', { mode: 0o600 });
+      out().result({ approval: jws }, () => (opts.out ? `wrote ${opts.out}` : jws));
+    });
+
+  program.command('reidentify')
+    .description('re-identify a masked ID reported by a platform (needs a case reference and a second operator\'s approval; audit-logged)')
+    .requiredOption('--platform <id>')
+    .requiredOption('--masked-id <m>')
+    .requiredOption('--case <ref>')
+    .requiredOption('--approval <file>', 'approval JWS signed by a second operator (`operator approve`)')
+    .requiredOption('--operator <id>', 'you, the requesting operator')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new AuditService(issuer).reidentify({ platformId: opts.platform, maskedId: opts.maskedId, caseRef: opts.case, approval: readTextFile(opts.approval, 'approval'), operator: opts.operator });
+      o.result(r, () => `${r.networkNumber} (${r.state}); audit entry ${r.auditSeq}`);
+    }));
+
+  const status = program.command('status').description('status lists');
+  status.command('publish')
+    .description('publish one epoch: every platform\'s revocation and suspension lists (vc+jwt) and signed manifest')
+    .option('--out <dir>', 'output directory (default <data-dir>/public/status)')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      let progress: ReturnType<typeof progressReporter> | undefined;
+      const r = await new StatusService(issuer).publish({
+        ...(opts.out ? { outDir: opts.out } : {}),
+        onProgress: (done, total) => {
+          progress ??= progressReporter(total, o.json, stderr);
+          progress.update(done, total);
+        },
+      });
+      progress?.stop();
+      o.result(r, () => `epoch ${r.epoch}: ${r.lists} lists for ${r.platforms} platform(s), ${r.setBits} set bit(s) → ${r.outDir}`);
+    }));
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit.command('verify')
+    .description('check the chain, every approval signature, and the signed head')
+    .action(() => withIssuer(async (issuer, o) => {
+      const r = await new AuditService(issuer).verify();
+      if (!r.ok) {
+        o.result(r, () => `audit log BROKEN: ${r.error?.message}`);
+        exitCode = EXIT.error;
+        return;
+      }
+      o.result(r, () => `audit log OK: ${r.entries} entries, signed head at ${r.headSeq ?? '-'}`);
+    }));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    jsonMode = Boolean(program.opts<GlobalOptions>().json) || jsonMode;
+    return reportError(e, jsonMode, stdout, stderr);
+  }
+  return exitCode;
+}
+
+const CSV_COLUMNS = ['national_id', 'family_name', 'given_name', 'birth_date', 'gender', 'region'];
+
+/** Reads an enrolment CSV (header row, UTF-8, BOM tolerated). */
+export function readCsv(file: string): EnrollInput[] {
+  const text = readTextFile(file, 'CSV file');
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', `${file} is not valid CSV: ${(cause as Error).message}`, { cause });
+  }
+  const header = records.length > 0 ? Object.keys(records[0]!) : [];
+  const missing = CSV_COLUMNS.filter((c) => !header.includes(c) && !(header.includes('name') && (c === 'family_name' || c === 'given_name')));
+  if (records.length > 0 && missing.length > 0) throw new MaskidError('ERR_INPUT_INVALID', `${file} lacks the column(s) ${missing.join(', ')}`);
+  return records.map((r) => ({
+    nationalId: r['national_id'] ?? '',
+    ...(r['family_name'] !== undefined ? { familyName: r['family_name'] } : {}),
+    ...(r['given_name'] !== undefined ? { givenName: r['given_name'] } : {}),
+    ...(r['name'] !== undefined ? { name: r['name'] } : {}),
+    birthDate: r['birth_date'] ?? '',
+    gender: r['gender'] ?? '',
+    region: r['region'] ?? '',
+    ...(r['nationality'] ? { nationality: r['nationality'] } : {}),
+  }));
+}

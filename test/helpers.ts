@@ -1,0 +1,92 @@
+/** Shared test helpers: temporary issuers, national IDs with valid check characters, holder keys. */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner } from '@maskid/core';
+import { Issuer, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
+
+/** The repository root (tests run from test/dist/...). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'maskid-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A valid national ID for a birth date (province 11 by default). */
+export function makeNationalId(birthDate: string, province = '11', sequence = Math.floor(Math.random() * 1000)): string {
+  const first17 = `${province}0105${birthDate.replaceAll('-', '')}${String(sequence).padStart(3, '0')}`;
+  return first17 + nationalIdCheckChar(first17);
+}
+
+let counter = 0;
+/** A valid, unique national ID (birth dates spread over 1950–2005). */
+export function uniqueNationalId(): { nationalId: string; birthDate: string } {
+  const n = counter++;
+  const day = new Date(Date.UTC(1950, 0, 1) + ((n * 7919) % 20000) * 86_400_000).toISOString().slice(0, 10);
+  return { nationalId: makeNationalId(day, '11', n % 1000), birthDate: day };
+}
+
+/** A holder key pair (ES256) with its did:jwk and a JWS signer. */
+export interface Holder {
+  did: string;
+  jwk: Jwk;
+  signer: JwsSigner;
+  privateKey: CryptoKey;
+}
+
+export async function newHolder(): Promise<Holder> {
+  const kp = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const jwk = (await crypto.subtle.exportKey('jwk', kp.publicKey)) as Jwk;
+  return { did: didJwkFor(jwk), jwk, signer: webCryptoSigner(kp.privateKey, 'ES256'), privateKey: kp.privateKey };
+}
+
+/** An initialised dev issuer in a temporary directory. */
+export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ issuer: Issuer; dir: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = tempDir();
+  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
+  await issuer.init({ url: 'http://localhost:8443', ...init });
+  return {
+    issuer,
+    dir,
+    cleanup: async () => {
+      await issuer.close();
+      cleanup();
+    },
+  };
+}
+
+/** Enrols one person (Zhang San unless given) and returns the network number. */
+export async function enrollPerson(issuer: Issuer, overrides: Partial<{ familyName: string; givenName: string; birthDate: string; nationalId: string }> = {}): Promise<string> {
+  const id = uniqueNationalId();
+  const birthDate = overrides.birthDate ?? id.birthDate;
+  const nationalId = overrides.nationalId ?? (overrides.birthDate ? makeNationalId(birthDate) : id.nationalId);
+  const r = await new EnrollmentService(issuer).enroll({
+    nationalId, familyName: overrides.familyName ?? 'Zhang', givenName: overrides.givenName ?? 'San', birthDate, gender: 'M', region: '11',
+  });
+  return r.networkNumber;
+}
+
+/** Registers a platform with the given id and claims. */
+export async function addPlatform(issuer: Issuer, id: string, claims: string[] = ['ageOver18', 'region'], port = 3000 + Math.floor(Math.random() * 5000)) {
+  return new PlatformService(issuer).add({ id, name: `Platform ${id}`, origins: [`http://localhost:${port}`], claims });
+}
+
+/** Every file below a directory (for raw scans). */
+export function allFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...allFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Loads JSON vectors from test/vectors/<name>/*.json. */
+export function loadVectors<T>(name: string): { file: string; vector: T }[] {
+  const dir = join(REPO_ROOT, 'test', 'vectors', name);
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, vector: JSON.parse(readFileSync(join(dir, file), 'utf8')) as T }));
+}
