@@ -63,6 +63,8 @@ export interface IssuedCredential {
   platform: string;
   maskedId: string;
   statusListIndex: string;
+  /** The index in the platform's whole index space (list number × list size + statusListIndex). */
+  statusIndex: number;
   validFrom: string;
   validUntil: string;
 }
@@ -132,6 +134,7 @@ export class CredentialService {
       platform: platform.id,
       maskedId,
       statusListIndex: entries[0].statusListIndex,
+      statusIndex: (await this.#status.position(platform, person.slot)).index,
       validFrom: iso(validFrom),
       validUntil: iso(validUntil),
     };

@@ -1,0 +1,66 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { EnrollmentService, PersonEntityForTests, StatusService, parseNetworkNumber, serialKey } from './erasure-helpers.js';
+import { allFiles, makeNationalId, testIssuer } from '../helpers.js';
+
+/** The byte patterns under which a value could sit in a file. */
+function patterns(value: string): Buffer[] {
+  const escaped = [...value].map((ch) => (ch.charCodeAt(0) > 127 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('');
+  const escapedUpper = [...value].map((ch) => (ch.charCodeAt(0) > 127 ? `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : ch)).join('');
+  return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escaped), Buffer.from(escapedUpper)];
+}
+
+function scan(dir: string, needles: Record<string, Buffer[]>): string[] {
+  const found: string[] = [];
+  for (const file of allFiles(dir)) {
+    const content = readFileSync(file);
+    for (const [what, list] of Object.entries(needles)) {
+      if (list.some((n) => n.length > 0 && content.includes(n))) found.push(`${what} in ${file}`);
+    }
+  }
+  return found;
+}
+
+describe('erasure', () => {
+  it('after delete, no name, national ID, birth date or data key of the person is left in the database, WAL or journal', async () => {
+    const t = await testIssuer();
+    try {
+      const { issuer, dir } = t;
+      const birthDate = '1987-09-23';
+      const nationalId = makeNationalId(birthDate, '44', 517);
+      const familyName = '欧阳';
+      const givenName = 'Xanthippe娜娜';
+      const service = new EnrollmentService(issuer);
+      const { networkNumber } = await service.enroll({ nationalId, familyName, givenName, birthDate, gender: 'F', region: '44' });
+      const keep = await service.enroll({ nationalId: makeNationalId('1970-01-01', '11', 3), familyName: 'Keep', givenName: 'Me', birthDate: '1970-01-01', gender: 'M', region: '11' });
+
+      const row = await issuer.ds.getRepository(PersonEntityForTests).findOneByOrFail({ serial: serialKey(parseNetworkNumber(networkNumber)) });
+      const dataKey = issuer.sealer.open(row.dataKeySealed!, `person-key:${row.serial}`);
+      const needles: Record<string, Buffer[]> = {
+        'national ID': patterns(nationalId),
+        'family name': patterns(familyName),
+        'given name': patterns(givenName),
+        'birth date': [...patterns(birthDate), Buffer.from(birthDate.replaceAll('-', ''))],
+        'data key': [dataKey, Buffer.from(dataKey.toString('hex')), Buffer.from(dataKey.toString('base64url')), Buffer.from(dataKey.toString('base64'))],
+        'sealed data key': [Buffer.from(row.dataKeySealed!)],
+        'sealed data': [Buffer.from(row.dataSealed!)],
+      };
+      // Encrypted at rest even before deletion: only the sealed forms are on disk.
+      const before = scan(dir, needles);
+      assert.ok(before.some((f) => f.startsWith('sealed data key')), 'control: the scan sees the sealed key before deletion');
+      assert.deepEqual(before.filter((f) => !f.startsWith('sealed')), [], 'personal data is never in clear');
+
+      await new StatusService(issuer).delete({ networkNumber });
+      assert.deepEqual(scan(dir, needles), []);
+      const gone = await issuer.ds.getRepository(PersonEntityForTests).findOneByOrFail({ serial: row.serial });
+      assert.equal(gone.state, 'deleted');
+      assert.equal(gone.blindIndex, null);
+      // Everyone else is intact.
+      const kept = await issuer.ds.getRepository(PersonEntityForTests).findOneByOrFail({ serial: serialKey(keep.serial) });
+      assert.equal((await service.personData(kept)).familyName, 'Keep');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CredentialService, StatusService, TYP_MANIFEST, type Issuer } from '@maskid/issuer';
+import { BitstringStatusList, decodeJwt, verifyJwt, MaskidError } from '@maskid/core';
+import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
+
+/** Every set bit in a published epoch: `${platform}/${purpose}/${globalIndex}`. */
+function publishedBits(outDir: string, listSize: number): Set<string> {
+  const out = new Set<string>();
+  for (const platform of readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+    for (const file of readdirSync(join(outDir, platform)).filter((f) => /^(revocation|suspension)-\d+\.jwt$/.test(f))) {
+      const [, purpose, n] = /^(\w+)-(\d+)\.jwt$/.exec(file)!;
+      const { payload } = decodeJwt(readFileSync(join(outDir, platform, file), 'utf8'));
+      const subject = payload['credentialSubject'] as { encodedList: string; statusPurpose: string };
+      assert.equal(subject.statusPurpose, purpose);
+      const list = BitstringStatusList.decode(subject.encodedList);
+      for (let i = 0; i < list.length; i++) if (list.get(i)) out.add(`${platform}/${purpose}/${Number(n) * listSize + i}`);
+    }
+  }
+  return out;
+}
+
+describe('revoke, suspend, resume, reissue, delete flip exactly the right bits', () => {
+  let t: Awaited<ReturnType<typeof testIssuer>>;
+  let issuer: Issuer;
+  let status: StatusService;
+  let listSize: number;
+  const indexOf = new Map<string, number>();
+  let a: string;
+  let b: string;
+
+  const expectBits = async (expected: string[]) => {
+    const r = await status.publish({ outDir: join(t.dir, 'pub') });
+    assert.deepEqual([...publishedBits(r.outDir, listSize)].sort(), expected.sort());
+  };
+  const bit = (person: string, platform: string, purpose: string) => `${platform}/${purpose}/${indexOf.get(`${person}/${platform}`)}`;
+
+  before(async () => {
+    t = await testIssuer();
+    issuer = t.issuer;
+    status = new StatusService(issuer);
+    listSize = (await issuer.settings()).listSize;
+    await addPlatform(issuer, 'p1');
+    await addPlatform(issuer, 'p2');
+    a = await enrollPerson(issuer);
+    b = await enrollPerson(issuer);
+    const creds = new CredentialService(issuer);
+    for (const person of [a, b]) {
+      for (const platform of ['p1', 'p2']) {
+        const c = await creds.issue({ networkNumber: person, platformId: platform, holder: (await newHolder()).did });
+        indexOf.set(`${person}/${platform}`, c.statusIndex);
+      }
+    }
+  });
+  after(() => t.cleanup());
+
+  it('starts with no bits set and all lists signed, with ttl and validUntil, and a signed manifest', async () => {
+    const r = await status.publish({ outDir: join(t.dir, 'pub') });
+    assert.equal(r.lists, 2 * 2 * 8);
+    assert.equal(publishedBits(r.outDir, listSize).size, 0);
+    const { jwk } = await issuer.signer();
+    const list = await verifyJwt(readFileSync(join(r.outDir, 'p1', 'revocation-0.jwt'), 'utf8'), { expectedTyp: 'vc+jwt', key: jwk });
+    assert.deepEqual(list.payload['type'], ['VerifiableCredential', 'BitstringStatusListCredential']);
+    assert.equal((list.payload['credentialSubject'] as { ttl: number }).ttl, (await issuer.settings()).ttlMs);
+    assert.ok(Date.parse(String(list.payload['validUntil'])) > Date.now());
+    const manifest = await verifyJwt(readFileSync(join(r.outDir, 'p1', 'manifest.jwt'), 'utf8'), { expectedTyp: TYP_MANIFEST, key: jwk });
+    assert.equal((manifest.payload['lists'] as unknown[]).length, 16);
+    assert.equal(manifest.payload['sub'], 'p1');
+  });
+
+  it('suspend on one platform sets one suspension bit', async () => {
+    await status.suspend({ networkNumber: a, platformId: 'p1' });
+    await expectBits([bit(a, 'p1', 'suspension')]);
+  });
+
+  it('resume clears it', async () => {
+    await status.resume({ networkNumber: a, platformId: 'p1' });
+    await expectBits([]);
+  });
+
+  it('suspend everywhere sets one bit per platform, for that person only', async () => {
+    await status.suspend({ networkNumber: b });
+    await expectBits([bit(b, 'p1', 'suspension'), bit(b, 'p2', 'suspension')]);
+    await status.resume({ networkNumber: b });
+    await expectBits([]);
+  });
+
+  it('revoke on every platform sets the revocation bits and is final', async () => {
+    await status.revoke({ networkNumber: a });
+    await expectBits([bit(a, 'p1', 'revocation'), bit(a, 'p2', 'revocation')]);
+    await assert.rejects(status.resume({ networkNumber: a }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+  });
+
+  it('reissue revokes the old generation and moves the person to fresh indexes with the same masked IDs', async () => {
+    const creds = new CredentialService(issuer);
+    const holder = (await newHolder()).did;
+    const before = await creds.issue({ networkNumber: b, platformId: 'p1', holder });
+    const r = await status.reissue({ networkNumber: b });
+    assert.equal(r.generation, 2);
+    const after = await creds.issue({ networkNumber: b, platformId: 'p1', holder });
+    assert.equal(after.maskedId, before.maskedId);
+    assert.notEqual(`${after.statusListIndex}`, `${before.statusListIndex}`);
+    await expectBits([bit(a, 'p1', 'revocation'), bit(a, 'p2', 'revocation'), bit(b, 'p1', 'revocation'), bit(b, 'p2', 'revocation')]);
+  });
+
+  it('delete revokes, and a deleted person can no longer be changed or issued for', async () => {
+    const c = await enrollPerson(issuer);
+    await status.delete({ networkNumber: c });
+    await assert.rejects(status.suspend({ networkNumber: c }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+    await assert.rejects(new CredentialService(issuer).issue({ networkNumber: c, platformId: 'p1', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+    const r = await status.publish({ outDir: join(t.dir, 'pub') });
+    assert.equal(publishedBits(r.outDir, listSize).size, 6);
+  });
+});
