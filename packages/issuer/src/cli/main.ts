@@ -128,7 +128,8 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
         ...(opts.ttl ? { ttlMs: opts.ttl * 1000 } : {}),
         ...(opts.validityDays ? { credentialValidityDays: opts.validityDays } : {}),
       });
-      o.result({ created, ...settings }, () => `${created ? 'created' : 'already initialised'}: ${settings.did}\n  key ${settings.did}#${settings.kid}\n  status capacity ${settings.capacity} per platform in lists of ${settings.listSize}`);
+      const { jwk } = await issuer.signer();
+      o.result({ created, ...settings, publicJwk: jwk }, () => `${created ? 'created' : 'already initialised'}: ${settings.did}\n  key ${settings.did}#${settings.kid}\n  status capacity ${settings.capacity} per platform in lists of ${settings.listSize}`);
     }, true));
 
   program.command('enroll')

@@ -134,7 +134,8 @@ export class AuditService {
     if (!caseRef || caseRef.length > 200) throw new MaskidError('ERR_INPUT_INVALID', 'a case reference (--case) is required');
     const requester = await this.issuer.ds.getRepository(OperatorEntity).findOneBy({ id: input.operator ?? '' });
     if (!requester) throw new MaskidError('ERR_APPROVAL_INVALID', `requesting operator ${input.operator} is not registered`);
-    const approval = await this.checkApproval(input.approval, { caseRef, platformId: input.platformId, maskedId: input.maskedId, requester: requester.id, now });
+    const approvalJws = String(input.approval ?? '').trim();
+    const approval = await this.checkApproval(approvalJws, { caseRef, platformId: input.platformId, maskedId: input.maskedId, requester: requester.id, now });
     const platform = await new PlatformService(this.issuer).get(input.platformId);
     const opened = openMaskedId(await this.issuer.secret('k_mask_v1'), input.maskedId);
     if (opened.version !== 1 || opened.platformNumber !== platform.number) {
@@ -148,7 +149,7 @@ export class AuditService {
       const networkNumber = formatNetworkNumber(opened.personSerial);
       const row = await this.append(m, {
         action: 'reidentify', operator: requester.id, approver: approval.approver, case: caseRef, platform: platform.id,
-        maskedId: input.maskedId, approvalJti: approval.jti, approval: input.approval, subject: networkNumber,
+        maskedId: input.maskedId, approvalJti: approval.jti, approval: approvalJws, subject: networkNumber,
       });
       return { networkNumber, state: person.state, auditSeq: row.seq };
     });

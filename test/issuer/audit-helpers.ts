@@ -1,0 +1,1 @@
+export { AuditEntity as AuditEntityForTests } from '@maskid/issuer/entities';
