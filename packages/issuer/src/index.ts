@@ -18,3 +18,6 @@ export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCreden
 export { StatusService, statusListUrl, manifestUrl, TYP_MANIFEST, type StatusChange } from './services/status.js';
 export { AuditService, createApproval, canonicalJson, chainHash, TYP_APPROVAL, TYP_AUDIT_HEAD } from './services/audit.js';
 export { openDataSource, parseDatabaseLocation, truncateWal } from './db/data-source.js';
+export { Openid4vciService, OAuthError, PRE_AUTHORIZED_GRANT, CREDENTIAL_CONFIGURATION_ID, TYP_PROOF, TYP_DPOP, MAX_TX_CODE_ATTEMPTS } from './services/openid4vci.js';
+export { createIssuerApp, type IssuerAppOptions } from './http/app.js';
+export { PLATFORM_REGISTRY_TYPE } from './http/routes/platforms.js';

@@ -235,6 +235,34 @@ export class Issuer {
     return value;
   }
 
+  /**
+   * The did:web DID document: every key the issuer ever had stays listed under `assertionMethod`, so
+   * credentials signed before a `key rotate` still verify.
+   */
+  async didDocument(): Promise<Record<string, unknown>> {
+    const s = await this.settings();
+    const identifier = await this.agent.didManagerGet({ did: s.did });
+    const methods = identifier.keys
+      .filter((k) => (k.meta as { jwk?: Jwk } | undefined)?.jwk)
+      .map((k) => ({ id: `${s.did}#${k.kid}`, type: 'JsonWebKey2020', controller: s.did, publicKeyJwk: (k.meta as { jwk: Jwk }).jwk }));
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+      id: s.did,
+      verificationMethod: methods,
+      assertionMethod: methods.map((m) => m.id),
+    };
+  }
+
+  /** Adds a new assertion key and makes it the signing key; old keys stay in the DID document. */
+  async rotateKey(keyType: 'Secp256r1' | 'Ed25519' = 'Secp256r1'): Promise<{ previous: string; current: string }> {
+    const s = await this.settings();
+    const key = await this.agent.keyManagerCreate({ kms: 'node', type: keyType });
+    await this.agent.didManagerAddKey({ did: s.did, key });
+    await this.setMeta('issuer_kid', key.kid);
+    this.#settings = undefined;
+    return { previous: `${s.did}#${s.kid}`, current: `${s.did}#${key.kid}` };
+  }
+
   /** A signer for the issuer's current assertion key. */
   async signer(): Promise<{ signer: JwsSigner; kid: string; jwk: Jwk }> {
     const s = await this.settings();

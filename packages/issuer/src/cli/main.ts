@@ -15,6 +15,8 @@ import { CredentialService } from '../services/credentials.js';
 import { StatusService } from '../services/status.js';
 import { AuditService, createApproval } from '../services/audit.js';
 import { createOutput, reportError, EXIT, type Output } from './output.js';
+import { Openid4vciService } from '../services/openid4vci.js';
+import { createIssuerApp } from '../http/app.js';
 import { progressReporter } from './progress.js';
 
 interface GlobalOptions {
@@ -279,6 +281,45 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .action((opts) => withIssuer(async (issuer, o) => {
       const r = await new AuditService(issuer).reidentify({ platformId: opts.platform, maskedId: opts.maskedId, caseRef: opts.case, approval: readTextFile(opts.approval, 'approval'), operator: opts.operator });
       o.result(r, () => `${r.networkNumber} (${r.state}); audit entry ${r.auditSeq}`);
+    }));
+
+  program.command('offer')
+    .description('make a single-use OpenID4VCI credential offer for a person (prints the openid-credential-offer:// URI and the PIN to give by another channel)')
+    .requiredOption('--network-number <n>')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new Openid4vciService(issuer).createOffer(opts.networkNumber);
+      o.result(r, () => `${r.uri}\nPIN ${r.txCode} (give it by another channel); expires ${r.expiresAt}`);
+    }));
+
+  const key = program.command('key').description('issuer signing keys');
+  key.command('rotate')
+    .description('add a new assertion key and sign with it from now on; old keys stay in the DID document so earlier credentials still verify')
+    .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await issuer.rotateKey(opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1');
+      await issuer.ds.transaction((m) => new AuditService(issuer).append(m, { action: 'key.rotate', detail: r }));
+      await new AuditService(issuer).signHead();
+      o.result(r, () => `signing key is now ${r.current} (previous ${r.previous} stays in the DID document)`);
+    }));
+
+  program.command('serve')
+    .description('serve the DID document, context, platform registry, status lists, audit head and the OpenID4VCI endpoints')
+    .option('--port <port>', 'port (default: the issuer URL\'s port)', (v) => Number(v))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--status-dir <dir>', 'published status epoch to serve (default <data-dir>/public/status)')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const settings = await issuer.settings();
+      const port = opts.port ?? (Number(new URL(settings.url).port) || (new URL(settings.url).protocol === 'https:' ? 443 : 80));
+      const app = createIssuerApp(issuer, { ...(opts.statusDir ? { statusDir: opts.statusDir } : {}) });
+      const server = app.listen(port, opts.host);
+      await new Promise<void>((resolveListen, reject) => { server.once('listening', resolveListen); server.once('error', reject); });
+      o.note(`maskid-issuer: serving ${settings.did} on http://${opts.host}:${port} (public URL ${settings.url})`);
+      if (o.json) o.result({ listening: `http://${opts.host}:${port}`, did: settings.did, url: settings.url }, () => '');
+      await new Promise<void>((done) => {
+        const stop = () => server.close(() => done());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     }));
 
   const status = program.command('status').description('status lists');

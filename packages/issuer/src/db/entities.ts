@@ -140,4 +140,38 @@ export const AuditEntity = new EntitySchema<AuditRow>({
   },
 });
 
-export const MASKID_ENTITIES = [MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity];
+
+/**
+ * OpenID4VCI grants: pre-authorized codes, access and refresh tokens. Only the SHA-256 of each secret
+ * is stored; tokens are bound to the wallet's DPoP key (`jkt`) and to the person's generation, so a
+ * `reissue` invalidates them.
+ */
+export interface GrantRow {
+  handle: string;
+  kind: 'offer' | 'access' | 'refresh';
+  serial: string;
+  generation: number;
+  txCodeHash: string | null;
+  attempts: number;
+  jkt: string | null;
+  expiresAt: number;
+  used: boolean;
+}
+export const GrantEntity = new EntitySchema<GrantRow>({
+  name: 'MaskidGrant',
+  tableName: 'maskid_grant',
+  columns: {
+    handle: { type: String, primary: true, length: 64 },
+    kind: { type: String, length: 16 },
+    serial: { type: String, length: 16 },
+    generation: { type: 'integer' },
+    txCodeHash: { type: String, name: 'tx_code_hash', length: 64, nullable: true },
+    attempts: { type: 'integer' },
+    jkt: { type: String, length: 64, nullable: true },
+    expiresAt: { type: 'bigint', name: 'expires_at', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+    used: { type: Boolean },
+  },
+});
+
+/** Every maskid entity (Veramo's come from @veramo/data-store). */
+export const MASKID_ENTITIES: EntitySchema<any>[] = [MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity, GrantEntity]; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -61,4 +61,30 @@ export class MaskidInitial1767000000000 implements MigrationInterface {
   }
 }
 
-export const MASKID_MIGRATIONS = [MaskidInitial1767000000000];
+export class MaskidOpenid4vci1767100000000 implements MigrationInterface {
+  name = 'MaskidOpenid4vci1767100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(new Table({
+      name: 'maskid_grant',
+      columns: [
+        str('handle', 64, { isPrimary: true }),
+        str('kind', 16),
+        str('serial', 16),
+        { name: 'generation', type: 'integer' },
+        str('tx_code_hash', 64, { isNullable: true }),
+        { name: 'attempts', type: 'integer' },
+        str('jkt', 64, { isNullable: true }),
+        { name: 'expires_at', type: 'bigint' },
+        { name: 'used', type: 'boolean' },
+      ],
+      indices: [{ columnNames: ['serial'] }],
+    }), true);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('maskid_grant', true);
+  }
+}
+
+export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000];

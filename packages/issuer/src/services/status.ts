@@ -9,7 +9,7 @@ import type { EntityManager } from 'typeorm';
 import {
   BitstringStatusList, signJwt, VC_CONTEXT_V2, MaskidError, type BitstringStatusListEntry,
 } from '@maskid/core';
-import { PersonEntity, PlatformEntity, StatusBitEntity, type PersonRow, type StatusBitRow } from '../db/entities.js';
+import { GrantEntity, PersonEntity, PlatformEntity, StatusBitEntity, type PersonRow, type StatusBitRow } from '../db/entities.js';
 import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
@@ -169,6 +169,7 @@ export class StatusService {
       const slot = await new EnrollmentService(this.issuer).allocateSlot(m);
       generation = person.generation + 1;
       await m.update(PersonEntity, { serial: person.serial }, { slot, generation });
+      await m.delete(GrantEntity, { serial: person.serial });
       if (person.state === 'suspended') changed += await this.#setBits(m, platforms, slot, 'suspension', true);
       return { changed, state: person.state };
     });
@@ -183,6 +184,7 @@ export class StatusService {
     const change = await this.#change(input.networkNumber, 'delete', undefined, async (m, person, platforms) => {
       const changed = await this.#setBits(m, platforms, person.slot, 'revocation', true);
       await m.update(PersonEntity, { serial: person.serial }, { dataSealed: null, dataKeySealed: null, blindIndex: null, deletedAt: new Date().toISOString() });
+      await m.delete(GrantEntity, { serial: person.serial });
       return { changed, state: 'deleted' };
     });
     await truncateWal(this.issuer.ds);

@@ -1,0 +1,30 @@
+/** `GET /.well-known/openid-credential-issuer`: OpenID4VCI 1.0 §12.2 Credential Issuer metadata. */
+import type { Router } from 'express';
+import { CREDENTIAL_TYPES, DISCLOSABLE_CLAIMS, FORMAT_ID } from '@maskid/core';
+import { CREDENTIAL_CONFIGURATION_ID } from '../../services/openid4vci.js';
+import type { IssuerHttpContext } from '../context.js';
+
+export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
+  router.get('/.well-known/openid-credential-issuer', async (_req, res) => {
+    const { url } = await ctx.issuer.settings();
+    res.set('Cache-Control', 'public, max-age=300').json({
+      credential_issuer: url,
+      credential_endpoint: `${url}/credential`,
+      nonce_endpoint: `${url}/nonce`,
+      display: [{ name: 'maskid Internet ID', locale: 'en' }],
+      credential_configurations_supported: {
+        [CREDENTIAL_CONFIGURATION_ID]: {
+          format: FORMAT_ID,
+          credential_signing_alg_values_supported: ['ES256', 'EdDSA'],
+          cryptographic_binding_methods_supported: ['jwk'],
+          proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256', 'EdDSA'] } },
+          credential_definition: { type: [...CREDENTIAL_TYPES] },
+          credential_metadata: {
+            display: [{ name: 'Internet ID', locale: 'en' }],
+            claims: DISCLOSABLE_CLAIMS.map((c) => ({ path: ['credentialSubject', c] })),
+          },
+        },
+      },
+    });
+  });
+}

@@ -1,0 +1,287 @@
+/**
+ * OpenID4VCI 1.0, pre-authorized code flow, as the maskid profile uses it:
+ * - an offer carries a single-use, short-lived pre-authorized code and needs a `tx_code` (PIN) sent
+ *   by another channel; wrong PINs are counted and the code is burned after {@link MAX_TX_CODE_ATTEMPTS};
+ * - tokens are DPoP-bound (RFC 9449) to the wallet's key; refresh tokens rotate on use;
+ * - the token response lists one `credential_identifier` per registered platform, and the wallet
+ *   sends one credential request per platform with a proof by a fresh key (`openid4vci-proof+jwt`,
+ *   `aud` = issuer URL, `nonce` = a `c_nonce` from the nonce endpoint);
+ * - tokens carry the person's generation: `reissue` invalidates every older token.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk,
+} from '@maskid/core';
+import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
+import type { Issuer } from '../issuer.js';
+import { findPerson } from './enrollment.js';
+import { PlatformService } from './platforms.js';
+import { CredentialService } from './credentials.js';
+
+export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
+export const MAX_TX_CODE_ATTEMPTS = 5;
+export const TYP_PROOF = 'openid4vci-proof+jwt';
+export const TYP_DPOP = 'dpop+jwt';
+
+/** An OAuth / OpenID4VCI protocol error: `error` is the protocol's code, `status` the HTTP status. */
+export class OAuthError extends Error {
+  constructor(readonly status: number, readonly error: string, readonly description: string) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}
+
+const hash = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+const secret = () => base64url(randomBytes(32));
+
+/** Lifetimes, seconds. */
+export interface Openid4vciLifetimes {
+  offer: number;
+  access: number;
+  refresh: number;
+  cNonce: number;
+  proofSkew: number;
+}
+export const DEFAULT_LIFETIMES: Openid4vciLifetimes = { offer: 600, access: 600, refresh: 90 * 86_400, cNonce: 300, proofSkew: 120 };
+
+/** A checked DPoP proof. */
+export interface DpopProof {
+  jkt: string;
+  jwk: Jwk;
+}
+
+/**
+ * The OpenID4VCI service (framework-free; the HTTP layer is a thin adapter).
+ *
+ * @example
+ * ```ts
+ * const { uri, txCode } = await oid4vci.createOffer('XXXX-XXXX-XXXX-XX')
+ * ```
+ */
+export class Openid4vciService {
+  readonly #nonces = new Map<string, number>();
+  readonly #dpopJtis = new Map<string, number>();
+  readonly #usedProofKeys = new Map<string, Set<string>>();
+  readonly lifetimes: Openid4vciLifetimes;
+  readonly #now: () => number;
+
+  constructor(private readonly issuer: Issuer, options: { lifetimes?: Partial<Openid4vciLifetimes>; now?: () => number } = {}) {
+    this.lifetimes = { ...DEFAULT_LIFETIMES, ...options.lifetimes };
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Creates a single-use offer for a person: the `openid-credential-offer://` URI and the PIN. */
+  async createOffer(networkNumber: string): Promise<{ uri: string; offer: Record<string, unknown>; txCode: string; expiresAt: string }> {
+    const person = await findPerson(this.issuer, networkNumber);
+    if (person.state === 'deleted' || person.state === 'revoked') throw new MaskidError('ERR_STATE_INVALID', `this person is ${person.state}`);
+    const { url } = await this.issuer.settings();
+    const code = secret();
+    const txCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const expiresAt = this.#now() + this.lifetimes.offer * 1000;
+    await this.issuer.ds.getRepository(GrantEntity).insert({
+      handle: hash(code), kind: 'offer', serial: person.serial, generation: person.generation, txCodeHash: hash(`${code}:${txCode}`),
+      attempts: 0, jkt: null, expiresAt, used: false,
+    } as never);
+    const offer = {
+      credential_issuer: url,
+      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID],
+      grants: { [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } } },
+    };
+    return { uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /** A fresh, single-use `c_nonce`. */
+  nonce(): string {
+    this.#sweep();
+    const n = secret();
+    this.#nonces.set(n, this.#now() + this.lifetimes.cNonce * 1000);
+    return n;
+  }
+
+  /**
+   * Checks a DPoP proof (RFC 9449 §4.3): `typ`, allowed `alg`, a public `jwk` that signed it, `htm`,
+   * `htu`, fresh `iat`, unused `jti`, and `ath` when an access token is presented.
+   */
+  async checkDpop(proof: string | undefined, method: string, url: string, accessToken?: string): Promise<DpopProof> {
+    if (!proof) throw new OAuthError(400, 'invalid_dpop_proof', 'a DPoP proof is required');
+    let header: Record<string, unknown>;
+    let payload: Record<string, unknown>;
+    let signingInput: string;
+    let signature: Uint8Array;
+    try {
+      ({ header, payload, signingInput, signature } = decodeJwt(proof, 8192));
+    } catch {
+      throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof is not a JWS');
+    }
+    const jwk = header['jwk'] as Jwk | undefined;
+    if (header['typ'] !== TYP_DPOP) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP typ must be dpop+jwt');
+    if (!isAllowedAlg(header['alg'])) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP alg is not allowed');
+    if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP jwk must be a public key');
+    let ok = false;
+    try {
+      ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP signature does not verify');
+    if (payload['htm'] !== method) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP htm does not match');
+    if (payload['htu'] !== url) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP htu does not match');
+    const nowSec = Math.floor(this.#now() / 1000);
+    const iat = payload['iat'];
+    if (typeof iat !== 'number' || Math.abs(nowSec - iat) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP iat is not fresh');
+    const jti = payload['jti'];
+    if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP jti is missing');
+    this.#sweep();
+    if (this.#dpopJtis.has(jti)) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
+    this.#dpopJtis.set(jti, this.#now() + 2 * this.lifetimes.proofSkew * 1000);
+    if (accessToken !== undefined && payload['ath'] !== base64url(await sha256(utf8(accessToken)))) {
+      throw new OAuthError(401, 'invalid_token', 'DPoP ath does not match the access token');
+    }
+    return { jkt: await jwkThumbprint(jwk), jwk: publicJwk(jwk) };
+  }
+
+  /** The token endpoint: pre-authorized code (with PIN) or refresh token, DPoP-bound. */
+  async token(params: Record<string, unknown>, dpop: DpopProof): Promise<Record<string, unknown>> {
+    const grantType = params['grant_type'];
+    const repo = this.issuer.ds.getRepository(GrantEntity);
+    let serial: string;
+    let generation: number;
+    if (grantType === PRE_AUTHORIZED_GRANT) {
+      const code = params['pre-authorized_code'];
+      if (typeof code !== 'string' || !code) throw new OAuthError(400, 'invalid_request', 'pre-authorized_code is required');
+      const txCode = params['tx_code'];
+      if (typeof txCode !== 'string' || !txCode) throw new OAuthError(400, 'invalid_request', 'tx_code is required for this offer');
+      const grant = await this.issuer.ds.transaction(async (m) => {
+        const g = await m.findOneBy(GrantEntity, { handle: hash(code), kind: 'offer' });
+        if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the pre-authorized code is unknown, used or expired');
+        const expected = Buffer.from(g.txCodeHash ?? '', 'hex');
+        const given = Buffer.from(hash(`${code}:${txCode}`), 'hex');
+        if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+          const attempts = g.attempts + 1;
+          await m.update(GrantEntity, { handle: g.handle }, { attempts, used: attempts >= MAX_TX_CODE_ATTEMPTS });
+          return { wrong: true as const, attempts };
+        }
+        await m.update(GrantEntity, { handle: g.handle }, { used: true });
+        return { wrong: false as const, grant: g };
+      });
+      if (grant.wrong) {
+        throw new OAuthError(400, 'invalid_grant', grant.attempts >= MAX_TX_CODE_ATTEMPTS ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code');
+      }
+      serial = grant.grant.serial;
+      generation = grant.grant.generation;
+    } else if (grantType === 'refresh_token') {
+      const token = params['refresh_token'];
+      if (typeof token !== 'string' || !token) throw new OAuthError(400, 'invalid_request', 'refresh_token is required');
+      const g = await repo.findOneBy({ handle: hash(token), kind: 'refresh' });
+      if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+      if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
+      await repo.update({ handle: g.handle }, { used: true });
+      serial = g.serial;
+      generation = g.generation;
+    } else {
+      throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be the pre-authorized code or refresh_token');
+    }
+    const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial });
+    if (!person || person.generation !== generation || person.state === 'deleted' || person.state === 'revoked') {
+      throw new OAuthError(400, 'invalid_grant', 'this grant is no longer valid (reissued, revoked or deleted)');
+    }
+    const access = secret();
+    const refresh = secret();
+    const now = this.#now();
+    const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false };
+    await repo.insert([
+      { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000 },
+      { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
+    ] as never);
+    const platforms = await new PlatformService(this.issuer).list();
+    return {
+      access_token: access,
+      token_type: 'DPoP',
+      expires_in: this.lifetimes.access,
+      refresh_token: refresh,
+      authorization_details: [{ type: 'openid_credential', credential_configuration_id: CREDENTIAL_CONFIGURATION_ID, credential_identifiers: platforms.map((p) => p.id) }],
+    };
+  }
+
+  /** Resolves a DPoP-bound access token. */
+  async accessGrant(token: string | undefined, dpop: DpopProof): Promise<GrantRow> {
+    if (!token) throw new OAuthError(401, 'invalid_token', 'a DPoP access token is required');
+    const g = await this.issuer.ds.getRepository(GrantEntity).findOneBy({ handle: hash(token), kind: 'access' });
+    if (!g || g.expiresAt <= this.#now()) throw new OAuthError(401, 'invalid_token', 'the access token is unknown or expired');
+    if (g.jkt !== dpop.jkt) throw new OAuthError(401, 'invalid_token', 'the access token is bound to another DPoP key');
+    return g;
+  }
+
+  /** The credential endpoint: one credential for one platform, bound to the proof's fresh key. */
+  async credential(token: string | undefined, dpop: DpopProof, body: unknown): Promise<Record<string, unknown>> {
+    const grant = await this.accessGrant(token, dpop);
+    const { url } = await this.issuer.settings();
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'the body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    if ('credential_configuration_id' in b) throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
+    const id = b['credential_identifier'];
+    if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
+    let platform;
+    try {
+      platform = await new PlatformService(this.issuer).get(id);
+    } catch {
+      throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+    }
+    const proofs = (b['proofs'] as Record<string, unknown> | undefined)?.['jwt'];
+    if (!Array.isArray(proofs) || proofs.length !== 1 || typeof proofs[0] !== 'string') {
+      throw new OAuthError(400, 'invalid_proof', 'proofs.jwt must hold exactly one key proof');
+    }
+    const holderJwk = await this.#checkProof(proofs[0], url);
+    const thumb = await jwkThumbprint(holderJwk);
+    if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
+    const used = this.#usedProofKeys.get(grant.handle) ?? new Set<string>();
+    if (used.has(thumb)) throw new OAuthError(400, 'invalid_proof', 'each credential needs a fresh key');
+    const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
+    if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
+    if (person.state === 'deleted' || person.state === 'revoked') throw new OAuthError(400, 'credential_request_denied', 'no credentials can be issued for this person');
+    const issued = await new CredentialService(this.issuer).issueFor(person, platform, didJwkFor(holderJwk), this.#now());
+    used.add(thumb);
+    this.#usedProofKeys.set(grant.handle, used);
+    return { credentials: [{ credential: issued.sdJwt }] };
+  }
+
+  async #checkProof(jwt: string, audience: string): Promise<Jwk> {
+    let header: Record<string, unknown>;
+    let payload: Record<string, unknown>;
+    let signingInput: string;
+    let signature: Uint8Array;
+    try {
+      ({ header, payload, signingInput, signature } = decodeJwt(jwt, 8192));
+    } catch {
+      throw new OAuthError(400, 'invalid_proof', 'the key proof is not a JWS');
+    }
+    if (header['typ'] !== TYP_PROOF) throw new OAuthError(400, 'invalid_proof', `the key proof typ must be ${TYP_PROOF}`);
+    if (!isAllowedAlg(header['alg'])) throw new OAuthError(400, 'invalid_proof', 'the key proof alg is not allowed');
+    if ('kid' in header || 'x5c' in header) throw new OAuthError(400, 'invalid_proof', 'the key proof must carry the key as jwk');
+    const jwk = header['jwk'] as Jwk | undefined;
+    if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new OAuthError(400, 'invalid_proof', 'the key proof jwk must be a public key');
+    let ok = false;
+    try {
+      ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new OAuthError(400, 'invalid_proof', 'the key proof signature does not verify');
+    if (payload['aud'] !== audience) throw new OAuthError(400, 'invalid_proof', 'the key proof aud must be the credential issuer');
+    const nowSec = Math.floor(this.#now() / 1000);
+    if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
+    if ('iss' in payload) throw new OAuthError(400, 'invalid_proof', 'iss must be omitted with anonymous pre-authorized access');
+    const nonce = payload['nonce'];
+    this.#sweep();
+    if (typeof nonce !== 'string' || !this.#nonces.has(nonce)) throw new OAuthError(400, 'invalid_nonce', 'the key proof nonce is unknown or stale; get a new c_nonce');
+    this.#nonces.delete(nonce);
+    return publicJwk(jwk);
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [k, exp] of this.#nonces) if (exp <= now) this.#nonces.delete(k);
+    for (const [k, exp] of this.#dpopJtis) if (exp <= now) this.#dpopJtis.delete(k);
+  }
+}

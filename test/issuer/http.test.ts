@@ -1,0 +1,231 @@
+/** The issuer's HTTP surface, in-process (supertest), including every refusal of the OpenID4VCI endpoints. */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import {
+  createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
+} from '@maskid/issuer';
+import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
+import { enrollPerson, newHolder, testIssuer, type Holder } from '../helpers.js';
+
+const URL_ = 'http://127.0.0.1:8443';
+
+async function dpopProof(h: Holder, method: string, url: string, extra: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  return signJwt({ typ: 'dpop+jwt', jwk: h.jwk, ...header }, { jti: crypto.randomUUID(), htm: method, htu: url, iat: Math.floor(Date.now() / 1000), ...extra }, h.signer);
+}
+async function keyProof(h: { jwk: Jwk; signer: JwsSigner }, nonce: string, extra: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  return signJwt({ typ: 'openid4vci-proof+jwt', jwk: h.jwk, ...header }, { aud: URL_, iat: Math.floor(Date.now() / 1000), nonce, ...extra }, h.signer);
+}
+function expectStatus<T extends { status: number; text?: string }>(r: T, status: number): T {
+  assert.equal(r.status, status, (r as { text?: string }).text);
+  return r;
+}
+const ath = async (token: string) => base64url(await sha256(utf8(token)));
+
+describe('issuer HTTP', () => {
+  let t: Awaited<ReturnType<typeof testIssuer>>;
+  let issuer: Issuer;
+  let app: ReturnType<typeof createIssuerApp>;
+  let networkNumber: string;
+  const offer = async () => {
+    const o = await new Openid4vciService(issuer).createOffer(networkNumber);
+    const code = (o.offer['grants'] as Record<string, { 'pre-authorized_code': string }>)['urn:ietf:params:oauth:grant-type:pre-authorized_code']!['pre-authorized_code'];
+    return { ...o, code };
+  };
+  const token = async (dpopKey: Holder, params: Record<string, string>) =>
+    request(app).post('/token').type('form').set('DPoP', await dpopProof(dpopKey, 'POST', `${URL_}/token`)).send(params);
+  const preAuth = (code: string, txCode: string) => ({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': code, tx_code: txCode });
+  const nonce = async () => (await request(app).post('/nonce')).body.c_nonce as string;
+  const credential = async (dpopKey: Holder, access: string, body: unknown, dpopOverride?: string) =>
+    request(app).post('/credential').set('Authorization', `DPoP ${access}`)
+      .set('DPoP', dpopOverride ?? (await dpopProof(dpopKey, 'POST', `${URL_}/credential`, { ath: await ath(access) }))).send(body as object);
+
+  before(async () => {
+    t = await testIssuer({ url: URL_ });
+    issuer = t.issuer;
+    await new PlatformService(issuer).add({ id: 'forum', name: 'Forum', origins: ['http://localhost:3001'], claims: ['ageOver18'] });
+    await new PlatformService(issuer).add({ id: 'video', name: 'Video', origins: ['http://localhost:3002'], claims: ['ageOver18', 'region'] });
+    networkNumber = await enrollPerson(issuer);
+    await new StatusService(issuer).publish({});
+    app = createIssuerApp(issuer, { tokenRequestsPerMinute: 1000 });
+  });
+  after(() => t.cleanup());
+
+  it('serves the DID document, context, metadata and the signed platform registry', async () => {
+    const did = await request(app).get('/.well-known/did.json').expect(200);
+    assert.equal(did.body.id, 'did:web:127.0.0.1%3A8443');
+    assert.equal(did.body.assertionMethod.length, 1);
+    await request(app).get('/contexts/v1').expect(200).expect('Content-Type', /ld\+json/);
+    const meta = await request(app).get('/.well-known/openid-credential-issuer').expect(200);
+    assert.equal(meta.body.credential_issuer, URL_);
+    assert.equal(meta.body.credential_configurations_supported.InternetIdCredential.format, 'vc+sd-jwt');
+    const as = await request(app).get('/.well-known/oauth-authorization-server').expect(200);
+    assert.ok(as.body.dpop_signing_alg_values_supported.includes('ES256'));
+    const reg = await request(app).get('/platforms').expect(200);
+    const { jwk } = await issuer.signer();
+    const v = await verifyJwt(reg.text, { expectedTyp: 'vc+jwt', key: jwk });
+    const platforms = (v.payload['credentialSubject'] as { platforms: { id: string; origins: string[]; manifest: string }[] }).platforms;
+    assert.deepEqual(platforms.map((p) => p.id), ['forum', 'video']);
+    assert.equal(platforms[0]!.manifest, `${URL_}/status/forum/manifest`);
+  });
+
+  it('serves status lists and manifests whole, with ETag, max-age = ttl and 304', async () => {
+    const ttl = Math.floor((await issuer.settings()).ttlMs / 1000);
+    const list = await request(app).get('/status/forum/revocation-0').expect(200);
+    assert.equal(list.headers['cache-control'], `public, max-age=${ttl}`);
+    assert.ok(list.headers['etag']);
+    await request(app).get('/status/forum/revocation-0').set('If-None-Match', list.headers['etag']!).expect(304);
+    await request(app).get('/status/forum/manifest').expect(200).expect('Cache-Control', `public, max-age=${ttl}`);
+    await request(app).get('/status/forum/..%2F..%2Fissuer.sqlite').expect(404);
+    await request(app).get('/status/forum/revocation-99').expect(404);
+    await request(app).get('/status/..%2F/manifest').expect(404);
+  });
+
+  it('has no admin actions on its HTTP surface', async () => {
+    for (const [m, p] of [['post', '/platforms'], ['post', '/enroll'], ['post', '/revoke'], ['delete', '/platforms/forum'], ['post', '/status/forum/revocation-0'], ['get', '/admin']] as const) {
+      const r = await request(app)[m](p);
+      assert.equal(r.status, 404, `${m} ${p}`);
+    }
+  });
+
+  it('issues one credential per platform over OpenID4VCI, with DPoP-bound tokens and fresh keys', async () => {
+    const o = await offer();
+    const dpopKey = await newHolder();
+    const tok = await expectStatus(await token(dpopKey, preAuth(o.code, o.txCode)), 200);
+    assert.equal(tok.headers['cache-control'], 'no-store');
+    assert.equal(tok.body.token_type, 'DPoP');
+    assert.deepEqual(tok.body.authorization_details[0].credential_identifiers, ['forum', 'video']);
+    const { jwk: issuerJwk } = await issuer.signer();
+    for (const platform of ['forum', 'video']) {
+      const holder = await newHolder();
+      const n = await nonce();
+      const r = await expectStatus(await credential(dpopKey, tok.body.access_token, { credential_identifier: platform, proofs: { jwt: [await keyProof(holder, n)] } }), 200);
+      const sdJwt = r.body.credentials[0].credential as string;
+      const p = await presentInternetIdCredential(sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'n-0123456789abcdef', aud: 'origin:x' });
+      const v = await verifyInternetIdPresentation(p, { issuerKey: () => issuerJwk, nonce: 'n-0123456789abcdef', audiences: ['origin:x'], platform, requestedClaims: ['ageOver18'] });
+      assert.equal(v.verified, true);
+    }
+    // The refresh token works once, only with the same DPoP key, and lists all platforms again.
+    await expectStatus(await token(await newHolder(), { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 400);
+    const again = await expectStatus(await token(dpopKey, { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 200);
+    assert.notEqual(again.body.refresh_token, tok.body.refresh_token, 'refresh tokens rotate');
+    assert.deepEqual(again.body.authorization_details[0].credential_identifiers, ['forum', 'video']);
+    const replay = await expectStatus(await token(dpopKey, { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 400);
+    assert.equal(replay.body.error, 'invalid_grant', 'a used refresh token is refused');
+  });
+
+  it('refuses a replayed pre-authorized code, a wrong PIN (and burns the code after the limit), and a missing PIN', async () => {
+    const o = await offer();
+    const k = await newHolder();
+    assert.equal((await token(k, { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': o.code })).body.error, 'invalid_request');
+    for (let i = 0; i < MAX_TX_CODE_ATTEMPTS; i++) {
+      const wrong = String((Number(o.txCode) + 1 + i) % 1_000_000).padStart(6, '0');
+      const r = await expectStatus(await token(k, preAuth(o.code, wrong)), 400);
+      assert.equal(r.body.error, 'invalid_grant');
+    }
+    assert.equal((await token(k, preAuth(o.code, o.txCode))).body.error, 'invalid_grant', 'the right PIN no longer works after the limit');
+    const p = await offer();
+    await expectStatus(await token(k, preAuth(p.code, p.txCode)), 200);
+    assert.equal((await token(k, preAuth(p.code, p.txCode))).body.error, 'invalid_grant', 'replayed code');
+    assert.equal((await token(k, { grant_type: 'password' })).body.error, 'unsupported_grant_type');
+  });
+
+  it('refuses wrong DPoP proofs at the token and credential endpoints', async () => {
+    const k = await newHolder();
+    const o = await offer();
+    const form = preAuth(o.code, o.txCode);
+    const post = (dpop?: string) => { const r = request(app).post('/token').type('form'); return (dpop ? r.set('DPoP', dpop) : r).send(form); };
+    assert.equal((await post()).body.error, 'invalid_dpop_proof', 'missing');
+    assert.equal((await post(await dpopProof(k, 'GET', `${URL_}/token`))).body.error, 'invalid_dpop_proof', 'htm');
+    assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/other`))).body.error, 'invalid_dpop_proof', 'htu');
+    assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/token`, { iat: Math.floor(Date.now() / 1000) - 3600 }))).body.error, 'invalid_dpop_proof', 'stale iat');
+    assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/token`, {}, { typ: 'JWT' }))).body.error, 'invalid_dpop_proof', 'typ');
+    const other = await newHolder();
+    const forged = await signJwt({ typ: 'dpop+jwt', jwk: k.jwk }, { jti: crypto.randomUUID(), htm: 'POST', htu: `${URL_}/token`, iat: Math.floor(Date.now() / 1000) }, other.signer);
+    assert.equal((await post(forged)).body.error, 'invalid_dpop_proof', 'signature by another key');
+    const once = await dpopProof(k, 'POST', `${URL_}/token`);
+    const ok = await post(once).expect(200);
+    assert.equal((await token(k, preAuth(o.code, o.txCode))).status, 400);
+    const p2 = await offer();
+    assert.equal((await request(app).post('/token').type('form').set('DPoP', once).send(preAuth(p2.code, p2.txCode))).body.error, 'invalid_dpop_proof', 'replayed jti');
+
+    const access = ok.body.access_token as string;
+    const holder = await newHolder();
+    const body = async () => ({ credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce())] } });
+    const thief = await newHolder();
+    const stolen = await credential(thief, access, await body());
+    assert.equal(stolen.status, 401, 'token bound to another DPoP key');
+    assert.match(stolen.headers['www-authenticate'] ?? '', /DPoP/);
+    assert.equal((await credential(k, access, await body(), await dpopProof(k, 'POST', `${URL_}/credential`))).status, 401, 'missing ath');
+    assert.equal((await request(app).post('/credential').set('Authorization', `Bearer ${access}`).send(await body())).status, 401, 'Bearer instead of DPoP');
+    assert.equal((await credential(k, 'x'.repeat(43), await body())).status, 401, 'unknown token');
+    await expectStatus(await credential(k, access, await body()), 200);
+  });
+
+  it('refuses stale nonces and bad key proofs, and requires a fresh key per credential', async () => {
+    const k = await newHolder();
+    const o = await offer();
+    const access = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body.access_token as string;
+    const holder = await newHolder();
+    const req = async (proof: string, id = 'forum') => (await credential(k, access, { credential_identifier: id, proofs: { jwt: [proof] } })).body.error;
+    const used = await nonce();
+    assert.equal(await req(await keyProof(holder, 'never-issued-nonce')), 'invalid_nonce');
+    assert.equal(await req(await keyProof(holder, await nonce(), { aud: 'https://evil.example' })), 'invalid_proof', 'aud');
+    assert.equal(await req(await keyProof(holder, await nonce(), {}, { typ: 'JWT' })), 'invalid_proof', 'typ');
+    assert.equal(await req(await keyProof(holder, await nonce(), { iat: Math.floor(Date.now() / 1000) - 3600 })), 'invalid_proof', 'iat');
+    const other = await newHolder();
+    assert.equal(await req(await signJwt({ typ: 'openid4vci-proof+jwt', jwk: holder.jwk }, { aud: URL_, iat: Math.floor(Date.now() / 1000), nonce: await nonce() }, other.signer)), 'invalid_proof', 'signature');
+    assert.equal(await req(await keyProof(holder, await nonce(), {}, { kid: didJwkFor(holder.jwk) + '#0' })), 'invalid_proof', 'kid instead of jwk');
+    assert.equal(await req(await keyProof(holder, await nonce()), 'nope'), 'unknown_credential_identifier');
+    assert.equal((await credential(k, access, { credential_identifier: 'forum' })).body.error, 'invalid_proof', 'no proofs');
+    assert.equal((await credential(k, access, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce()), await keyProof(holder, await nonce())] } })).body.error, 'invalid_proof', 'two proofs');
+    assert.equal(await req(await keyProof(k, await nonce())), 'invalid_proof', 'the DPoP key as credential key');
+    assert.equal(await req(await keyProof(holder, used)), undefined, 'a valid proof is accepted');
+    assert.equal(await req(await keyProof(holder, used), 'video'), 'invalid_nonce', 'a used nonce is stale');
+    assert.equal(await req(await keyProof(holder, await nonce()), 'video'), 'invalid_proof', 'the same key for a second platform');
+  });
+
+  it('reissue invalidates earlier tokens; body limits and content types are enforced', async () => {
+    const k = await newHolder();
+    const o = await offer();
+    const tok = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body;
+    await new StatusService(issuer).reissue({ networkNumber });
+    const holder = await newHolder();
+    assert.equal((await credential(k, tok.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce())] } })).status, 401);
+    assert.equal((await token(k, { grant_type: 'refresh_token', refresh_token: tok.refresh_token })).body.error, 'invalid_grant');
+    const big = await request(app).post('/credential').set('Authorization', `DPoP ${'a'.repeat(43)}`).set('Content-Type', 'application/json').send(`{"x":"${'a'.repeat(20_000)}"}`);
+    assert.equal(big.status, 413);
+    const json = await request(app).post('/token').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`)).send({ grant_type: 'refresh_token' });
+    assert.equal(json.status, 400);
+    const nonceRes = await request(app).post('/nonce').expect(200);
+    assert.equal(nonceRes.headers['cache-control'], 'no-store');
+  });
+
+  it('rate-limits the token endpoint', async () => {
+    const limited = createIssuerApp(issuer, { tokenRequestsPerMinute: 3 });
+    const k = await newHolder();
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await request(limited).post('/token').type('form').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`)).send({ grant_type: 'x' })).status);
+    assert.deepEqual(codes, [400, 400, 400, 429, 429]);
+  });
+
+  it('keeps old keys in the DID document after key rotation, so earlier credentials still verify', async () => {
+    const holder = await newHolder();
+    const nn = await enrollPerson(issuer);
+    const before = await new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
+    const r = await issuer.rotateKey();
+    const after = await new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
+    const doc = (await request(app).get('/.well-known/did.json')).body as { verificationMethod: { id: string; publicKeyJwk: Jwk }[]; assertionMethod: string[] };
+    assert.deepEqual(doc.assertionMethod.sort(), [r.previous, r.current].sort());
+    for (const c of [before, after]) {
+      const kid = JSON.parse(Buffer.from(c.sdJwt.split('.')[0]!, 'base64url').toString()).kid as string;
+      const p = await presentInternetIdCredential(c.sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'n-0123456789abcdef', aud: 'origin:x' });
+      const v = await verifyInternetIdPresentation(p, {
+        issuerKey: (_iss, k) => { const m = doc.verificationMethod.find((x) => x.id === k && doc.assertionMethod.includes(k)); if (!m) throw new Error('unknown'); return m.publicKeyJwk; },
+        nonce: 'n-0123456789abcdef', audiences: ['origin:x'], platform: 'forum', requestedClaims: ['ageOver18'],
+      });
+      assert.equal(v.verified, true, kid);
+    }
+    assert.notEqual(JSON.parse(Buffer.from(before.sdJwt.split('.')[0]!, 'base64url').toString()).kid, JSON.parse(Buffer.from(after.sdJwt.split('.')[0]!, 'base64url').toString()).kid);
+  });
+});
