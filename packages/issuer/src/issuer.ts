@@ -99,6 +99,7 @@ export class Issuer {
   readonly #sealer: Sealer;
   readonly #secrets = new Map<string, Buffer>();
   #settings: IssuerSettings | undefined;
+  #settingsAt = 0;
 
   private constructor(ds: DataSource, agent: IssuerAgent, sealer: Sealer, options: IssuerOptions) {
     this.ds = ds;
@@ -196,9 +197,12 @@ export class Issuer {
     return { created: true, settings: await this.settings() };
   }
 
-  /** Settings fixed at init. */
+  /**
+   * Settings fixed at init (and the current signing key). Cached for a few seconds, so a running
+   * `serve` picks up a `key rotate` made by the CLI.
+   */
   async settings(): Promise<IssuerSettings> {
-    if (this.#settings) return this.#settings;
+    if (this.#settings && Date.now() - this.#settingsAt < 5_000) return this.#settings;
     const rows = await this.ds.getRepository(MetaEntity).find();
     const m = new Map(rows.map((r) => [r.key, r.value]));
     if (!m.get('issuer_did')) throw new MaskidError('ERR_STATE_INVALID', `no issuer in ${this.dataDir}: run \`maskid-issuer init\` first`);
@@ -212,6 +216,7 @@ export class Issuer {
       listValidityMs: Number(m.get('list_validity_ms')),
       credentialValidityDays: Number(m.get('credential_validity_days')),
     };
+    this.#settingsAt = Date.now();
     return this.#settings;
   }
 
