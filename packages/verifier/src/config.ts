@@ -1,0 +1,127 @@
+/**
+ * The verifier's configuration (one JSON file per platform deployment), validated once at start into
+ * a frozen object. A bad file fails fast with one clear message naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { isClaimName, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
+
+/** A trusted issuer: its base URL (the did:web is derived from it), optionally pinned key thumbprints. */
+export interface TrustedIssuer {
+  url: string;
+  did: string;
+  /** RFC 7638 thumbprints; when given, only these keys are accepted even if the DID document lists more. */
+  pinnedThumbprints?: string[];
+}
+
+export interface VerifierConfig {
+  /** The platform this verifier serves (its id in the issuer's registry). */
+  platform: string;
+  /** The platform's registered web origins: `aud` must be `origin:<one of these>`. */
+  origins: string[];
+  trustedIssuers: TrustedIssuer[];
+  /** Claims this platform may request. */
+  allowedClaims: ClaimName[];
+  /** How long the last good status list may be used when the issuer is unreachable (ms). */
+  maxStalenessMs: number;
+  /** Lifetime of a presentation request (ms). */
+  requestTtlMs: number;
+  skewSeconds: number;
+  maxKbAgeSeconds: number;
+  /** Allow http:// issuer URLs on localhost (development only). */
+  dev: boolean;
+  /** Optional Redis URL for a nonce store shared by replicas. */
+  redisUrl?: string;
+  port: number;
+  host: string;
+}
+
+const DEFAULTS = { maxStalenessMs: 24 * 3600_000, requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, dev: false, port: 8080, host: '127.0.0.1' };
+
+/**
+ * Validates a config object.
+ *
+ * @example
+ * ```ts
+ * parseConfig({ platform: 'forum', origins: ['https://forum.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'] })
+ * ```
+ */
+export function parseConfig(input: unknown): Readonly<VerifierConfig> {
+  const fail = (why: string): never => {
+    throw new MaskidError('ERR_CONFIG_INVALID', `verifier config: ${why}`);
+  };
+  if (!input || typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
+  const c = { ...DEFAULTS, ...(input as Record<string, unknown>) } as Record<string, unknown>;
+  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'dev', 'redisUrl', 'port', 'host', '$schema']);
+  for (const k of Object.keys(c)) if (!known.has(k)) fail(`unknown field "${k}"`);
+  if (typeof c['platform'] !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
+  const dev = c['dev'] === true;
+  if (typeof c['dev'] !== 'boolean') fail('"dev" must be true or false');
+  const origins = c['origins'];
+  if (!Array.isArray(origins) || origins.length === 0) fail('"origins" must list the platform\'s web origins');
+  for (const o of origins as unknown[]) {
+    let u: URL | undefined;
+    try {
+      u = new URL(String(o));
+    } catch {
+      fail(`origin ${JSON.stringify(o)} is not a URL`);
+    }
+    if (u!.origin !== o) fail(`origin ${JSON.stringify(o)} must be scheme://host[:port] without a path or slash`);
+    if (u!.protocol !== 'https:' && !(dev && u!.protocol === 'http:')) fail(`origin ${o} must be https (http only with "dev": true)`);
+  }
+  const issuers = c['trustedIssuers'];
+  if (!Array.isArray(issuers) || issuers.length === 0) fail('"trustedIssuers" must list at least one issuer { "url": … }');
+  const trustedIssuers: TrustedIssuer[] = (issuers as unknown[]).map((raw, i) => {
+    const t = raw as { url?: unknown; pinnedThumbprints?: unknown };
+    if (!t || typeof t.url !== 'string') fail(`trustedIssuers[${i}].url is required`);
+    let u: URL | undefined;
+    try {
+      u = new URL(t.url as string);
+    } catch {
+      fail(`trustedIssuers[${i}].url is not a URL`);
+    }
+    const local = u!.hostname === 'localhost' || u!.hostname === '127.0.0.1';
+    if (u!.protocol !== 'https:' && !(dev && local && u!.protocol === 'http:')) fail(`trustedIssuers[${i}].url must be https (http://localhost only with "dev": true)`);
+    const url = (t.url as string).replace(/\/+$/, '');
+    const pins = t.pinnedThumbprints;
+    if (pins !== undefined && (!Array.isArray(pins) || pins.some((p) => typeof p !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(p)))) fail(`trustedIssuers[${i}].pinnedThumbprints must be RFC 7638 SHA-256 thumbprints`);
+    return { url, did: urlToDidWeb(url), ...(pins ? { pinnedThumbprints: pins as string[] } : {}) };
+  });
+  const claims = c['allowedClaims'];
+  if (!Array.isArray(claims) || claims.length === 0 || claims.some((x) => !isClaimName(x))) fail('"allowedClaims" must list claims of the profile');
+  for (const k of ['maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'port'] as const) {
+    if (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || (c[k] as number) < 0) fail(`"${k}" must be a non-negative integer`);
+  }
+  if (c['redisUrl'] !== undefined && (typeof c['redisUrl'] !== 'string' || !/^rediss?:\/\//.test(c['redisUrl']))) fail('"redisUrl" must be redis://…');
+  if (typeof c['host'] !== 'string') fail('"host" must be a string');
+  return Object.freeze({
+    platform: c['platform'] as string,
+    origins: origins as string[],
+    trustedIssuers,
+    allowedClaims: claims as ClaimName[],
+    maxStalenessMs: c['maxStalenessMs'] as number,
+    requestTtlMs: c['requestTtlMs'] as number,
+    skewSeconds: c['skewSeconds'] as number,
+    maxKbAgeSeconds: c['maxKbAgeSeconds'] as number,
+    dev,
+    ...(c['redisUrl'] ? { redisUrl: c['redisUrl'] as string } : {}),
+    port: c['port'] as number,
+    host: c['host'] as string,
+  });
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(file: string): Readonly<VerifierConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new MaskidError('ERR_CONFIG_INVALID', `cannot read verifier config ${file}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new MaskidError('ERR_CONFIG_INVALID', `verifier config ${file} is not JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parseConfig(json);
+}

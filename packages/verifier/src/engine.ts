@@ -1,0 +1,276 @@
+/**
+ * PresentationVerifier: the hot path. Verifies an Internet ID presentation completely and offline:
+ * structure, `typ`, `alg` allow-list, trusted issuer and signature (cached `KeyObject`), disclosures
+ * (each referenced exactly once), profile, validity with an injected clock, platform, key binding
+ * (`typ`, signature by `cnf.jwk`, nonce issued here and unused, `aud` = `origin:<registered origin>`,
+ * fresh `iat`, `sd_hash`), exactly the requested and allowed claims, and revocation/suspension bits
+ * from the in-memory StatusListCache.
+ *
+ * It shares `@maskid/core`'s profile checks and error codes; node:crypto does the hashing and
+ * signature work (WebCrypto's async round trips would double the cost per login).
+ */
+import { createHash, createPublicKey, randomBytes, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import {
+  MaskidError, applyDisclosures, buildDcApiRequest, checkProfile, decodeDisclosure, isClaimName, algForJwk,
+  CTY_VC, TYP_KB_JWT, TYP_VC_SD_JWT, type BitstringStatusListEntry, type CheckResult, type ClaimName, type DcApiRequest,
+  type ErrorCode, type Jwk, type ParsedDisclosure, type PersonClaims,
+} from '@maskid/core';
+import type { IssuerKeyCache } from './issuer-keys.js';
+import type { NonceStore } from './nonce-store.js';
+
+export const MAX_PRESENTATION_LENGTH = 16 * 1024;
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+export type VerifyResult =
+  | { verified: true; maskedId: string; claims: Partial<PersonClaims>; issuer: string; platform: string; checks: CheckResult[] }
+  | { verified: false; error: { code: ErrorCode; message: string }; checks: CheckResult[] };
+
+/** Looks up a status bit (the StatusListCache, or a stub in tests). */
+export interface StatusSource {
+  lookup(entry: BitstringStatusListEntry, issuer: string): boolean;
+}
+
+export interface EngineOptions {
+  platform: string;
+  origins: readonly string[];
+  allowedClaims: readonly ClaimName[];
+  keys: IssuerKeyCache;
+  status: StatusSource;
+  nonces: NonceStore;
+  requestTtlMs?: number;
+  skewSeconds?: number;
+  maxKbAgeSeconds?: number;
+  algorithms?: readonly string[];
+  now?: () => number;
+}
+
+interface Decoded {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+}
+
+const fail = (code: ErrorCode, message: string): never => {
+  throw new MaskidError(code, message);
+};
+
+function parseJson(b64: string, what: string, code: ErrorCode): Record<string, unknown> {
+  if (!B64URL.test(b64)) fail(code, `${what} is not base64url`);
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64url')));
+  } catch {
+    fail(code, `${what} is not UTF-8 JSON`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(code, `${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function decodeCompact(jwt: string, code: ErrorCode): Decoded {
+  const a = jwt.indexOf('.');
+  const b = a < 0 ? -1 : jwt.indexOf('.', a + 1);
+  if (a <= 0 || b < 0 || jwt.indexOf('.', b + 1) >= 0) fail(code, 'JWT must have three parts');
+  const sig = jwt.slice(b + 1);
+  if (!B64URL.test(sig)) fail(code, 'JWT signature is not base64url');
+  const header = parseJson(jwt.slice(0, a), 'JWT header', code);
+  if ('crit' in header) fail(code, 'crit is not supported');
+  return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: Buffer.from(sig, 'base64url') };
+}
+
+function verifySig(alg: string, key: KeyObject, data: string, sig: Buffer): boolean {
+  if (sig.length !== 64) return false;
+  try {
+    return alg === 'ES256'
+      ? nodeVerify('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }, sig)
+      : nodeVerify(null, Buffer.from(data), key, sig);
+  } catch {
+    return false;
+  }
+}
+
+const sha256b64 = (s: string) => createHash('sha256').update(s).digest('base64url');
+
+/**
+ * The verification engine for one platform.
+ *
+ * @example
+ * ```ts
+ * const { requestId, request } = await engine.createRequest(['ageOver18'])
+ * // … the page calls navigator.credentials.get({ digital: { requests: [request] } }) …
+ * const result = await engine.verify(vpToken, { requestId, origin: 'https://forum.example' })
+ * ```
+ */
+export class PresentationVerifier {
+  readonly #o: Required<Omit<EngineOptions, 'algorithms'>> & { algorithms: readonly string[] };
+  readonly #cnfKeys = new Map<string, KeyObject>();
+
+  constructor(options: EngineOptions) {
+    this.#o = {
+      requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, algorithms: ['ES256', 'EdDSA'], now: Date.now,
+      ...options,
+    };
+  }
+
+  /** Creates a presentation request for `claims` (each must be allowed for this platform). */
+  async createRequest(claims: unknown): Promise<{ requestId: string; expiresAt: string; request: DcApiRequest }> {
+    if (!Array.isArray(claims) || claims.length === 0 || claims.length > 10) throw new MaskidError('ERR_INPUT_INVALID', 'claims must be a non-empty list of claim names');
+    const list: ClaimName[] = [];
+    for (const c of claims) {
+      if (!isClaimName(c)) throw new MaskidError('ERR_INPUT_INVALID', `unknown claim ${JSON.stringify(c)}`);
+      if (!this.#o.allowedClaims.includes(c)) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `this platform is not registered for ${c}`);
+      if (!list.includes(c)) list.push(c);
+    }
+    const requestId = randomBytes(16).toString('base64url');
+    const nonce = randomBytes(24).toString('base64url');
+    const expiresAt = this.#o.now() + this.#o.requestTtlMs;
+    await this.#o.nonces.put(requestId, { nonce, claims: list, expiresAt }, this.#o.requestTtlMs);
+    return { requestId, expiresAt: new Date(expiresAt).toISOString(), request: buildDcApiRequest(nonce, list) };
+  }
+
+  /**
+   * Verifies a presentation for a request created here. The request is consumed by the first attempt
+   * (single use, also under concurrent submission). Never throws for a bad presentation.
+   */
+  async verify(presentation: unknown, context: { requestId: string; origin?: string }): Promise<VerifyResult> {
+    const checks: CheckResult[] = [];
+    try {
+      if (typeof context?.requestId !== 'string' || context.requestId.length > 64) fail('ERR_INPUT_INVALID', 'requestId is required');
+      const record = await this.#o.nonces.take(context.requestId);
+      if (!record) fail('ERR_NONCE_REPLAYED', 'the request is unknown, already answered or expired');
+      checks.push({ check: 'request', ok: true });
+      return { ...this.#verify(presentation, record!.nonce, record!.claims, context.origin, checks), checks };
+    } catch (e) {
+      const error = e instanceof MaskidError ? e.toJSON() : { code: 'ERR_INTERNAL' as const, message: 'verification failed unexpectedly' };
+      return { verified: false, error, checks };
+    }
+  }
+
+  /** The synchronous core of {@link verify}, with the expected nonce and claims given. */
+  verifyWith(presentation: unknown, nonce: string, claims: readonly ClaimName[], origin?: string): VerifyResult {
+    const checks: CheckResult[] = [];
+    try {
+      return { ...this.#verify(presentation, nonce, claims, origin, checks), checks };
+    } catch (e) {
+      const error = e instanceof MaskidError ? e.toJSON() : { code: 'ERR_INTERNAL' as const, message: 'verification failed unexpectedly' };
+      return { verified: false, error, checks };
+    }
+  }
+
+  #verify(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, checks: CheckResult[]) {
+    const o = this.#o;
+    const pass = (check: string) => checks.push({ check, ok: true });
+    const nowMs = o.now();
+    const nowSec = Math.floor(nowMs / 1000);
+
+    // Structure
+    if (typeof presentation !== 'string') fail('ERR_SDJWT_MALFORMED', 'the presentation must be a string');
+    const p = presentation as string;
+    if (p.length > MAX_PRESENTATION_LENGTH) fail('ERR_TOKEN_TOO_LARGE', `the presentation is longer than ${MAX_PRESENTATION_LENGTH} characters`);
+    const last = p.lastIndexOf('~');
+    if (last < 0) fail('ERR_SDJWT_MALFORMED', 'SD-JWT has no ~ separator');
+    const parts = p.slice(0, last).split('~');
+    const issuerJwt = decodeCompact(parts[0]!, 'ERR_SDJWT_MALFORMED');
+    const disclosures = parts.slice(1);
+    if (disclosures.length > 16) fail('ERR_SDJWT_MALFORMED', 'too many disclosures');
+    for (const d of disclosures) if (!d) fail('ERR_SDJWT_MALFORMED', 'empty disclosure');
+    const kbCompact = p.slice(last + 1);
+    pass('structure');
+
+    const { header, payload } = issuerJwt;
+    if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) fail('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
+    pass('typ');
+    const alg = header['alg'];
+    if (typeof alg !== 'string' || !o.algorithms.includes(alg) || (alg !== 'ES256' && alg !== 'EdDSA')) fail('ERR_ALG_NOT_ALLOWED', `alg ${String(alg)} is not allowed`);
+    pass('alg');
+    const issuer = payload['issuer'];
+    const kid = header['kid'];
+    if (typeof issuer !== 'string' || typeof kid !== 'string' || !kid.startsWith(issuer + '#')) fail('ERR_KEY_UNKNOWN', 'kid must be a DID URL of the issuer');
+    const key = o.keys.get(issuer as string, kid as string);
+    if (key.alg !== alg) fail('ERR_ALG_NOT_ALLOWED', 'alg does not fit the issuer key');
+    pass('issuer');
+    if (!verifySig(alg as string, key.key, issuerJwt.signingInput, issuerJwt.signature)) fail('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
+    pass('signature');
+
+    if (payload['_sd_alg'] !== 'sha-256') fail('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
+    const parsed: ParsedDisclosure[] = disclosures.map((d) => {
+      if (!B64URL.test(d)) fail('ERR_DISCLOSURE_MALFORMED', 'disclosure is not base64url');
+      return decodeDisclosure(d, sha256b64(d));
+    });
+    const vc = applyDisclosures(payload, parsed);
+    pass('disclosures');
+    const profile = checkProfile(vc, issuer as string);
+    pass('profile');
+    const validFrom = Date.parse(profile.validFrom) / 1000;
+    const validUntil = Date.parse(profile.validUntil) / 1000;
+    if (nowSec + o.skewSeconds < validFrom) fail('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
+    if (nowSec - o.skewSeconds >= validUntil) fail('ERR_CREDENTIAL_EXPIRED', 'credential has expired');
+    pass('validity');
+    if (profile.platform !== o.platform) fail('ERR_PLATFORM_MISMATCH', 'credential is for another platform');
+    pass('platform');
+
+    // Key binding
+    if (!kbCompact) fail('ERR_KB_MISSING', 'presentation has no key-binding JWT');
+    let kb: Decoded;
+    try {
+      kb = decodeCompact(kbCompact, 'ERR_KB_MISSING');
+    } catch {
+      return fail('ERR_KB_MISSING', 'key-binding JWT is malformed');
+    }
+    if (kb.header['typ'] !== TYP_KB_JWT) fail('ERR_KB_TYP_INVALID', 'KB-JWT typ must be kb+jwt');
+    const kbAlg = kb.header['alg'];
+    if (typeof kbAlg !== 'string' || !o.algorithms.includes(kbAlg) || (kbAlg !== 'ES256' && kbAlg !== 'EdDSA')) fail('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kbAlg)} is not allowed`);
+    let cnfAlg: string;
+    try {
+      cnfAlg = algForJwk(profile.cnf);
+    } catch {
+      return fail('ERR_PROFILE_INVALID', 'cnf.jwk is not a usable key');
+    }
+    if (cnfAlg !== kbAlg) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
+    if (!verifySig(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature)) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
+    pass('kb.signature');
+    if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== nonce) fail('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
+    pass('kb.nonce');
+    const aud = kb.payload['aud'];
+    const audOrigin = typeof aud === 'string' && aud.startsWith('origin:') ? aud.slice('origin:'.length) : undefined;
+    if (!audOrigin || !o.origins.includes(audOrigin) || (origin !== undefined && origin !== audOrigin)) fail('ERR_KB_AUDIENCE_INVALID', 'KB-JWT aud is not this platform\'s origin');
+    pass('kb.aud');
+    const iat = kb.payload['iat'];
+    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + o.skewSeconds || iat < nowSec - o.maxKbAgeSeconds - o.skewSeconds) fail('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
+    pass('kb.iat');
+    if (kb.payload['sd_hash'] !== sha256b64(p.slice(0, last + 1))) fail('ERR_KB_SD_HASH_INVALID', 'KB-JWT sd_hash does not match the presentation');
+    pass('kb.sd_hash');
+
+    // Claims: exactly the requested ones, all allowed for the platform.
+    const names = parsed.map((d) => d.name);
+    for (const n of names) if (!isClaimName(n) || !o.allowedClaims.includes(n)) fail('ERR_CLAIM_NOT_ALLOWED', `claim ${String(n)} is not allowed for this platform`);
+    if (names.length !== requested.length || !requested.every((c) => names.includes(c))) fail('ERR_CLAIMS_MISMATCH', 'disclosed claims differ from the requested claims');
+    pass('claims');
+
+    for (const entry of profile.credentialStatus) {
+      if (o.status.lookup(entry, issuer as string)) {
+        fail(entry.statusPurpose === 'revocation' ? 'ERR_STATUS_REVOKED' : 'ERR_STATUS_SUSPENDED', `credential is ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'}`);
+      }
+    }
+    pass('status');
+
+    const claims: Partial<PersonClaims> = {};
+    for (const c of requested) (claims as Record<string, unknown>)[c] = profile.subject[c];
+    return { verified: true as const, maskedId: profile.maskedId, claims, issuer: issuer as string, platform: profile.platform };
+  }
+
+  #cnfKey(jwk: Jwk): KeyObject {
+    const id = `${jwk.kty}|${jwk.crv}|${jwk.x}|${jwk.y ?? ''}`;
+    let k = this.#cnfKeys.get(id);
+    if (!k) {
+      try {
+        k = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.y ? { y: jwk.y } : {}) } as import('node:crypto').JsonWebKey, format: 'jwk' });
+      } catch {
+        return fail('ERR_KB_SIGNATURE_INVALID', 'cnf.jwk is not a valid public key');
+      }
+      if (this.#cnfKeys.size >= 100_000) this.#cnfKeys.clear();
+      this.#cnfKeys.set(id, k);
+    }
+    return k;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The verifier's HTTP service (express). Platforms call it from their backend; logs hold result codes
+ * and timings, never tokens, claims or masked IDs.
+ */
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { pino, type Logger } from 'pino';
+import type { VerifierService } from '../service.js';
+import { sendProblem } from './problem.js';
+import { requestsRoute } from './routes/requests.js';
+import { presentationsRoute } from './routes/presentations.js';
+import { healthzRoute } from './routes/healthz.js';
+import { metricsRoute } from './routes/metrics.js';
+import { openapiRoute } from './routes/openapi.js';
+
+export function createVerifierApp(service: VerifierService, options: { logger?: Logger } = {}): Express {
+  const log = options.logger ?? pino({ level: process.env['MASKID_LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const router = express.Router();
+  requestsRoute(router, service);
+  presentationsRoute(router, service, log);
+  healthzRoute(router, service);
+  metricsRoute(router, service);
+  openapiRoute(router);
+  app.use(router);
+  app.use((_req, res) => sendProblem(res, 'ERR_NOT_FOUND', 'no such endpoint', 404));
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    const status = typeof err?.status === 'number' ? err.status : 500;
+    if (status === 413) return sendProblem(res, 'ERR_TOKEN_TOO_LARGE', 'request body too large', 413);
+    if (status >= 400 && status < 500) return sendProblem(res, 'ERR_INPUT_INVALID', 'the request body is not valid JSON', 400);
+    log.error({ err: (err as Error)?.name }, 'internal error');
+    return sendProblem(res, 'ERR_INTERNAL', 'internal error', 500);
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,17 @@
+/** `POST /v1/requests` {claims} → {requestId, expiresAt, request}: a DC API request with a fresh nonce. */
+import express, { type Router } from 'express';
+import { MaskidError } from '@maskid/core';
+import type { VerifierService } from '../../service.js';
+import { sendProblem } from '../problem.js';
+
+export function requestsRoute(router: Router, service: VerifierService): void {
+  router.post('/v1/requests', express.json({ limit: '2kb' }), async (req, res) => {
+    try {
+      const r = await service.engine.createRequest((req.body as { claims?: unknown } | undefined)?.claims);
+      res.status(201).set('Cache-Control', 'no-store').json(r);
+    } catch (e) {
+      if (e instanceof MaskidError) return sendProblem(res, e.code, e.message, e.code === 'ERR_CLAIM_NOT_ALLOWED' || e.code === 'ERR_INPUT_INVALID' ? 400 : undefined);
+      throw e;
+    }
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Presentation requests and their nonces: single use, even under concurrent submission. Memory by
+ * default; Redis (`GETDEL`, atomic) so replicas share them.
+ */
+import type { ClaimName } from '@maskid/core';
+
+export interface RequestRecord {
+  nonce: string;
+  claims: ClaimName[];
+  expiresAt: number;
+}
+
+export interface NonceStore {
+  put(requestId: string, record: RequestRecord, ttlMs: number): Promise<void>;
+  /** Returns the record and removes it, atomically; undefined when unknown, used or expired. */
+  take(requestId: string): Promise<RequestRecord | undefined>;
+  close(): Promise<void>;
+}
+
+/** In-process store (one verifier process). */
+export class MemoryNonceStore implements NonceStore {
+  readonly #map = new Map<string, RequestRecord>();
+  readonly #max: number;
+
+  constructor(options: { maxEntries?: number } = {}) {
+    this.#max = options.maxEntries ?? 1_000_000;
+  }
+
+  async put(requestId: string, record: RequestRecord): Promise<void> {
+    if (this.#map.size >= this.#max) this.#sweep(Date.now());
+    if (this.#map.size >= this.#max) throw new Error('too many open presentation requests');
+    this.#map.set(requestId, record);
+  }
+
+  async take(requestId: string): Promise<RequestRecord | undefined> {
+    const r = this.#map.get(requestId);
+    if (!r) return undefined;
+    this.#map.delete(requestId);
+    return r.expiresAt > Date.now() ? r : undefined;
+  }
+
+  #sweep(now: number): void {
+    for (const [k, v] of this.#map) if (v.expiresAt <= now) this.#map.delete(k);
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The few Redis commands the store needs (node-redis v5 client or compatible). */
+export interface RedisLike {
+  set(key: string, value: string, options: { PX: number }): Promise<unknown>;
+  getDel(key: string): Promise<string | null>;
+  quit?(): Promise<unknown>;
+  close?(): Promise<unknown>;
+}
+
+/** Redis-backed store: a request used on replica A is gone for replica B. */
+export class RedisNonceStore implements NonceStore {
+  constructor(private readonly client: RedisLike, private readonly prefix = 'maskid:req:') {}
+
+  /** Connects to `url` with node-redis. */
+  static async connect(url: string, prefix?: string): Promise<RedisNonceStore> {
+    const { createClient } = await import('redis');
+    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: (n: number) => Math.min(n * 100, 2000) } });
+    client.on('error', () => {});
+    await client.connect();
+    return new RedisNonceStore(client as unknown as RedisLike, prefix);
+  }
+
+  async put(requestId: string, record: RequestRecord, ttlMs: number): Promise<void> {
+    await this.client.set(this.prefix + requestId, JSON.stringify(record), { PX: Math.max(1, ttlMs) });
+  }
+
+  async take(requestId: string): Promise<RequestRecord | undefined> {
+    const raw = await this.client.getDel(this.prefix + requestId);
+    if (!raw) return undefined;
+    const r = JSON.parse(raw) as RequestRecord;
+    return r.expiresAt > Date.now() ? r : undefined;
+  }
+
+  async close(): Promise<void> {
+    await (this.client.close?.() ?? this.client.quit?.());
+  }
+}

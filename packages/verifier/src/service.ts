@@ -1,0 +1,111 @@
+/**
+ * Assembles a verifier for one platform from its config: allow-listed fetcher, issuer key cache,
+ * status list cache, nonce store (memory or Redis), engine, Prometheus metrics.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { VerifierConfig } from './config.js';
+import { AllowListFetcher, type Fetch } from './fetcher.js';
+import { IssuerKeyCache } from './issuer-keys.js';
+import { StatusListCache } from './status-cache.js';
+import { MemoryNonceStore, RedisNonceStore, type NonceStore } from './nonce-store.js';
+import { PresentationVerifier, type VerifyResult } from './engine.js';
+
+export interface VerifierServiceOptions {
+  fetch?: Fetch;
+  now?: () => number;
+  nonces?: NonceStore;
+  /** How often issuer DID documents are re-read (ms, default 1 h). */
+  keyRefreshMs?: number;
+  /** Every outgoing request (tests count issuer contacts with it). */
+  onIssuerRequest?: (url: string) => void;
+}
+
+export interface VerifierMetrics {
+  registry: Registry;
+  verifications: Counter<'result'>;
+  latency: Histogram;
+  listAge: Gauge;
+  listErrors: Counter;
+}
+
+export class VerifierService {
+  readonly engine: PresentationVerifier;
+  readonly keys: IssuerKeyCache;
+  readonly status: StatusListCache;
+  readonly nonces: NonceStore;
+  readonly metrics: VerifierMetrics;
+  #keyTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(readonly config: Readonly<VerifierConfig>, parts: { keys: IssuerKeyCache; status: StatusListCache; nonces: NonceStore; engine: PresentationVerifier; metrics: VerifierMetrics }, private readonly options: VerifierServiceOptions) {
+    this.keys = parts.keys;
+    this.status = parts.status;
+    this.nonces = parts.nonces;
+    this.engine = parts.engine;
+    this.metrics = parts.metrics;
+  }
+
+  /** Builds the service (connecting to Redis when configured); call {@link start} to prefetch. */
+  static async create(config: Readonly<VerifierConfig>, options: VerifierServiceOptions = {}): Promise<VerifierService> {
+    const fetcher = new AllowListFetcher(config.trustedIssuers.map((t) => t.url), options.fetch ?? globalThis.fetch, { ...(options.onIssuerRequest ? { onRequest: options.onIssuerRequest } : {}) });
+    const now = options.now ?? Date.now;
+    const keys = new IssuerKeyCache(config.trustedIssuers, fetcher, { dev: config.dev, now });
+    const registry = new Registry();
+    const statusRef: { current?: StatusListCache } = {};
+    const metrics: VerifierMetrics = {
+      registry,
+      verifications: new Counter({ name: 'maskid_verifications_total', help: 'Presentations verified, by result code (ok or the error code)', labelNames: ['result'], registers: [registry] }),
+      latency: new Histogram({ name: 'maskid_verification_duration_seconds', help: 'Time to verify one presentation', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [registry] }),
+      listAge: new Gauge({
+        name: 'maskid_status_list_age_seconds', help: 'Age of the oldest status list confirmation', registers: [registry],
+        collect() {
+          this.set(statusRef.current?.stats().oldestAgeSeconds ?? 0);
+        },
+      }),
+      listErrors: new Counter({ name: 'maskid_status_list_errors_total', help: 'Failed or rejected status list and manifest fetches', registers: [registry] }),
+    };
+    const status = new StatusListCache(keys, fetcher, {
+      platform: config.platform,
+      manifestUrls: config.trustedIssuers.map((t) => `${t.url}/status/${config.platform}/manifest`),
+      maxStalenessMs: config.maxStalenessMs,
+      now,
+      onError: () => metrics.listErrors.inc(),
+    });
+    statusRef.current = status;
+    const nonces = options.nonces ?? (config.redisUrl ? await RedisNonceStore.connect(config.redisUrl) : new MemoryNonceStore());
+    const engine = new PresentationVerifier({
+      platform: config.platform, origins: config.origins, allowedClaims: config.allowedClaims, keys, status, nonces,
+      requestTtlMs: config.requestTtlMs, skewSeconds: config.skewSeconds, maxKbAgeSeconds: config.maxKbAgeSeconds, now,
+    });
+    return new VerifierService(config, { keys, status, nonces, engine, metrics }, options);
+  }
+
+  /** Loads issuer keys and every status list in the manifest, then keeps them fresh in the background. */
+  async start(): Promise<void> {
+    await this.keys.refresh();
+    await this.status.start();
+    this.#keyTimer = setInterval(() => void this.keys.refresh().catch(() => undefined), this.options.keyRefreshMs ?? 3600_000);
+    this.#keyTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#keyTimer) clearInterval(this.#keyTimer);
+    this.status.stop();
+    await this.nonces.close();
+  }
+
+  /** Verifies and records metrics. */
+  async verify(presentation: unknown, context: { requestId: string; origin?: string }): Promise<VerifyResult> {
+    const end = this.metrics.latency.startTimer();
+    const r = await this.engine.verify(presentation, context);
+    end();
+    this.metrics.verifications.inc({ result: r.verified ? 'ok' : r.error.code });
+    return r;
+  }
+
+  /** Health: ready when issuer keys are loaded and every cached list is usable. */
+  health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; usableLists: number; oldestListAgeSeconds: number } {
+    const s = this.status.stats();
+    const ok = this.keys.size > 0 && s.lists > 0 && s.usable === s.lists;
+    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, usableLists: s.usable, oldestListAgeSeconds: Math.round(s.oldestAgeSeconds) };
+  }
+}

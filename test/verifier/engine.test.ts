@@ -1,0 +1,151 @@
+/** The hot-path engine against @maskid/core's reference verifier on the same cases, and its offline behaviour. */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { base64urlText, verifyInternetIdPresentation, signJwt, sha256, base64url, utf8, type ClaimName, type Jwk } from '@maskid/core';
+import { StatusService } from '@maskid/issuer';
+import { verifierFixture, type VerifierFixture } from './fixture.js';
+import { newHolder } from '../helpers.js';
+
+describe('verifier engine', () => {
+  let f: VerifierFixture;
+  before(async () => {
+    f = await verifierFixture();
+  });
+  after(() => f.close());
+
+  it('agrees with the core reference verifier on valid and forged presentations', async () => {
+    const svc = await f.service();
+    const { jwk } = await f.server.issuer.signer();
+    const c = await f.issue();
+    const nonce = 'nonce-engine-vs-core-0001';
+    const valid = await f.present(c, nonce);
+    const cut = (p: string) => p.slice(0, p.lastIndexOf('~') + 1);
+    const otherKb = await newHolder();
+    const cases: Record<string, string> = {
+      valid,
+      'no kb': cut(valid),
+      'kb by another key': await f.present({ sdJwt: c.sdJwt, holder: otherKb }, nonce),
+      'wrong aud': await f.present(c, nonce, ['ageOver18'], { aud: 'origin:https://evil.example' }),
+      'stale iat': await f.present(c, nonce, ['ageOver18'], { iat: Math.floor(Date.now() / 1000) - 7200 }),
+      'wrong nonce': await f.present(c, 'another-nonce-0000000'),
+      'extra claim': await f.present(c, nonce, ['ageOver18', 'region']),
+      'tampered payload': valid.replace(/^([^.]+)\.([^.]+)/, (_m, h, p) => `${h}.${base64urlText(Buffer.from(p, 'base64url').toString().replace('"forum"', '"video"'))}`),
+      'garbage': 'a.b.c~d~',
+      'unreferenced disclosure': await (async () => {
+        const sd = cut(valid) + base64urlText(JSON.stringify(['c2FsdHNhbHRzYWx0c2FsdA', 'ageOver18', false])) + '~';
+        const kb = await signJwt({ typ: 'kb+jwt' }, { iat: Math.floor(Date.now() / 1000), aud: `origin:${f.origin}`, nonce, sd_hash: base64url(await sha256(utf8(sd))) }, c.holder.signer);
+        return sd + kb;
+      })(),
+    };
+    for (const [name, p] of Object.entries(cases)) {
+      const engine = svc.engine.verifyWith(p, nonce, ['ageOver18'] as ClaimName[]);
+      const core = await verifyInternetIdPresentation(p, {
+        issuerKey: () => jwk as Jwk, nonce, audiences: [`origin:${f.origin}`], platform: 'forum', requestedClaims: ['ageOver18'], allowedClaims: ['ageOver18', 'region'],
+        status: (e, iss) => svc.status.lookup(e, iss),
+      });
+      const codeOf = (r: { verified: boolean; error?: { code: string } }) => (r.verified ? 'ok' : r.error!.code);
+      assert.equal(codeOf(engine), codeOf(core), `${name}: engine ${codeOf(engine)} vs core ${codeOf(core)}`);
+      assert.equal(codeOf(engine) === 'ok', name === 'valid', name);
+    }
+  });
+
+  it('verifies N logins with 0 requests to the issuer, and consumes each request once', async () => {
+    const contacts: string[] = [];
+    const svc = await f.service({}, { onIssuerRequest: (u) => contacts.push(u) });
+    const atStart = contacts.length;
+    assert.ok(atStart > 0, 'prefetch at start');
+    const c = await f.issue();
+    for (let i = 0; i < 25; i++) {
+      const { requestId, request } = await svc.engine.createRequest(['ageOver18']);
+      const r = await svc.verify(await f.present(c, request.data.nonce), { requestId, origin: f.origin });
+      assert.equal(r.verified, true, JSON.stringify(!r.verified && r.error));
+      if (i === 0) {
+        const replay = await svc.verify(await f.present(c, request.data.nonce), { requestId, origin: f.origin });
+        assert.equal(!replay.verified && replay.error.code, 'ERR_NONCE_REPLAYED');
+      }
+    }
+    assert.equal(contacts.length, atStart, 'no issuer request during logins');
+  });
+
+  it('refuses an untrusted issuer and keys outside the pinned thumbprints', async () => {
+    const c = await f.issue();
+    const other = await f.service({ trustedIssuers: [{ url: 'http://localhost:9' }] });
+    const r1 = other.engine.verifyWith(await f.present(c, 'nonce-untrusted-000001'), 'nonce-untrusted-000001', ['ageOver18']);
+    assert.equal(!r1.verified && r1.error.code, 'ERR_ISSUER_UNTRUSTED');
+    const pinned = await f.service({ trustedIssuers: [{ url: f.server.url, pinnedThumbprints: ['A'.repeat(43)] }] });
+    const r2 = pinned.engine.verifyWith(await f.present(c, 'nonce-pinned-00000001'), 'nonce-pinned-00000001', ['ageOver18']);
+    assert.equal(!r2.verified && r2.error.code, 'ERR_KEY_UNKNOWN');
+    const { jwk } = await f.server.issuer.signer();
+    const { jwkThumbprint } = await import('@maskid/core');
+    const right = await f.service({ trustedIssuers: [{ url: f.server.url, pinnedThumbprints: [await jwkThumbprint(jwk)] }] });
+    assert.equal(right.engine.verifyWith(await f.present(c, 'nonce-pinned-00000002'), 'nonce-pinned-00000002', ['ageOver18']).verified, true);
+  });
+
+  it('sees a revocation after the lists refresh, not before', async () => {
+    const svc = await f.service();
+    const c = await f.issue();
+    const check = async () => svc.engine.verifyWith(await f.present(c, 'nonce-revocation-00001'), 'nonce-revocation-00001', ['ageOver18']);
+    assert.equal((await check()).verified, true);
+    await new StatusService(f.server.issuer).revoke({ networkNumber: c.networkNumber, platformId: 'forum' });
+    await f.publish();
+    assert.equal((await check()).verified, true, 'cached list until the next refresh (no per-login contact)');
+    await svc.status.refreshManifest(`${f.server.url}/status/forum/manifest`);
+    const r = await check();
+    assert.equal(!r.verified && r.error.code, 'ERR_STATUS_REVOKED');
+  });
+
+  it('keeps verifying while the issuer is down until max staleness, then fails closed', async () => {
+    let now = Date.now();
+    const ttlMs = (await f.server.issuer.settings()).ttlMs;
+    const svc = await f.service({ maxStalenessMs: ttlMs + 3600_000 }, { now: () => now });
+    const c = await f.issue();
+    const { setDown } = downSwitch(svc);
+    setDown(true);
+    now += ttlMs + 60_000; // past the ttl: refreshes fail, the last good list stays usable
+    await svc.status.refreshManifest(`${f.server.url}/status/forum/manifest`);
+    const iat = () => Math.floor(now / 1000);
+    const r1 = svc.engine.verifyWith(await f.present(c, 'nonce-stale-0000000001', ['ageOver18'], { iat: iat() }), 'nonce-stale-0000000001', ['ageOver18']);
+    assert.equal(r1.verified, true, JSON.stringify(!r1.verified && r1.error));
+    now += 3600_000; // past max staleness
+    const r2 = svc.engine.verifyWith(await f.present(c, 'nonce-stale-0000000002', ['ageOver18'], { iat: iat() }), 'nonce-stale-0000000002', ['ageOver18']);
+    assert.equal(!r2.verified && r2.error.code, 'ERR_STATUS_UNAVAILABLE');
+    assert.equal(svc.health().status, 'degraded');
+  });
+
+  it('keeps the previous good list when a corrupt or wrongly signed list arrives, and counts the error', async () => {
+    const svc = await f.service();
+    const c = await f.issue();
+    const listUrl = JSON.parse(Buffer.from(c.sdJwt.split('.')[1]!, 'base64url').toString()).credentialStatus[0].statusListCredential as string;
+    const good = await (await fetch(listUrl)).text();
+    const errorsBefore = svc.status.errors.count;
+    const bad = [
+      good.slice(0, good.length - 10),
+      good.replace(/\.([^.]+)\./, (_m, p) => `.${base64urlText(Buffer.from(p, 'base64url').toString().replace('"revocation"', '"suspension"'))}.`),
+      await signJwt({ typ: 'vc+jwt', kid: JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid }, JSON.parse(Buffer.from(good.split('.')[1]!, 'base64url').toString()), (await newHolder()).signer),
+    ];
+    const fetcher = (svc as unknown as { status: { fetcher: { fetchImpl: typeof fetch } } }).status.fetcher;
+    const original = fetcher.fetchImpl;
+    try {
+      for (const body of bad) {
+        fetcher.fetchImpl = (async () => new Response(body, { status: 200 })) as typeof fetch;
+        await svc.status.refreshList(listUrl, 'revocation', f.server.issuer ? (await f.server.issuer.settings()).did : '');
+        const r = svc.engine.verifyWith(await f.present(c, 'nonce-corrupt-00000001'), 'nonce-corrupt-00000001', ['ageOver18']);
+        assert.equal(r.verified, true, 'the previous good list is still used');
+      }
+    } finally {
+      fetcher.fetchImpl = original;
+    }
+    assert.equal(svc.status.errors.count, errorsBefore + bad.length);
+  });
+});
+
+/** Makes the service's fetcher fail as if the issuer were down. */
+function downSwitch(svc: { status: unknown }) {
+  const fetcher = (svc.status as { fetcher: { fetchImpl: typeof fetch } }).fetcher;
+  const original = fetcher.fetchImpl;
+  return {
+    setDown(down: boolean) {
+      fetcher.fetchImpl = down ? ((async () => { throw new TypeError('fetch failed: ECONNREFUSED'); }) as typeof fetch) : original;
+    },
+  };
+}

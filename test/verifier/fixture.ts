@@ -1,0 +1,52 @@
+/** A running issuer with one platform, credentials for fresh holders, and verifier services for that platform. */
+import { CredentialService, StatusService } from '@maskid/issuer';
+import { presentInternetIdCredential, type ClaimName } from '@maskid/core';
+import { VerifierService, parseConfig, type VerifierServiceOptions } from '@maskid/verifier';
+import { startIssuer, type RunningIssuer } from '../issuer-server.js';
+import { enrollPerson, newHolder, type Holder } from '../helpers.js';
+
+export interface VerifierFixture {
+  server: RunningIssuer;
+  origin: string;
+  /** Issues a fresh credential for a new (or given) person to a new holder key. */
+  issue(networkNumber?: string): Promise<{ sdJwt: string; holder: Holder; networkNumber: string; maskedId: string }>;
+  present(c: { sdJwt: string; holder: Holder }, nonce: string, claims?: ClaimName[], over?: { aud?: string; iat?: number }): Promise<string>;
+  /** A started verifier for platform forum; `config` is raw config input (validated by parseConfig). */
+  service(config?: Record<string, unknown>, options?: VerifierServiceOptions): Promise<VerifierService>;
+  publish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function verifierFixture(): Promise<VerifierFixture> {
+  const server = await startIssuer({ platforms: [{ id: 'forum', claims: ['ageOver18', 'region'] }, { id: 'video', claims: ['ageOver18'] }] });
+  const origin = (JSON.parse((await server.issuer.ds.query("SELECT origins FROM maskid_platform WHERE id = 'forum'"))[0].origins) as string[])[0]!;
+  const services: VerifierService[] = [];
+  return {
+    server,
+    origin,
+    async issue(networkNumber) {
+      const nn = networkNumber ?? (await enrollPerson(server.issuer));
+      const holder = await newHolder();
+      const c = await new CredentialService(server.issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
+      return { sdJwt: c.sdJwt, holder, networkNumber: nn, maskedId: c.maskedId };
+    },
+    present(c, nonce, claims = ['ageOver18'], over = {}) {
+      return presentInternetIdCredential(c.sdJwt, { claims, kbSigner: c.holder.signer, nonce, aud: over.aud ?? `origin:${origin}`, ...(over.iat ? { iat: over.iat } : {}) });
+    },
+    async service(config = {}, options = {}) {
+      const s = await VerifierService.create(parseConfig({
+        platform: 'forum', origins: [origin], trustedIssuers: [{ url: server.url }], allowedClaims: ['ageOver18', 'region'], dev: true, ...config,
+      }), options);
+      await s.start();
+      services.push(s);
+      return s;
+    },
+    async publish() {
+      await new StatusService(server.issuer).publish({});
+    },
+    async close() {
+      for (const s of services) await s.stop();
+      await server.close();
+    },
+  };
+}
