@@ -90,3 +90,13 @@ export function loadVectors<T>(name: string): { file: string; vector: T }[] {
   const dir = join(REPO_ROOT, 'test', 'vectors', name);
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, vector: JSON.parse(readFileSync(join(dir, file), 'utf8')) as T }));
 }
+
+/** The MaskidError code a synchronous call throws, or 'no error'. */
+export function thrownCode(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  return 'no error';
+}

@@ -1,15 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDcApiRequest, buildDcqlQuery, parseDcApiRequest, parseDcqlQuery, MaskidError } from '@maskid/core';
+import { thrownCode } from '../helpers.js';
+import { buildDcApiRequest, buildDcqlQuery, parseDcApiRequest, parseDcqlQuery } from '@maskid/core';
 
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as MaskidError).code;
-  }
-  return 'no error';
-};
+const code = thrownCode;
 
 describe('DCQL and DC API requests', () => {
   it('builds the profile query and parses it back', () => {

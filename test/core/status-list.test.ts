@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { thrownCode } from '../helpers.js';
 import { gzipSync } from 'node:zlib';
 import { decodeList } from '@digitalbazaar/vc-bitstring-status-list';
-import { BitstringStatusList, parseStatusListIndex, MaskidError } from '@maskid/core';
+import { BitstringStatusList, parseStatusListIndex } from '@maskid/core';
 
 describe('Bitstring Status List codec', () => {
   it('round-trips and uses the W3C bit order (index 0 = left-most bit of byte 0)', () => {
@@ -26,14 +27,7 @@ describe('Bitstring Status List codec', () => {
   });
 
   it('refuses lists shorter than 131,072 entries, bad prefixes, bad GZIP and oversized declared lengths', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as MaskidError).code;
-      }
-      return 'no error';
-    };
+    const code = thrownCode;
     assert.equal(code(() => BitstringStatusList.create(1024)), 'ERR_INPUT_INVALID');
     const short = 'u' + gzipSync(new Uint8Array(1024)).toString('base64url');
     assert.equal(code(() => BitstringStatusList.decode(short)), 'ERR_STATUS_LIST_INVALID');

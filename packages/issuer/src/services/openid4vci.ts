@@ -35,6 +35,33 @@ export class OAuthError extends Error {
 const hash = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const secret = () => base64url(randomBytes(32));
 
+/**
+ * Decodes a JWS that carries its own public key in the `jwk` header (DPoP proofs, key proofs) and
+ * checks `typ`, the `alg` allow-list, that the key is public and fits `alg`, and the signature.
+ * Every failure is an OAuth error with `error`.
+ */
+async function selfSignedJws(jwt: string, typ: string, error: string, what: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown>; jwk: Jwk }> {
+  let decoded;
+  try {
+    decoded = decodeJwt(jwt, 8192);
+  } catch {
+    throw new OAuthError(400, error, `${what} is not a JWS`);
+  }
+  const { header, payload, signingInput, signature } = decoded;
+  if (header['typ'] !== typ) throw new OAuthError(400, error, `${what} typ must be ${typ}`);
+  if (!isAllowedAlg(header['alg'])) throw new OAuthError(400, error, `${what} alg is not allowed`);
+  const jwk = header['jwk'] as Jwk | undefined;
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || 'd' in jwk) throw new OAuthError(400, error, `${what} jwk must be a public key`);
+  let ok = false;
+  try {
+    ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new OAuthError(400, error, `${what} signature does not verify`);
+  return { header, payload, jwk };
+}
+
 /** Lifetimes, seconds. */
 export interface Openid4vciLifetimes {
   offer: number;
@@ -105,26 +132,7 @@ export class Openid4vciService {
    */
   async checkDpop(proof: string | undefined, method: string, url: string, accessToken?: string): Promise<DpopProof> {
     if (!proof) throw new OAuthError(400, 'invalid_dpop_proof', 'a DPoP proof is required');
-    let header: Record<string, unknown>;
-    let payload: Record<string, unknown>;
-    let signingInput: string;
-    let signature: Uint8Array;
-    try {
-      ({ header, payload, signingInput, signature } = decodeJwt(proof, 8192));
-    } catch {
-      throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof is not a JWS');
-    }
-    const jwk = header['jwk'] as Jwk | undefined;
-    if (header['typ'] !== TYP_DPOP) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP typ must be dpop+jwt');
-    if (!isAllowedAlg(header['alg'])) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP alg is not allowed');
-    if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP jwk must be a public key');
-    let ok = false;
-    try {
-      ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP signature does not verify');
+    const { payload, jwk } = await selfSignedJws(proof, TYP_DPOP, 'invalid_dpop_proof', 'DPoP proof');
     if (payload['htm'] !== method) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP htm does not match');
     if (payload['htu'] !== url) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP htu does not match');
     const nowSec = Math.floor(this.#now() / 1000);
@@ -247,27 +255,8 @@ export class Openid4vciService {
   }
 
   async #checkProof(jwt: string, audience: string): Promise<Jwk> {
-    let header: Record<string, unknown>;
-    let payload: Record<string, unknown>;
-    let signingInput: string;
-    let signature: Uint8Array;
-    try {
-      ({ header, payload, signingInput, signature } = decodeJwt(jwt, 8192));
-    } catch {
-      throw new OAuthError(400, 'invalid_proof', 'the key proof is not a JWS');
-    }
-    if (header['typ'] !== TYP_PROOF) throw new OAuthError(400, 'invalid_proof', `the key proof typ must be ${TYP_PROOF}`);
-    if (!isAllowedAlg(header['alg'])) throw new OAuthError(400, 'invalid_proof', 'the key proof alg is not allowed');
+    const { header, payload, jwk } = await selfSignedJws(jwt, TYP_PROOF, 'invalid_proof', 'the key proof');
     if ('kid' in header || 'x5c' in header) throw new OAuthError(400, 'invalid_proof', 'the key proof must carry the key as jwk');
-    const jwk = header['jwk'] as Jwk | undefined;
-    if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new OAuthError(400, 'invalid_proof', 'the key proof jwk must be a public key');
-    let ok = false;
-    try {
-      ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new OAuthError(400, 'invalid_proof', 'the key proof signature does not verify');
     if (payload['aud'] !== audience) throw new OAuthError(400, 'invalid_proof', 'the key proof aud must be the credential issuer');
     const nowSec = Math.floor(this.#now() / 1000);
     if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
