@@ -55,11 +55,13 @@ const fail = (code: ErrorCode, message: string): never => {
   throw new MaskidError(code, message);
 };
 
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
 function parseJson(b64: string, what: string, code: ErrorCode): Record<string, unknown> {
   if (!B64URL.test(b64)) fail(code, `${what} is not base64url`);
   let v: unknown;
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64url')));
+    v = JSON.parse(utf8Strict.decode(Buffer.from(b64, 'base64url')));
   } catch {
     fail(code, `${what} is not UTF-8 JSON`);
   }
@@ -67,13 +69,24 @@ function parseJson(b64: string, what: string, code: ErrorCode): Record<string, u
   return v as Record<string, unknown>;
 }
 
-function decodeCompact(jwt: string, code: ErrorCode): Decoded {
+/** Parsed issuer headers: every credential signed with one key has the same header (frozen, bounded). */
+const headerCache = new Map<string, Record<string, unknown>>();
+
+function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decoded {
   const a = jwt.indexOf('.');
   const b = a < 0 ? -1 : jwt.indexOf('.', a + 1);
   if (a <= 0 || b < 0 || jwt.indexOf('.', b + 1) >= 0) fail(code, 'JWT must have three parts');
   const sig = jwt.slice(b + 1);
   if (!B64URL.test(sig)) fail(code, 'JWT signature is not base64url');
-  const header = parseJson(jwt.slice(0, a), 'JWT header', code);
+  const h = jwt.slice(0, a);
+  let header = cacheHeader ? headerCache.get(h) : undefined;
+  if (!header) {
+    header = parseJson(h, 'JWT header', code);
+    if (cacheHeader && h.length < 512) {
+      if (headerCache.size >= 64) headerCache.clear();
+      headerCache.set(h, Object.freeze(header));
+    }
+  }
   if ('crit' in header) fail(code, 'crit is not supported');
   return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: Buffer.from(sig, 'base64url') };
 }
@@ -170,7 +183,7 @@ export class PresentationVerifier {
     const last = p.lastIndexOf('~');
     if (last < 0) fail('ERR_SDJWT_MALFORMED', 'SD-JWT has no ~ separator');
     const parts = p.slice(0, last).split('~');
-    const issuerJwt = decodeCompact(parts[0]!, 'ERR_SDJWT_MALFORMED');
+    const issuerJwt = decodeCompact(parts[0]!, 'ERR_SDJWT_MALFORMED', true);
     const disclosures = parts.slice(1);
     if (disclosures.length > 16) fail('ERR_SDJWT_MALFORMED', 'too many disclosures');
     for (const d of disclosures) if (!d) fail('ERR_SDJWT_MALFORMED', 'empty disclosure');
