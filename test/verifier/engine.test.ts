@@ -49,6 +49,21 @@ describe('verifier engine', () => {
     }
   });
 
+  it('lists the checks that passed: all of them on success, up to the failing one otherwise', async () => {
+    const svc = await f.service();
+    const c = await f.issue();
+    const { requestId, request } = await svc.engine.createRequest(['ageOver18']);
+    const ok = await svc.verify(await f.present(c, request.data.nonce), { requestId, origin: f.origin });
+    assert.deepEqual(ok.checks.map((x) => x.check), ['request', 'structure', 'typ', 'alg', 'issuer', 'signature', 'disclosures', 'profile', 'validity', 'platform',
+      'kb.signature', 'kb.nonce', 'kb.aud', 'kb.iat', 'kb.sd_hash', 'claims', 'status']);
+    const second = await svc.engine.createRequest(['ageOver18']);
+    const bad = await svc.verify(await f.present(c, 'not-the-nonce-000000'), { requestId: second.requestId, origin: f.origin });
+    assert.equal(!bad.verified && bad.error.code, 'ERR_KB_NONCE_INVALID');
+    assert.equal(bad.checks.at(-1)?.check, 'kb.signature');
+    const unknown = await svc.verify('x~', { requestId: 'never-issued' });
+    assert.deepEqual(unknown.checks, []);
+  });
+
   it('verifies N logins with 0 requests to the issuer, and consumes each request once', async () => {
     const contacts: string[] = [];
     const svc = await f.service({}, { onIssuerRequest: (u) => contacts.push(u) });

@@ -123,8 +123,15 @@ export const MASKED_ID_PATTERN = /^m[1-9][a-z2-7]{26}$/;
  * ```
  */
 export function contextUrlFor(issuerDid: string): string {
-  return didWebToUrl(issuerDid, 'https:') + MASKID_CONTEXT_PATH;
+  let url = contextUrls.get(issuerDid);
+  if (url === undefined) {
+    url = didWebToUrl(issuerDid, 'https:') + MASKID_CONTEXT_PATH;
+    if (contextUrls.size > 256) contextUrls.clear();
+    contextUrls.set(issuerDid, url);
+  }
+  return url;
 }
+const contextUrls = new Map<string, string>();
 
 /**
  * The base URL of a did:web (did-web.txt §3.2: `:` separates path segments, `%3A` encodes a port).

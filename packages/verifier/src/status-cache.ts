@@ -11,6 +11,8 @@ import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
 
 export const TYP_MANIFEST = 'maskid-status-manifest+jwt';
+/** A manifest lists every list URL of a platform: about 80 bytes each, so 1 MiB covers > 10,000 lists. */
+export const MAX_MANIFEST_LENGTH = 1024 * 1024;
 
 interface CachedList {
   url: string;
@@ -70,7 +72,7 @@ export class StatusListCache {
         return;
       }
       if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `manifest: HTTP ${res.status}`);
-      const { header, payload } = decodeJwt(res.body.trim());
+      const { header, payload } = decodeJwt(res.body.trim(), MAX_MANIFEST_LENGTH);
       this.#verifySignature(res.body.trim(), header, String(payload['iss']), TYP_MANIFEST);
       if (payload['sub'] !== this.options.platform) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the manifest is for another platform');
       if (typeof payload['exp'] !== 'number' || payload['exp'] * 1000 <= this.#now()) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the manifest has expired');
