@@ -27,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
       const port = opts.port ?? config.port;
       const host = opts.host ?? config.host;
       const server = createVerifierApp(service).listen(port, host);
+      // Longer than typical load-balancer idle timeouts, so pooled connections are not cut mid-request.
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
       await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
       process.stderr.write(`maskid-verifier: listening on http://${host}:${port}${redisUrl ? ' (nonces in Redis)' : ''}\n`);
       await new Promise<void>((done) => {

@@ -1,0 +1,110 @@
+// HTTP figures: maskid-verifier pinned to core 0, the load generator pinned to core 1.
+// Every request carries a distinct, valid presentation for its own request (nonce).
+import { spawn, spawnSync } from 'node:child_process';
+import { createPrivateKey, createHash, sign } from 'node:crypto';
+import * as fs from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+const require_fs = () => fs;
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { issuerFixture, freePort, ORIGIN, stats } from './fixture.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const RUNS = Number(process.env.BENCH_HTTP_RUNS ?? 5);
+const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
+const b64 = (s) => Buffer.from(s).toString('base64url');
+
+const fx = await issuerFixture({ people: 100 });
+const tmp = mkdtempSync(join(tmpdir(), 'maskid-bench-http-'));
+const port = await freePort();
+writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...fx.verifierConfig, port, host: '127.0.0.1' }));
+const service = spawn('taskset', ['-c', '0', process.execPath, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
+let serviceErr = '';
+service.stderr.on('data', (d) => { serviceErr += d; });
+service.on('exit', (code) => { if (code) process.stderr.write(`bench: verifier exited ${code}: ${serviceErr}\n`); });
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch { /* starting */ }
+  if (i > 100) throw new Error('verifier did not start');
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+// Each credential with only its ageOver18 disclosure, and its holder's private key.
+const creds = await Promise.all(fx.presentations.map(async (p, i) => {
+  const parts = p.sdJwt.split('~');
+  const disclosure = parts.slice(1).find((d) => d && JSON.parse(Buffer.from(d, 'base64url'))[1] === 'ageOver18');
+  const key = createPrivateKey({ key: await crypto.subtle.exportKey('jwk', fx.holders[i].kp.privateKey), format: 'jwk' });
+  return { sd: `${parts[0]}~${disclosure}~`, key };
+}));
+
+/** Creates `n` requests on the service and a valid presentation body for each. */
+async function bodies(n) {
+  const out = [];
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < n; i++) {
+    let r;
+    for (let attempt = 0; !r; attempt++) {
+      try {
+        r = await (await fetch(`${base}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"claims":["ageOver18"]}' })).json();
+      } catch (e) {
+        if (attempt > 3) throw e;
+      }
+    }
+    const c = creds[i % creds.length];
+    const input = `${b64('{"typ":"kb+jwt","alg":"ES256"}')}.${b64(JSON.stringify({ iat: now, aud: `origin:${ORIGIN}`, nonce: r.request.data.nonce, sd_hash: createHash('sha256').update(c.sd).digest('base64url') }))}`;
+    const kb = `${input}.${sign('sha256', Buffer.from(input), { key: c.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    out.push(JSON.stringify({ requestId: r.requestId, origin: ORIGIN, vp_token: { internet_id: [c.sd + kb] } }));
+  }
+  const file = join(tmp, `bodies-${Date.now()}-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify(out));
+  return file;
+}
+
+/** CPU seconds used so far by the service process (user + system). */
+function serviceCpu() {
+  try {
+    const pid = service.pid;
+    const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const target = children[0] ?? pid;
+    const f = require_fs().readFileSync(`/proc/${target}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function load(file, rate, connections = 32) {
+  const cpu0 = serviceCpu();
+  const r = spawnSync('taskset', ['-c', '1', process.execPath, join(ROOT, 'bench/load.mjs'), `${base}`, file, String(DURATION), String(rate), String(connections)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
+  return out;
+}
+
+const peaks = [];
+const halves = [];
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const peak = load(await bodies(Math.ceil(5000 * DURATION)), 0);
+    if (peak.reused) throw new Error('ran out of distinct presentations at peak; raise the body count');
+    peaks.push(peak);
+    const half = load(await bodies(Math.ceil((peak.rps / 2) * DURATION * 1.2)), Math.round(peak.rps / 2));
+    halves.push(half);
+    log(`http: peak ${peak.rps.toFixed(0)}/s (service core busy ${(peak.serviceCpuShare * 100).toFixed(0)}%, non-2xx ${peak.non2xx}, errors ${peak.errors}); half ${half.rps.toFixed(0)}/s p50 ${half.p50} ms p99 ${half.p99} ms (non-2xx ${half.non2xx})`);
+  }
+} finally {
+  service.kill('SIGTERM');
+  await new Promise((r) => service.once('exit', r));
+  await fx.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify({
+  peak: stats(peaks.map((p) => p.rps)),
+  peakErrors: peaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0),
+  half: { rps: stats(halves.map((h) => h.rps)), p50: stats(halves.map((h) => h.p50)), p99: stats(halves.map((h) => h.p99)), errors: halves.reduce((a, h) => a + h.errors + h.non2xx + h.timeouts, 0) },
+}) + '\n');
