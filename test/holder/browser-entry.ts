@@ -7,6 +7,7 @@ declare global {
     maskidConfig: { issuerUrl: string; origins: Record<string, string> };
     maskidOffer(): Promise<{ uri: string; txCode: string }>;
     maskidRequestLog(): Promise<string[]>;
+    maskidAddPlatform(id: string): Promise<void>;
     maskidResetLog(): Promise<void>;
     runScenario(name: string): Promise<string>;
     checkKeysNonExtractable(): Promise<number>;
@@ -25,6 +26,7 @@ function env(): SuiteEnv {
       return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [window.maskidConfig.issuerUrl] });
     },
     offer: () => window.maskidOffer(),
+    addPlatform: (id) => window.maskidAddPlatform(id),
     requestLog: () => window.maskidRequestLog(),
     resetLog: () => window.maskidResetLog(),
   };

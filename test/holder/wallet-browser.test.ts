@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { scenarios } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, REPO_ROOT } from '../helpers.js';
+import { PlatformService } from '@maskid/issuer';
 import { browserSkipReason, launchChromium, servePage } from '../browser.js';
 
 const skip = browserSkipReason();
@@ -29,6 +30,7 @@ describe('wallet behaviour suite (headless Chromium)', { skip }, () => {
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.exposeFunction('maskidOffer', async () => server.offer(await enrollPerson(server.issuer)));
     await page.exposeFunction('maskidRequestLog', async () => [...server.requests]);
+    await page.exposeFunction('maskidAddPlatform', async (id: string) => { await new PlatformService(server.issuer).add({ id, name: `Platform ${id}`, origins: [`https://${id}.example`], claims: ['ageOver18'] }); });
     await page.exposeFunction('maskidResetLog', async () => { server.requests.length = 0; });
     await page.goto(site.url);
     await page.addScriptTag({ url: '/suite.js' });

@@ -81,6 +81,17 @@ describe('issuer HTTP', () => {
     await request(app).get('/status/..%2F/manifest').expect(404);
   });
 
+  it('serves the issuer-signed audit head, matching the chain', async () => {
+    const { AuditService } = await import('@maskid/issuer');
+    await new AuditService(issuer).addOperator('auditor', (await newHolder()).jwk);
+    const head = await request(app).get('/audit/head').expect(200);
+    const { jwk } = await issuer.signer();
+    const v = await verifyJwt(head.text, { expectedTyp: 'maskid-audit-head+jwt', key: jwk });
+    const check = await new AuditService(issuer).verify();
+    assert.equal(check.ok, true);
+    assert.equal(v.payload['seq'], check.entries);
+  });
+
   it('has no admin actions on its HTTP surface', async () => {
     for (const [m, p] of [['post', '/platforms'], ['post', '/enroll'], ['post', '/revoke'], ['delete', '/platforms/forum'], ['post', '/status/forum/revocation-0'], ['get', '/admin']] as const) {
       const r = await request(app)[m](p);

@@ -240,7 +240,9 @@ export class Wallet {
   }
 
   async #getJson(url: string): Promise<Json> {
-    const res = await this.#fetch(url, { headers: { Accept: 'application/json' } });
+    // Revalidate (ETag) instead of trusting a browser's HTTP cache: a new platform or key must show up
+    // at the next refresh.
+    const res = await this.#fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-cache' });
     if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `GET ${url} → ${res.status}`);
     return readJson(res);
   }
@@ -251,7 +253,7 @@ export class Wallet {
     const docUrl = `${didWebToUrl(did, new URL(issuer).protocol as 'https:' | 'http:')}/.well-known/did.json`;
     const doc = await this.#getJson(docUrl);
     if (doc['id'] !== did) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the DID document is for another DID');
-    const res = await this.#fetch(`${issuer}/platforms`);
+    const res = await this.#fetch(`${issuer}/platforms`, { cache: 'no-cache' });
     if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `GET ${issuer}/platforms → ${res.status}`);
     const jwt = (await res.text()).trim();
     const verified = await verifyJwt(jwt, { expectedTyp: 'vc+jwt', key: (header) => assertionKey(doc, did, String(header['kid'])) });
