@@ -211,6 +211,13 @@ export function decodeDisclosure(encoded: string, digest: string): ParsedDisclos
   return { encoded, digest, salt: arr[0], name: undefined, value: arr[1] };
 }
 
+/** Decodes disclosures with their SHA-256 digests (WebCrypto). */
+export async function decodeDisclosures(encoded: readonly string[]): Promise<ParsedDisclosure[]> {
+  const out: ParsedDisclosure[] = [];
+  for (const e of encoded) out.push(decodeDisclosure(e, base64url(await sha256(utf8(e)))));
+  return out;
+}
+
 /**
  * Replaces digests in an issuer-signed payload by the disclosed claims (RFC 9901 §7.1 step 3),
  * rejecting a digest that occurs twice, a disclosure that is referenced twice or never, and a
@@ -404,10 +411,7 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   checks.pass('signature');
 
   if (payload['_sd_alg'] !== 'sha-256') throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
-  const disclosures: ParsedDisclosure[] = [];
-  for (const encoded of parsed.disclosures) {
-    disclosures.push(decodeDisclosure(encoded, base64url(await sha256(utf8(encoded)))));
-  }
+  const disclosures = await decodeDisclosures(parsed.disclosures);
   const vc = applyDisclosures(payload, disclosures);
   checks.pass('disclosures');
 
@@ -545,7 +549,5 @@ export function checkProfile(vc: Record<string, unknown>, issuer: string): Profi
 /** Decodes every disclosure of an issued credential (wallet side: what it holds). */
 export async function disclosedClaimsOf(sdJwt: string): Promise<Record<string, unknown>> {
   const parsed = parseSdJwt(sdJwt);
-  const disclosures: ParsedDisclosure[] = [];
-  for (const encoded of parsed.disclosures) disclosures.push(decodeDisclosure(encoded, base64url(await sha256(utf8(encoded)))));
-  return applyDisclosures(parsed.jwt.payload, disclosures);
+  return applyDisclosures(parsed.jwt.payload, await decodeDisclosures(parsed.disclosures));
 }

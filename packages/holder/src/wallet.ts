@@ -6,7 +6,7 @@
  * issuer-signed registry only.
  */
 import {
-  DC_API_PROTOCOL, MaskidError, base64url, didWebToUrl, isMaskidError, parseDcApiRequest, parseSdJwt, presentInternetIdCredential,
+  DC_API_PROTOCOL, MaskidError, base64url, didWebToUrl, parseDcApiRequest, parseSdJwt, presentInternetIdCredential,
   sha256, signJwt, urlToDidWeb, utf8, verifyJwt, type ClaimName, type Jwk,
 } from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
@@ -368,7 +368,7 @@ export function scheduleRefresh(wallet: Pick<Wallet, 'refresh'>, options: { ever
     if (!stopped) timer = setTimer(run, ms);
   };
   const run = () => {
-    wallet.refresh().then(() => arm(every + random() * jitter), (e) => arm(isMaskidError(e) ? every / 10 : every / 10));
+    wallet.refresh().then(() => arm(every + random() * jitter), () => arm(every / 10));
   };
   arm(every + random() * jitter);
   return () => {

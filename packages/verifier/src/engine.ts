@@ -9,7 +9,8 @@
  * It shares `@maskid/core`'s profile checks and error codes; node:crypto does the hashing and
  * signature work (WebCrypto's async round trips would double the cost per login).
  */
-import { createHash, createPublicKey, randomBytes, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { verifyJoseSignature } from './signature.js';
 import {
   MaskidError, applyDisclosures, buildDcApiRequest, checkProfile, decodeDisclosure, isClaimName, algForJwk,
   CTY_VC, TYP_KB_JWT, TYP_VC_SD_JWT, type BitstringStatusListEntry, type CheckResult, type ClaimName, type DcApiRequest,
@@ -91,18 +92,6 @@ function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decod
   return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: Buffer.from(sig, 'base64url') };
 }
 
-function verifySig(alg: string, key: KeyObject, data: string, sig: Buffer): boolean {
-  if (sig.length !== 64) return false;
-  // The signing input is base64url and '.', so latin1 is its exact byte encoding (and cheaper than UTF-8).
-  const bytes = Buffer.from(data, 'latin1');
-  try {
-    return alg === 'ES256'
-      ? nodeVerify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, sig)
-      : nodeVerify(null, bytes, key, sig);
-  } catch {
-    return false;
-  }
-}
 
 const sha256b64 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
@@ -219,7 +208,7 @@ export class PresentationVerifier {
     const key = o.keys.get(issuer as string, kid as string);
     if (key.alg !== alg) fail('ERR_ALG_NOT_ALLOWED', 'alg does not fit the issuer key');
     pass('issuer');
-    if (!verifySig(alg as string, key.key, issuerJwt.signingInput, issuerJwt.signature)) fail('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
+    if (!verifyJoseSignature(alg as string, key.key, issuerJwt.signingInput, issuerJwt.signature)) fail('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
     pass('signature');
 
     if (payload['_sd_alg'] !== 'sha-256') fail('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
@@ -257,7 +246,7 @@ export class PresentationVerifier {
       return fail('ERR_PROFILE_INVALID', 'cnf.jwk is not a usable key');
     }
     if (cnfAlg !== kbAlg) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
-    if (!verifySig(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature)) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
+    if (!verifyJoseSignature(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature)) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
     pass('kb.signature');
     if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== nonce) fail('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
     pass('kb.nonce');

@@ -5,7 +5,8 @@
  * until `maxStalenessMs` after it was last confirmed, never past its `validUntil`; then lookups fail
  * closed with ERR_STATUS_UNAVAILABLE. A corrupt or wrongly signed list never replaces a good one.
  */
-import { createHash, verify as nodeVerify } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { verifyJoseSignature } from './signature.js';
 import { BitstringStatusList, MaskidError, isAllowedAlg, parseStatusListIndex, decodeJwt, type BitstringStatusListEntry } from '@maskid/core';
 import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
@@ -148,11 +149,7 @@ export class StatusListCache {
     const key = this.keys.get(issuer, String(header['kid']));
     if (key.alg !== header['alg']) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg does not fit the key');
     const dot = jwt.lastIndexOf('.');
-    const sig = Buffer.from(jwt.slice(dot + 1), 'base64url');
-    const ok = key.alg === 'ES256'
-      ? nodeVerify('sha256', Buffer.from(jwt.slice(0, dot)), { key: key.key, dsaEncoding: 'ieee-p1363' }, sig)
-      : nodeVerify(null, Buffer.from(jwt.slice(0, dot)), key.key, sig);
-    if (!ok) throw new MaskidError('ERR_SIGNATURE_INVALID', 'the signature does not verify');
+    if (!verifyJoseSignature(key.alg, key.key, jwt.slice(0, dot), Buffer.from(jwt.slice(dot + 1), 'base64url'))) throw new MaskidError('ERR_SIGNATURE_INVALID', 'the signature does not verify');
   }
 
   #schedule(key: string, ttlMs: number, run: () => Promise<void>): void {

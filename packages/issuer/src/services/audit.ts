@@ -158,11 +158,12 @@ export class AuditService {
   }
 
   /** Verifies an approval JWS; returns the approver and the approval's jti. */
-  async checkApproval(jws: string, expected: { caseRef: string; platformId: string; maskedId: string; requester: string; now: number }): Promise<{ approver: string; jti: string }> {
+  async checkApproval(rawJws: string, expected: { caseRef: string; platformId: string; maskedId: string; requester: string; now: number }): Promise<{ approver: string; jti: string }> {
+    const jws = String(rawJws ?? '').trim();
     let header: Record<string, unknown>;
     let payload: Record<string, unknown>;
     try {
-      ({ header, payload } = decodeJwt(String(jws ?? '').trim()));
+      ({ header, payload } = decodeJwt(jws));
     } catch (cause) {
       throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is not a JWS', { cause });
     }
@@ -173,7 +174,7 @@ export class AuditService {
     if (!op) throw new MaskidError('ERR_APPROVAL_INVALID', `approving operator ${approver} is not registered`);
     if (!isAllowedAlg(header['alg'])) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval alg is not allowed');
     try {
-      await verifyJwt(String(jws).trim(), { expectedTyp: TYP_APPROVAL, key: op.publicJwk as Jwk });
+      await verifyJwt(jws, { expectedTyp: TYP_APPROVAL, key: op.publicJwk as Jwk });
     } catch (cause) {
       throw new MaskidError('ERR_APPROVAL_INVALID', `approval does not verify: ${(cause as Error).message}`, { cause });
     }

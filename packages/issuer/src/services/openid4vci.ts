@@ -92,10 +92,13 @@ export class Openid4vciService {
   readonly #usedProofKeys = new Map<string, Set<string>>();
   readonly lifetimes: Openid4vciLifetimes;
   readonly #now: () => number;
+  /** Kept for the service's life: it caches each platform's status-index permutation. */
+  readonly #credentials: CredentialService;
 
   constructor(private readonly issuer: Issuer, options: { lifetimes?: Partial<Openid4vciLifetimes>; now?: () => number } = {}) {
     this.lifetimes = { ...DEFAULT_LIFETIMES, ...options.lifetimes };
     this.#now = options.now ?? Date.now;
+    this.#credentials = new CredentialService(issuer);
   }
 
   /** Creates a single-use offer for a person: the `openid-credential-offer://` URI and the PIN. */
@@ -248,7 +251,7 @@ export class Openid4vciService {
     const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
     if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
     if (person.state === 'deleted' || person.state === 'revoked') throw new OAuthError(400, 'credential_request_denied', 'no credentials can be issued for this person');
-    const issued = await new CredentialService(this.issuer).issueFor(person, platform, didJwkFor(holderJwk), this.#now());
+    const issued = await this.#credentials.issueFor(person, platform, didJwkFor(holderJwk), this.#now());
     used.add(thumb);
     this.#usedProofKeys.set(grant.handle, used);
     return { credentials: [{ credential: issued.sdJwt }] };
