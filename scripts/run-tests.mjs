@@ -26,5 +26,17 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.error(`run-tests: ${files.length} test files: ${files.map((f) => relative(dist, f)).join(', ')}`);
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...files], { stdio: 'inherit', cwd: root });
-process.exit(result.status ?? 1);
+const run = (list, env) => spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...list], { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } }).status ?? 1;
+let status = run(files, {});
+
+// The issuer suite again on PostgreSQL (every test issuer in a fresh schema), when a server is given.
+const postgres = process.env.MASKID_POSTGRES_URL;
+const issuerFiles = files.filter((f) => relative(dist, f).startsWith('issuer'));
+if (!postgres) {
+  console.error('run-tests: PostgreSQL pass SKIPPED: MASKID_POSTGRES_URL is not set (CI sets postgres://postgres@127.0.0.1:5432/test); the issuer suite ran on SQLite only');
+} else if (issuerFiles.length > 0) {
+  console.error(`run-tests: PostgreSQL pass: ${issuerFiles.length} issuer test files against ${postgres.replace(/\/\/[^@/]*@/, '//***@')}`);
+  status = run(issuerFiles, { MASKID_TEST_POSTGRES_URL: postgres }) || status;
+}
+if (!process.env.MASKID_REDIS_URL) console.error('run-tests: Redis replica suite SKIPPED: MASKID_REDIS_URL is not set (CI sets redis://127.0.0.1:6379)');
+process.exit(status);

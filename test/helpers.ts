@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DataSource } from 'typeorm';
 import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner } from '@maskid/core';
 import { Issuer, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
 
@@ -43,16 +44,52 @@ export async function newHolder(): Promise<Holder> {
   return { did: didJwkFor(jwk), jwk, signer: webCryptoSigner(kp.privateKey, 'ES256'), privateKey: kp.privateKey };
 }
 
-/** An initialised dev issuer in a temporary directory. */
-export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ issuer: Issuer; dir: string; cleanup: () => Promise<void> }> {
+/**
+ * The PostgreSQL pass of `npm test` (scripts/run-tests.mjs) sets this: every test issuer then lives
+ * in a fresh schema of that database instead of a SQLite file.
+ */
+export const TEST_POSTGRES_URL = process.env['MASKID_TEST_POSTGRES_URL'] || undefined;
+
+/** Which database the issuer tests run on (for names and skip reasons). */
+export const TEST_DB_KIND: 'sqlite' | 'postgres' = TEST_POSTGRES_URL ? 'postgres' : 'sqlite';
+
+let schemaCounter = 0;
+/**
+ * The `--db` for a new test issuer: undefined (SQLite in the data directory) or, in the PostgreSQL
+ * pass, a URL naming a fresh schema; `drop()` removes that schema.
+ */
+export function testDatabase(): { db: string | undefined; drop: () => Promise<void> } {
+  if (!TEST_POSTGRES_URL) return { db: undefined, drop: async () => undefined };
+  const schema = `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
+  const url = new URL(TEST_POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  return {
+    db: url.toString(),
+    drop: async () => {
+      const ds = new DataSource({ type: 'postgres', url: TEST_POSTGRES_URL });
+      await ds.initialize();
+      try {
+        await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await ds.destroy();
+      }
+    },
+  };
+}
+
+/** An initialised dev issuer in a temporary directory (SQLite, or PostgreSQL in that pass). */
+export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ issuer: Issuer; dir: string; db: string | undefined; cleanup: () => Promise<void> }> {
   const { dir, cleanup } = tempDir();
-  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
+  const database = testDatabase();
+  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(database.db ? { db: database.db } : {}) }, true);
   await issuer.init({ url: 'http://localhost:8443', ...init });
   return {
     issuer,
     dir,
+    db: database.db,
     cleanup: async () => {
       await issuer.close();
+      await database.drop();
       cleanup();
     },
   };

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { presentInternetIdCredential, verifyInternetIdPresentation, type Jwk } from '@maskid/core';
-import { REPO_ROOT, makeNationalId, newHolder, tempDir } from '../helpers.js';
+import { REPO_ROOT, makeNationalId, newHolder, tempDir, testDatabase } from '../helpers.js';
 
 const BIN = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
 
@@ -13,8 +13,11 @@ describe('maskid-issuer CLI', () => {
   let dir: string;
   let cleanup: () => void;
   let kek: string;
+  // SQLite in the data directory, or (PostgreSQL pass) a fresh schema given the documented way: MASKID_DB.
+  const database = testDatabase();
+  const dbEnv: Record<string, string> = database.db ? { MASKID_DB: database.db } : {};
   const run = (args: string[], env: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, [BIN, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', env: { ...process.env, MASKID_KEK_FILE: kek, ...env } });
+    const r = spawnSync(process.execPath, [BIN, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', env: { ...process.env, MASKID_KEK_FILE: kek, ...dbEnv, ...env } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
   };
 
@@ -23,7 +26,10 @@ describe('maskid-issuer CLI', () => {
     kek = join(dir, 'kek.txt');
     writeFileSync(kek, 'a long operator passphrase for the tests', { mode: 0o600 });
   });
-  after(() => cleanup());
+  after(async () => {
+    cleanup();
+    await database.drop();
+  });
 
   it('prints help and refuses unknown commands with a usage exit code', () => {
     const help = run(['--help']);

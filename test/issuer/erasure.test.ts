@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { EnrollmentService, PersonEntityForTests, StatusService, parseNetworkNumber, serialKey } from './erasure-helpers.js';
-import { allFiles, makeNationalId, testIssuer } from '../helpers.js';
+import { TEST_DB_KIND, allFiles, makeNationalId, testIssuer } from '../helpers.js';
 
 /** The byte patterns under which a value could sit in a file. */
 function patterns(value: string): Buffer[] {
@@ -23,7 +23,8 @@ function scan(dir: string, needles: Record<string, Buffer[]>): string[] {
 }
 
 describe('erasure', () => {
-  it('after delete, no name, national ID, birth date or data key of the person is left in the database, WAL or journal', async () => {
+  const skip = TEST_DB_KIND === 'postgres' && 'scans the raw SQLite files; on PostgreSQL erasure is logical until VACUUM (README: Deployment)';
+  it('after delete, no name, national ID, birth date or data key of the person is left in the database, WAL or journal', { skip }, async () => {
     const t = await testIssuer();
     try {
       const { issuer, dir } = t;

@@ -14,7 +14,7 @@ import { MaskidError, urlToDidWeb, type Jwk, type JwsSigner } from '@maskid/core
 import { createFromConfig, readAgentConfig } from './agent/agent-config.js';
 import { keyManagerSigner } from './agent/credential-providers.js';
 import { MetaEntity, SecretEntity } from './db/entities.js';
-import { openDataSource, parseDatabaseLocation, type DatabaseLocation } from './db/data-source.js';
+import { openDataSource, parseDatabaseLocation, WRITE_LOCK, type DatabaseLocation } from './db/data-source.js';
 import { Sealer, type KekSource } from './crypto/sealer.js';
 
 /** The agent's plugin methods the issuer uses. */
@@ -174,7 +174,7 @@ export class Issuer {
     let identifier = (await this.agent.didManagerFind({ alias })).find((i) => i.did === did);
     identifier ??= await this.agent.didManagerCreate({ provider: 'did:web', alias, kms: 'node', options: { keyType: options.keyType ?? 'Secp256r1' } });
     const kid = identifier.keys[0]!.kid;
-    await this.ds.transaction(async (m) => {
+    await this.write(async (m) => {
       for (const name of SECRET_NAMES) {
         if (await m.findOneBy(SecretEntity, { name })) continue;
         await m.insert(SecretEntity, { name, sealed: this.#sealer.seal(randomBytes(32), `secret:${name}`), createdAt: new Date().toISOString() });
@@ -218,6 +218,22 @@ export class Issuer {
     };
     this.#settingsAt = Date.now();
     return this.#settings;
+  }
+
+  /**
+   * Runs `fn` in a transaction that holds the issuer's write lock from its first statement, so that
+   * several issuer processes on one database serialise their writes: no status slot or audit
+   * sequence number is handed out twice, no read-then-write (tx_code attempts, token rotation)
+   * interleaves. SQLite: an empty UPDATE takes the database write lock at once (waiting up to
+   * busy_timeout) instead of failing on a stale snapshot later; PostgreSQL: a transaction-scoped
+   * advisory lock.
+   */
+  async write<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(async (m) => {
+      if (this.ds.options.type === 'postgres') await m.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      else await m.query("UPDATE maskid_meta SET value = value WHERE key = 'write-lock'");
+      return fn(m);
+    });
   }
 
   async getMeta(key: string, manager: EntityManager = this.ds.manager): Promise<string | undefined> {

@@ -297,7 +297,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
     .action((opts) => withIssuer(async (issuer, o) => {
       const r = await issuer.rotateKey(opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1');
-      await issuer.ds.transaction((m) => new AuditService(issuer).append(m, { action: 'key.rotate', detail: r }));
+      await issuer.write((m) => new AuditService(issuer).append(m, { action: 'key.rotate', detail: r }));
       await new AuditService(issuer).signHead();
       o.result(r, () => `signing key is now ${r.current} (previous ${r.previous} stays in the DID document)`);
     }));

@@ -79,7 +79,7 @@ export class AuditService {
       throw new MaskidError('ERR_INPUT_INVALID', 'operator key must be an EC P-256 or OKP Ed25519 JWK', { cause });
     }
     const row: OperatorRow = { id, publicJwk: pub, addedAt: new Date().toISOString() };
-    await this.issuer.ds.transaction(async (m) => {
+    await this.issuer.write(async (m) => {
       if (await m.findOneBy(OperatorEntity, { id })) throw new MaskidError('ERR_CONFLICT', `operator ${id} already exists`);
       await m.insert(OperatorEntity, row as never);
       await this.append(m, { action: 'operator.add', operator: id, detail: { jwk: pub } });
@@ -141,7 +141,7 @@ export class AuditService {
     if (opened.version !== 1 || opened.platformNumber !== platform.number) {
       throw new MaskidError('ERR_NOT_FOUND', `masked ID was not issued for platform ${platform.id}`);
     }
-    const result = await this.issuer.ds.transaction(async (m) => {
+    const result = await this.issuer.write(async (m) => {
       const used = await m.getRepository(AuditEntity).createQueryBuilder('a').where('a.body LIKE :j', { j: `%"approvalJti":${JSON.stringify(approval.jti)}%` }).getCount();
       if (used > 0) throw new MaskidError('ERR_APPROVAL_INVALID', 'this approval was already used');
       const person = await m.findOneBy(PersonEntity, { serial: serialKey(opened.personSerial) });

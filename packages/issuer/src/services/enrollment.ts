@@ -152,38 +152,40 @@ export class EnrollmentService {
   async #insert(items: readonly { data: PersonData; blind: string }[]): Promise<Enrolled[]> {
     if (items.length === 0) return [];
     const settings = await this.issuer.settings();
-    return this.issuer.ds.transaction(async (m) => {
+    // Seal before taking the write lock: the lock is held only for the slot counter and the insert.
+    const now = new Date().toISOString();
+    const out: Enrolled[] = [];
+    const rows: PersonRow[] = [];
+    for (const { data, blind } of items) {
+      const serial = randomSerial();
+      const key = serialKey(serial);
+      const dataKey = randomBytes(32);
+      rows.push({
+        serial: key,
+        blindIndex: blind,
+        slot: -1,
+        generation: 1,
+        state: 'active',
+        dataSealed: sealWith(dataKey, Buffer.from(JSON.stringify(data), 'utf8'), `person:${key}`),
+        dataKeySealed: this.issuer.sealer.seal(dataKey, `person-key:${key}`),
+        enrolledAt: now,
+        deletedAt: null,
+      });
+      dataKey.fill(0);
+      out.push({ serial, networkNumber: formatNetworkNumber(serial) });
+    }
+    return this.issuer.write(async (m) => {
       const existing = await m.getRepository(PersonEntity).createQueryBuilder('p')
         .where('p.blind_index IN (:...b)', { b: items.map((i) => i.blind) }).getCount();
       if (existing > 0) throw new MaskidError('ERR_PERSON_DUPLICATE', 'a person with this national ID is already enrolled');
       let slot = await this.#allocateSlots(m, items.length, settings.capacity);
-      const now = new Date().toISOString();
-      const out: Enrolled[] = [];
-      const rows: PersonRow[] = [];
-      for (const { data, blind } of items) {
-        const serial = randomSerial();
-        const key = serialKey(serial);
-        const dataKey = randomBytes(32);
-        rows.push({
-          serial: key,
-          blindIndex: blind,
-          slot: slot++,
-          generation: 1,
-          state: 'active',
-          dataSealed: sealWith(dataKey, Buffer.from(JSON.stringify(data), 'utf8'), `person:${key}`),
-          dataKeySealed: this.issuer.sealer.seal(dataKey, `person-key:${key}`),
-          enrolledAt: now,
-          deletedAt: null,
-        });
-        dataKey.fill(0);
-        out.push({ serial, networkNumber: formatNetworkNumber(serial) });
-      }
+      for (const row of rows) row.slot = slot++;
       await m.insert(PersonEntity, rows);
       return out;
     });
   }
 
-  /** Takes `count` consecutive status slots from the counter (inside the caller's transaction). */
+  /** Takes `count` consecutive status slots from the counter (inside the caller's `Issuer.write`). */
   async #allocateSlots(m: EntityManager, count: number, capacity: number): Promise<number> {
     const next = Number(await this.issuer.getMeta('next_slot', m));
     if (next + count > capacity) {

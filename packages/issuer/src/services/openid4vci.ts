@@ -163,7 +163,7 @@ export class Openid4vciService {
       if (typeof code !== 'string' || !code) throw new OAuthError(400, 'invalid_request', 'pre-authorized_code is required');
       const txCode = params['tx_code'];
       if (typeof txCode !== 'string' || !txCode) throw new OAuthError(400, 'invalid_request', 'tx_code is required for this offer');
-      const grant = await this.issuer.ds.transaction(async (m) => {
+      const grant = await this.issuer.write(async (m) => {
         const g = await m.findOneBy(GrantEntity, { handle: hash(code), kind: 'offer' });
         if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the pre-authorized code is unknown, used or expired');
         const expected = Buffer.from(g.txCodeHash ?? '', 'hex');
@@ -187,7 +187,9 @@ export class Openid4vciService {
       const g = await repo.findOneBy({ handle: hash(token), kind: 'refresh' });
       if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
       if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
-      await repo.update({ handle: g.handle }, { used: true });
+      // Rotation is single-use even across processes: only the request that flips `used` wins.
+      const flipped = await repo.update({ handle: g.handle, used: false }, { used: true });
+      if (flipped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
       serial = g.serial;
       generation = g.generation;
     } else {

@@ -58,7 +58,7 @@ export class PlatformService {
       if (!isClaimName(c)) throw new MaskidError('ERR_INPUT_INVALID', `unknown claim ${c}`);
       if (!claims.includes(c)) claims.push(c);
     }
-    return this.issuer.ds.transaction(async (m) => {
+    return this.issuer.write(async (m) => {
       if (await m.findOneBy(PlatformEntity, { id: input.id })) throw new MaskidError('ERR_CONFLICT', `platform ${input.id} already exists`);
       const taken = (await m.find(PlatformEntity)).flatMap((p) => p.origins);
       const clash = origins.find((o) => taken.includes(o));

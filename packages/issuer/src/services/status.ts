@@ -114,13 +114,13 @@ export class StatusService {
 
   /** Sets the suspension bit for a suspended person on a platform (issuance to a newer platform). */
   async ensureSuspended(platform: Platform, slot: number): Promise<void> {
-    await this.issuer.ds.transaction((m) => this.#setBits(m, [platform], slot, 'suspension', true));
+    await this.issuer.write((m) => this.#setBits(m, [platform], slot, 'suspension', true));
   }
 
   /** Runs a status change in one durable transaction with its audit entry. */
   async #change(networkNumber: string, action: string, platformId: string | undefined,
     apply: (m: EntityManager, person: PersonRow, platforms: Platform[]) => Promise<{ changed: number; state: PersonRow['state'] }>): Promise<StatusChange> {
-    const result = await this.issuer.ds.transaction(async (m) => {
+    const result = await this.issuer.write(async (m) => {
       const person = await findPerson(this.issuer, networkNumber, m);
       if (person.state === 'deleted') throw new MaskidError('ERR_STATE_INVALID', 'this person was deleted');
       const platforms = await this.#platforms(m, platformId);
@@ -203,7 +203,12 @@ export class StatusService {
     const tmp = `${outDir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    const epoch = Number((await this.issuer.getMeta('epoch')) ?? '0') + 1;
+    // Claim the epoch number first, so two publishing processes never write the same epoch.
+    const epoch = await this.issuer.write(async (m) => {
+      const next = Number((await this.issuer.getMeta('epoch', m)) ?? '0') + 1;
+      await this.issuer.setMeta('epoch', String(next), m);
+      return next;
+    });
     const platforms = (await this.issuer.ds.getRepository(PlatformEntity).find({ order: { id: 'ASC' } })).map(toPlatform);
     const listsPerPlatform = s.capacity / s.listSize;
     const validFrom = new Date(now).toISOString();
@@ -254,7 +259,6 @@ export class StatusService {
     }
     renameSync(tmp, outDir);
     rmSync(old, { recursive: true, force: true });
-    await this.issuer.setMeta('epoch', String(epoch));
     return { epoch, outDir, platforms: platforms.length, lists, setBits };
   }
 }
