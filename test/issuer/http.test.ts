@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import {
-  createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
+  createIssuerApp, CredentialService, Issuer, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, loadKek,
 } from '@maskid/issuer';
 import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
 import { enrollPerson, newHolder, testIssuer, type Holder } from '../helpers.js';
@@ -210,6 +210,32 @@ describe('issuer HTTP', () => {
     assert.equal(json.status, 400);
     const nonceRes = await request(app).post('/nonce').expect(200);
     assert.equal(nonceRes.headers['cache-control'], 'no-store');
+  });
+
+  it('shares single-use values between issuer processes on one database: c_nonce, DPoP jti, fresh keys', async () => {
+    // A second Issuer on the same database stands for a second `serve` process behind a balancer.
+    const second = await Issuer.open({ dataDir: t.dir, kek: loadKek({ dev: true }), dev: true, ...(t.db ? { db: t.db } : {}) });
+    try {
+      const app2 = createIssuerApp(second, { tokenRequestsPerMinute: 1000 });
+      const k = await newHolder();
+      const o = await offer();
+      const once = await dpopProof(k, 'POST', `${URL_}/token`);
+      const tok = await expectStatus(await request(app).post('/token').type('form').set('DPoP', once).send(preAuth(o.code, o.txCode)), 200);
+      const p2 = await offer();
+      assert.equal((await request(app2).post('/token').type('form').set('DPoP', once).send(preAuth(p2.code, p2.txCode))).body.error, 'invalid_dpop_proof', 'a jti seen by one process is refused by the other');
+      const access = tok.body.access_token as string;
+      const holder = await newHolder();
+      const n = (await request(app2).post('/nonce')).body.c_nonce as string;
+      const proof = await keyProof(holder, n);
+      const on = async (a: typeof app, id: string, p: string) => (await request(a).post('/credential').set('Authorization', `DPoP ${access}`)
+        .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) })).send({ credential_identifier: id, proofs: { jwt: [p] } }));
+      await expectStatus(await on(app, 'forum', proof), 200);
+      assert.equal((await on(app2, 'video', proof)).body.error, 'invalid_nonce', 'a c_nonce used on one process is stale on the other');
+      const n2 = (await request(app).post('/nonce')).body.c_nonce as string;
+      assert.equal((await on(app2, 'video', await keyProof(holder, n2))).body.error, 'invalid_proof', 'a key used on one process is refused on the other');
+    } finally {
+      await second.close();
+    }
   });
 
   it('rate-limits the token endpoint', async () => {

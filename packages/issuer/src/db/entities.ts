@@ -142,13 +142,14 @@ export const AuditEntity = new EntitySchema<AuditRow>({
 
 
 /**
- * OpenID4VCI grants: pre-authorized codes, access and refresh tokens. Only the SHA-256 of each secret
- * is stored; tokens are bound to the wallet's DPoP key (`jkt`) and to the person's generation, so a
+ * OpenID4VCI grants: pre-authorized codes, access and refresh tokens, and the single-use values that
+ * every issuer process must see (`c_nonce`s, DPoP `jti`s, credential keys already used under a
+ * grant). Only the SHA-256 of each secret is stored; tokens are bound to the wallet's DPoP key (`jkt`) and to the person's generation, so a
  * `reissue` invalidates them.
  */
 export interface GrantRow {
   handle: string;
-  kind: 'offer' | 'access' | 'refresh';
+  kind: 'offer' | 'access' | 'refresh' | 'c_nonce' | 'dpop_jti' | 'proof_key';
   serial: string;
   generation: number;
   txCodeHash: string | null;

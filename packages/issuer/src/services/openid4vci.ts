@@ -6,12 +6,15 @@
  * - the token response lists one `credential_identifier` per registered platform, and the wallet
  *   sends one credential request per platform with a proof by a fresh key (`openid4vci-proof+jwt`,
  *   `aud` = issuer URL, `nonce` = a `c_nonce` from the nonce endpoint);
- * - tokens carry the person's generation: `reissue` invalidates every older token.
+ * - tokens carry the person's generation: `reissue` invalidates every older token;
+ * - single-use values (c_nonces, DPoP jtis, used credential keys) live in the database, so any number
+ *   of issuer processes can serve one wallet's requests.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk,
 } from '@maskid/core';
+import { In, LessThan, MoreThan } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
@@ -87,9 +90,7 @@ export interface DpopProof {
  * ```
  */
 export class Openid4vciService {
-  readonly #nonces = new Map<string, number>();
-  readonly #dpopJtis = new Map<string, number>();
-  readonly #usedProofKeys = new Map<string, Set<string>>();
+  #sweptAt = 0;
   readonly lifetimes: Openid4vciLifetimes;
   readonly #now: () => number;
   /** Kept for the service's life: it caches each platform's status-index permutation. */
@@ -122,11 +123,29 @@ export class Openid4vciService {
   }
 
   /** A fresh, single-use `c_nonce`. */
-  nonce(): string {
-    this.#sweep();
+  async nonce(): Promise<string> {
+    await this.#sweep();
     const n = secret();
-    this.#nonces.set(n, this.#now() + this.lifetimes.cNonce * 1000);
+    await this.#remember('c_nonce', hash(n), this.#now() + this.lifetimes.cNonce * 1000);
     return n;
+  }
+
+  /** Stores a single-use value; false when it is already there (a replay). */
+  async #remember(kind: 'c_nonce' | 'dpop_jti' | 'proof_key', handle: string, expiresAt: number): Promise<boolean> {
+    const repo = this.issuer.ds.getRepository(GrantEntity);
+    try {
+      await repo.insert({ handle, kind, serial: '', generation: 0, txCodeHash: null, attempts: 0, jkt: null, expiresAt, used: false });
+      return true;
+    } catch (e) {
+      if (await repo.existsBy({ handle })) return false;
+      throw e;
+    }
+  }
+
+  /** Consumes a stored single-use value: true for exactly one caller, and only before it expires. */
+  async #consume(kind: 'c_nonce', handle: string): Promise<boolean> {
+    const r = await this.issuer.ds.getRepository(GrantEntity).delete({ handle, kind, expiresAt: MoreThan(this.#now()) });
+    return r.affected === 1;
   }
 
   /**
@@ -143,9 +162,10 @@ export class Openid4vciService {
     if (typeof iat !== 'number' || Math.abs(nowSec - iat) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP iat is not fresh');
     const jti = payload['jti'];
     if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP jti is missing');
-    this.#sweep();
-    if (this.#dpopJtis.has(jti)) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
-    this.#dpopJtis.set(jti, this.#now() + 2 * this.lifetimes.proofSkew * 1000);
+    await this.#sweep();
+    if (!(await this.#remember('dpop_jti', hash(`dpop:${jti}`), this.#now() + 2 * this.lifetimes.proofSkew * 1000))) {
+      throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
+    }
     if (accessToken !== undefined && payload['ath'] !== base64url(await sha256(utf8(accessToken)))) {
       throw new OAuthError(401, 'invalid_token', 'DPoP ath does not match the access token');
     }
@@ -248,14 +268,14 @@ export class Openid4vciService {
     const holderJwk = await this.#checkProof(proofs[0], url);
     const thumb = await jwkThumbprint(holderJwk);
     if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
-    const used = this.#usedProofKeys.get(grant.handle) ?? new Set<string>();
-    if (used.has(thumb)) throw new OAuthError(400, 'invalid_proof', 'each credential needs a fresh key');
     const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
     if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
     if (person.state === 'deleted' || person.state === 'revoked') throw new OAuthError(400, 'credential_request_denied', 'no credentials can be issued for this person');
+    // Claim the key for this grant before issuing, so two concurrent requests cannot both use it.
+    if (!(await this.#remember('proof_key', hash(`proof-key:${grant.handle}:${thumb}`), grant.expiresAt))) {
+      throw new OAuthError(400, 'invalid_proof', 'each credential needs a fresh key');
+    }
     const issued = await this.#credentials.issueFor(person, platform, didJwkFor(holderJwk), this.#now());
-    used.add(thumb);
-    this.#usedProofKeys.set(grant.handle, used);
     return { credentials: [{ credential: issued.sdJwt }] };
   }
 
@@ -267,15 +287,17 @@ export class Openid4vciService {
     if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
     if ('iss' in payload) throw new OAuthError(400, 'invalid_proof', 'iss must be omitted with anonymous pre-authorized access');
     const nonce = payload['nonce'];
-    this.#sweep();
-    if (typeof nonce !== 'string' || !this.#nonces.has(nonce)) throw new OAuthError(400, 'invalid_nonce', 'the key proof nonce is unknown or stale; get a new c_nonce');
-    this.#nonces.delete(nonce);
+    if (typeof nonce !== 'string' || !(await this.#consume('c_nonce', hash(nonce)))) {
+      throw new OAuthError(400, 'invalid_nonce', 'the key proof nonce is unknown or stale; get a new c_nonce');
+    }
     return publicJwk(jwk);
   }
 
-  #sweep(): void {
+  /** Deletes expired single-use values, at most once a minute per process. */
+  async #sweep(): Promise<void> {
     const now = this.#now();
-    for (const [k, exp] of this.#nonces) if (exp <= now) this.#nonces.delete(k);
-    for (const [k, exp] of this.#dpopJtis) if (exp <= now) this.#dpopJtis.delete(k);
+    if (now - this.#sweptAt < 60_000) return;
+    this.#sweptAt = now;
+    await this.issuer.ds.getRepository(GrantEntity).delete({ kind: In(['c_nonce', 'dpop_jti', 'proof_key']), expiresAt: LessThan(now) });
   }
 }

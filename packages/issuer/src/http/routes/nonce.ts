@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import type { IssuerHttpContext } from '../context.js';
 
 export function nonceRoute(router: Router, ctx: IssuerHttpContext): void {
-  router.post('/nonce', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ c_nonce: ctx.oid4vci.nonce() });
+  router.post('/nonce', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ c_nonce: await ctx.oid4vci.nonce() });
   });
 }
