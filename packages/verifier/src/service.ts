@@ -103,9 +103,12 @@ export class VerifierService {
   }
 
   /** Health: ready when issuer keys are loaded and every cached list is usable. */
-  health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; usableLists: number; oldestListAgeSeconds: number } {
+  health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; usableLists: number; oldestListAgeSeconds: number; replica: number } {
     const s = this.status.stats();
     const ok = this.keys.size > 0 && s.lists > 0 && s.usable === s.lists;
-    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, usableLists: s.usable, oldestListAgeSeconds: Math.round(s.oldestAgeSeconds) };
+    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, usableLists: s.usable, oldestListAgeSeconds: Math.round(s.oldestAgeSeconds), replica: this.replica };
   }
+
+  /** Which replica this is (`serve --replicas N` sets MASKID_VERIFIER_REPLICA = 1..N; 0 otherwise). */
+  readonly replica = Number(process.env['MASKID_VERIFIER_REPLICA'] ?? '0') || 0;
 }

@@ -93,7 +93,7 @@ export const OPENAPI = {
       },
       Health: {
         type: 'object', required: ['status', 'issuerKeys', 'lists', 'usableLists', 'oldestListAgeSeconds'], additionalProperties: false,
-        properties: { status: { enum: ['ok', 'degraded'] }, issuerKeys: { type: 'integer' }, lists: { type: 'integer' }, usableLists: { type: 'integer' }, oldestListAgeSeconds: { type: 'number' } },
+        properties: { status: { enum: ['ok', 'degraded'] }, issuerKeys: { type: 'integer' }, lists: { type: 'integer' }, usableLists: { type: 'integer' }, oldestListAgeSeconds: { type: 'number' }, replica: { type: 'integer', description: 'which replica answered (serve --replicas N: 1..N; 0 for a single process)' } },
       },
     },
   },
