@@ -114,13 +114,16 @@ export class AuditService {
 
   /** Signs the current chain head (`{ iss, seq, hash, iat }`) and stores it for `GET /audit/head`. */
   async signHead(): Promise<string | undefined> {
-    const last = await this.issuer.ds.getRepository(AuditEntity).createQueryBuilder('a').orderBy('a.seq', 'DESC').limit(1).getOne();
-    if (!last) return undefined;
-    const { signer, kid } = await this.issuer.signer();
-    const settings = await this.issuer.settings();
-    const head = await signJwt({ typ: TYP_AUDIT_HEAD, kid }, { iss: settings.did, seq: last.seq, hash: last.hash, iat: Math.floor(Date.now() / 1000) }, signer);
-    await this.issuer.setMeta('audit_head', head);
-    return head;
+    // Under the write lock: with several processes, the stored head is always the newest entry.
+    return this.issuer.write(async (m) => {
+      const last = await m.getRepository(AuditEntity).createQueryBuilder('a').orderBy('a.seq', 'DESC').limit(1).getOne();
+      if (!last) return undefined;
+      const { signer, kid } = await this.issuer.signer();
+      const settings = await this.issuer.settings();
+      const head = await signJwt({ typ: TYP_AUDIT_HEAD, kid }, { iss: settings.did, seq: last.seq, hash: last.hash, iat: Math.floor(Date.now() / 1000) }, signer);
+      await this.issuer.setMeta('audit_head', head, m);
+      return head;
+    });
   }
 
   /**

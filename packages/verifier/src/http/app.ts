@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 import type { VerifierService } from '../service.js';
 import { sendProblem } from './problem.js';
 import { requestsRoute } from './routes/requests.js';
-import { presentationsRoute } from './routes/presentations.js';
+import { handlePresentation, sendRawProblem, PRESENTATIONS_PATH } from './routes/presentations.js';
 import { healthzRoute } from './routes/healthz.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openapiRoute } from './routes/openapi.js';
@@ -17,9 +17,16 @@ export function createVerifierApp(service: VerifierService, options: { logger?: 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The hot path first, as a plain node:http handler (see routes/presentations.ts).
+  app.use((req, res, next) => {
+    if (req.url !== PRESENTATIONS_PATH || req.method !== 'POST') return next();
+    handlePresentation(req, res, service, log).catch((err: unknown) => {
+      log.error({ err: (err as Error)?.name }, 'internal error');
+      if (!res.headersSent) sendRawProblem(res, 'ERR_INTERNAL', 'internal error', 500);
+    });
+  });
   const router = express.Router();
   requestsRoute(router, service);
-  presentationsRoute(router, service, log);
   healthzRoute(router, service);
   metricsRoute(router, service);
   openapiRoute(router);

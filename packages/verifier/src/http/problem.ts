@@ -20,7 +20,11 @@ export function statusFor(code: ErrorCode): number {
   }
 }
 
+/** The problem document's JSON text. */
+export function problemBody(code: ErrorCode, detail: string, status: number): string {
+  return JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code });
+}
+
 export function sendProblem(res: Response, code: ErrorCode, detail: string, status = statusFor(code)): void {
-  res.status(status).type('application/problem+json').set('Cache-Control', 'no-store')
-    .send(JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code }));
+  res.status(status).type('application/problem+json').set('Cache-Control', 'no-store').send(problemBody(code, detail, status));
 }
