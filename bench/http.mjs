@@ -77,9 +77,11 @@ function serviceCpu() {
   }
 }
 
+/** Peak (rate 0): autocannon, closed loop. A fixed rate: bench/paced.mjs, open loop, evenly spaced. */
 function load(file, rate, connections = 32) {
   const cpu0 = serviceCpu();
-  const r = spawnSync('taskset', ['-c', '1', process.execPath, join(ROOT, 'bench/load.mjs'), `${base}`, file, String(DURATION), String(rate), String(connections)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const generator = rate > 0 ? 'bench/paced.mjs' : 'bench/load.mjs';
+  const r = spawnSync('taskset', ['-c', '1', process.execPath, join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;

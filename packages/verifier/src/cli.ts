@@ -10,7 +10,8 @@ import { Command, CommanderError } from 'commander';
 import { MaskidError } from '@maskid/core';
 import { loadConfig } from './config.js';
 import { VerifierService } from './service.js';
-import { createVerifierApp } from './http/app.js';
+import { createServer } from 'node:http';
+import { createVerifierListener } from './http/app.js';
 import { RedisNonceStore } from './nonce-store.js';
 
 function parseReplicas(value: string): number {
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`maskid-verifier: platform ${config.platform}: ${h.issuerKeys} issuer key(s), ${h.usableLists}/${h.lists} status lists${h.status === 'ok' ? '' : ' — DEGRADED: verification fails closed until lists load'}\n`);
       const port = opts.port ?? config.port;
       const host = opts.host ?? config.host;
-      const server = createVerifierApp(service).listen(port, host);
+      const server = createServer(createVerifierListener(service)).listen(port, host);
       // Longer than typical load-balancer idle timeouts, so pooled connections are not cut mid-request.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;

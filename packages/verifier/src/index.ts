@@ -10,6 +10,6 @@ export { IssuerKeyCache, type IssuerKey } from './issuer-keys.js';
 export { StatusListCache, TYP_MANIFEST } from './status-cache.js';
 export { PresentationVerifier, MAX_PRESENTATION_LENGTH, type VerifyResult, type StatusSource, type EngineOptions } from './engine.js';
 export { VerifierService, type VerifierServiceOptions } from './service.js';
-export { createVerifierApp } from './http/app.js';
+export { createVerifierApp, createVerifierListener } from './http/app.js';
 export { OPENAPI } from './http/openapi.js';
 export { statusFor } from './http/problem.js';

@@ -2,6 +2,7 @@
  * The verifier's HTTP service (express). Platforms call it from their backend; logs hold result codes
  * and timings, never tokens, claims or masked IDs.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pino, type Logger } from 'pino';
 import type { VerifierService } from '../service.js';
@@ -12,19 +13,37 @@ import { healthzRoute } from './routes/healthz.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openapiRoute } from './routes/openapi.js';
 
+/**
+ * The node:http request listener `serve` uses: `POST /v1/presentations` goes straight to its lean
+ * handler, everything else to the express app.
+ */
+export function createVerifierListener(service: VerifierService, options: { logger?: Logger } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const log = options.logger ?? defaultLogger();
+  const app = createVerifierApp(service, { logger: log });
+  return (req, res) => {
+    if (req.url === PRESENTATIONS_PATH && req.method === 'POST') hot(req, res, service, log);
+    else app(req, res);
+  };
+}
+
+function hot(req: IncomingMessage, res: ServerResponse, service: VerifierService, log: Logger): void {
+  handlePresentation(req, res, service, log).catch((err: unknown) => {
+    log.error({ err: (err as Error)?.name }, 'internal error');
+    if (!res.headersSent) sendRawProblem(res, 'ERR_INTERNAL', 'internal error', 500);
+  });
+}
+
+function defaultLogger(): Logger {
+  return pino({ level: process.env['MASKID_LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+}
+
 export function createVerifierApp(service: VerifierService, options: { logger?: Logger } = {}): Express {
-  const log = options.logger ?? pino({ level: process.env['MASKID_LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+  const log = options.logger ?? defaultLogger();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   // The hot path first, as a plain node:http handler (see routes/presentations.ts).
-  app.use((req, res, next) => {
-    if (req.url !== PRESENTATIONS_PATH || req.method !== 'POST') return next();
-    handlePresentation(req, res, service, log).catch((err: unknown) => {
-      log.error({ err: (err as Error)?.name }, 'internal error');
-      if (!res.headersSent) sendRawProblem(res, 'ERR_INTERNAL', 'internal error', 500);
-    });
-  });
+  app.use((req, res, next) => (req.url === PRESENTATIONS_PATH && req.method === 'POST' ? hot(req, res, service, log) : next()));
   const router = express.Router();
   requestsRoute(router, service);
   healthzRoute(router, service);
