@@ -20,18 +20,27 @@ const fx = await issuerFixture({ people: 100 });
 const tmp = mkdtempSync(join(tmpdir(), 'maskid-bench-http-'));
 const port = await freePort();
 writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...fx.verifierConfig, port, host: '127.0.0.1' }));
-const service = spawn('taskset', ['-c', '0', process.execPath, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
-let serviceErr = '';
-service.stderr.on('data', (d) => { serviceErr += d; });
-service.on('exit', (code) => { if (code) process.stderr.write(`bench: verifier exited ${code}: ${serviceErr}\n`); });
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch { /* starting */ }
-  if (i > 100) throw new Error('verifier did not start');
-  await new Promise((r) => setTimeout(r, 200));
+/** Starts `maskid-verifier serve` (pinned to core 0, or with `--replicas 2` on every core) and waits for /healthz. */
+async function startService(replicas) {
+  const args = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json'),
+    ...(replicas > 1 ? ['--replicas', String(replicas), '--redis-url', REDIS] : [])];
+  const child = replicas > 1 ? spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } })
+    : spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  child.on('exit', (code) => { if (code) process.stderr.write(`bench: verifier exited ${code}: ${err}\n`); });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok && (replicas === 1 || (err.match(/listening on/g) ?? []).length >= replicas)) break;
+    } catch { /* starting */ }
+    if (i > 150) throw new Error(`verifier did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return child;
 }
+const REDIS = process.env.MASKID_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const base = `http://127.0.0.1:${port}`;
+let service = await startService(1);
 
 // Each credential with only its ageOver18 disclosure, and its holder's private key.
 const creds = await Promise.all(fx.presentations.map(async (p, i) => {
@@ -78,10 +87,11 @@ function serviceCpu() {
 }
 
 /** Peak (rate 0): autocannon, closed loop. A fixed rate: bench/paced.mjs, open loop, evenly spaced. */
-function load(file, rate, connections = 32) {
+function load(file, rate, connections = 32, pinned = true) {
   const cpu0 = serviceCpu();
   const generator = rate > 0 ? 'bench/paced.mjs' : 'bench/load.mjs';
-  const r = spawnSync('taskset', ['-c', '1', process.execPath, join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const cmd = [process.execPath, join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)];
+  const r = pinned ? spawnSync('taskset', ['-c', '1', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 24 }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
@@ -90,6 +100,8 @@ function load(file, rate, connections = 32) {
 
 const peaks = [];
 const halves = [];
+const clusterPeaks = [];
+let clusterSkipped;
 try {
   for (let run = 0; run < RUNS; run++) {
     const peak = load(await bodies(Math.ceil(5000 * DURATION)), 0);
@@ -99,14 +111,41 @@ try {
     halves.push(half);
     log(`http: peak ${peak.rps.toFixed(0)}/s (service core busy ${(peak.serviceCpuShare * 100).toFixed(0)}%, non-2xx ${peak.non2xx}, errors ${peak.errors}); half ${half.rps.toFixed(0)}/s p50 ${half.p50} ms p99 ${half.p99} ms (non-2xx ${half.non2xx})`);
   }
-} finally {
+  // Cluster / all cores: `serve --replicas 2` (nonces in Redis) with the load generator sharing the
+  // same 2 cores (nothing pinned) — the whole machine, not a per-core figure.
   service.kill('SIGTERM');
   await new Promise((r) => service.once('exit', r));
+  try {
+    const { createClient } = await import('redis');
+    const c = createClient({ url: REDIS });
+    c.on('error', () => undefined);
+    await c.connect();
+    await c.quit();
+  } catch (e) {
+    clusterSkipped = `Redis not reachable at ${REDIS} (${e.message})`;
+  }
+  if (!clusterSkipped) {
+    service = await startService(2);
+    for (let run = 0; run < RUNS; run++) {
+      const peak = load(await bodies(Math.ceil(7000 * DURATION)), 0, 64, false);
+      if (peak.reused) throw new Error('ran out of distinct presentations at the cluster peak; raise the body count');
+      clusterPeaks.push(peak);
+      log(`http: 2 replicas + load generator on 2 cores: peak ${peak.rps.toFixed(0)}/s (non-2xx ${peak.non2xx}, errors ${peak.errors})`);
+    }
+  } else {
+    log(`http: cluster figure skipped: ${clusterSkipped}`);
+  }
+} finally {
+  if (service.exitCode === null && service.signalCode === null) {
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+  }
   await fx.close();
   rmSync(tmp, { recursive: true, force: true });
 }
 process.stdout.write(JSON.stringify({
   peak: stats(peaks.map((p) => p.rps)),
   peakErrors: peaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0),
+  cluster: clusterSkipped ? { skipped: clusterSkipped } : { replicas: 2, peak: stats(clusterPeaks.map((p) => p.rps)), errors: clusterPeaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0) },
   half: { rps: stats(halves.map((h) => h.rps)), p50: stats(halves.map((h) => h.p50)), p99: stats(halves.map((h) => h.p99)), errors: halves.reduce((a, h) => a + h.errors + h.non2xx + h.timeouts, 0) },
 }) + '\n');

@@ -13,9 +13,9 @@ import { nationalId, stats } from './fixture.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
 
-async function freshIssuer(init = {}) {
+async function freshIssuer(init = {}, db) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-issuer-'));
-  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
+  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(db ? { db } : {}) }, true);
   await issuer.init({ url: 'http://localhost:8443', ...init });
   return { issuer, close: async () => { await issuer.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
@@ -119,5 +119,45 @@ const out = {};
   const after = process.memoryUsage();
   out.verifierMemory100MEntries = { lists: held.length, entries: held.length * 131_072, heldMiB: held.reduce((a, b) => a + b.byteLength, 0) / 2 ** 20, arrayBuffersMiB: (after.arrayBuffers - before.arrayBuffers) / 2 ** 20, rssMiB: (after.rss - before.rss) / 2 ** 20 };
   log(`100M entries: ${out.verifierMemory100MEntries.heldMiB.toFixed(1)} MiB held (arrayBuffers delta ${out.verifierMemory100MEntries.arrayBuffersMiB.toFixed(1)} MiB)`);
+}
+// The same enrolment and issuance on SQLite and on PostgreSQL (issue: scale out). PostgreSQL is the
+// machine's server (MASKID_POSTGRES_URL, default the local one), each run in a fresh schema.
+{
+  const PG = process.env.MASKID_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const databases = { sqlite: undefined, postgres: `${PG}${PG.includes('?') ? '&' : '?'}schema=bench_${process.pid}` };
+  out.databases = {};
+  for (const [name, db] of Object.entries(databases)) {
+    let fresh;
+    try {
+      fresh = await freshIssuer({}, db);
+    } catch (e) {
+      out.databases[name] = { skipped: e.message.slice(0, 200) };
+      log(`${name}: skipped (${e.message.slice(0, 120)})`);
+      continue;
+    }
+    const { issuer, close } = fresh;
+    try {
+      const enrol = new EnrollmentService(issuer);
+      await new PlatformService(issuer).add({ id: 'forum', name: 'Forum', origins: ['https://forum.example'], claims: ['ageOver18'] });
+      const credentials = new CredentialService(issuer);
+      const h = await holder();
+      const enrolRates = [];
+      const issueRates = [];
+      for (let r = 0; r <= RUNS; r++) {
+        const rows = Array.from({ length: 2000 }, row);
+        let t = performance.now();
+        const { enrolled } = await enrol.enrollMany(rows);
+        enrolRates.push(enrolled.length / ((performance.now() - t) / 1000));
+        t = performance.now();
+        for (const e of enrolled.slice(0, 200)) await credentials.issue({ networkNumber: e.networkNumber, platformId: 'forum', holder: h });
+        issueRates.push(200 / ((performance.now() - t) / 1000));
+      }
+      out.databases[name] = { enrolRowsPerSecond: stats(enrolRates.slice(1)), issuePerSecond: stats(issueRates.slice(1)) };
+      log(`${name}: enrol ${out.databases[name].enrolRowsPerSecond.median.toFixed(0)} rows/s, issue ${out.databases[name].issuePerSecond.median.toFixed(0)}/s`);
+    } finally {
+      if (db) await issuer.ds.query(`DROP SCHEMA IF EXISTS "bench_${process.pid}" CASCADE`);
+      await close();
+    }
+  }
 }
 process.stdout.write(JSON.stringify(out) + '\n');

@@ -47,12 +47,16 @@ const md = [
   `| (2) maskid engine, returning credentials (holder key cached), status checked | 1 core | ${range(single.engineWarm)} logins/s | **${ratio(single.engineWarm.median, L)}** |`,
   `| (2b) maskid engine, every holder key first seen | 1 core | ${range(single.engine)} logins/s | ${ratio(single.engine.median, L)} (${ratio(single.engine.median, single.limitCold.median)} of 1b) |`,
   `| (3) HTTP \`POST /v1/presentations\` peak | service 1 core, load 1 core | ${range(http.peak)} req/s, ${http.peakErrors} errors | **${ratio(http.peak.median, L)}** |`,
-  `| (3) HTTP at 50 % of peak: p50 / p99 latency | same | ${range(http.half.p50)} ms / ${range(http.half.p99)} ms, ${http.half.errors} errors | |`,
+  `| (3) HTTP at 50 % of peak, paced open-loop generator: p50 / p99 latency | same | ${range(http.half.p50, f1)} ms / ${range(http.half.p99, f1)} ms, ${http.half.errors} errors | |`,
+  http.cluster.skipped ? `| (3) cluster: \`serve --replicas 2\` | skipped: ${http.cluster.skipped} | | |`
+    : `| (3) cluster / all cores: \`serve --replicas 2\` (nonces in Redis), load generator on the same 2 cores | whole machine | ${range(http.cluster.peak)} req/s, ${http.cluster.errors} errors | ${ratio(http.cluster.peak.median, L)} (${ratio(http.cluster.peak.median, http.peak.median)}× 1 replica) |`,
   `| (4) @sd-jwt/core verify + key binding (no status) | 1 core | ${range(single.sdjwt)} logins/s | ${ratio(single.sdjwt.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwt.median)}×) |`,
   `| (4) @sd-jwt/core + status list fetched per verify (as @sd-jwt/sd-jwt-vc does) | 1 core + loopback | ${range(single.sdjwtWithStatus)} logins/s | ${ratio(single.sdjwtWithStatus.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwtWithStatus.median)}×) |`,
   `| (4) Veramo 7 verifyPresentation + verifyCredential, JWT VC/VP, same keys (no status) | 1 core | ${range(single.veramo)} logins/s | ${ratio(single.veramo.median, L)} (maskid ${ratio(single.engineWarm.median, single.veramo.median)}×) |`,
   ...single.curve.map((c) => `| (6) engine with ${c.cachedLists} cached lists | 1 core | ${f1(c.usPerLogin.median)} µs/login (${f1(c.usPerLogin.min)}–${f1(c.usPerLogin.max)}) | |`),
   `| (5) enrolment (SQLite, batches of 500 rows) | 1 process | ${range(issuer.enrolRowsPerSecond)} rows/s | |`,
+  ...Object.entries(issuer.databases ?? {}).map(([db, d]) => d.skipped ? `| (5) ${db}: skipped (${d.skipped}) | | | |`
+    : `| (5) ${db}: enrolment (batches of 500) / issuance (CredentialService.issue, one at a time) | 1 process | ${range(d.enrolRowsPerSecond)} rows/s / ${range(d.issuePerSecond)} credentials/s | |`),
   `| (5) keyManagerSign ES256: node:crypto KMS vs Veramo stock KMS | 1 process | ${range(issuer.kmsSignPerSecondNode)} vs ${range(issuer.kmsSignPerSecondStock)} /s | |`,
   `| (5) issuance through the Veramo agent: node:crypto KMS vs stock KMS | 1 process | ${range(issuer.issuePerSecondNodeKms)} vs ${range(issuer.issuePerSecondStockKms)} credentials/s | |`,
   `| (5) one person's batch for 500 platforms | 1 process | ${range(issuer.batch500PlatformsSeconds, (x) => x.toFixed(2))} s | |`,
