@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { VerifierService } from '../service.js';
 import { sendProblem } from './problem.js';
 import { requestsRoute } from './routes/requests.js';
-import { handlePresentation, sendRawProblem, PRESENTATIONS_PATH } from './routes/presentations.js';
+import { handlePresentation, PRESENTATIONS_PATH } from './routes/presentations.js';
 import { healthzRoute } from './routes/healthz.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openapiRoute } from './routes/openapi.js';
@@ -29,7 +29,7 @@ export function createVerifierListener(service: VerifierService, options: { logg
 function hot(req: IncomingMessage, res: ServerResponse, service: VerifierService, log: Logger): void {
   handlePresentation(req, res, service, log).catch((err: unknown) => {
     log.error({ err: (err as Error)?.name }, 'internal error');
-    if (!res.headersSent) sendRawProblem(res, 'ERR_INTERNAL', 'internal error', 500);
+    if (!res.headersSent) sendProblem(res, 'ERR_INTERNAL', 'internal error', 500);
   });
 }
 

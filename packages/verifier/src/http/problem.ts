@@ -1,5 +1,5 @@
 /** RFC 9457 problem details with the stable maskid `code`. */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '@maskid/core';
 
 /** HTTP status for each code the verifier returns. */
@@ -20,11 +20,15 @@ export function statusFor(code: ErrorCode): number {
   }
 }
 
-/** The problem document's JSON text. */
-export function problemBody(code: ErrorCode, detail: string, status: number): string {
-  return JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code });
+const PROBLEM_HEADERS = { 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' } as const;
+
+/** Writes a whole response with fixed headers and its Content-Length (plain node:http; express's `res` is one too). */
+export function sendWhole(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string): void {
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
-export function sendProblem(res: Response, code: ErrorCode, detail: string, status = statusFor(code)): void {
-  res.status(status).type('application/problem+json').set('Cache-Control', 'no-store').send(problemBody(code, detail, status));
+/** Sends an RFC 9457 problem with the stable maskid `code`. */
+export function sendProblem(res: ServerResponse, code: ErrorCode, detail: string, status = statusFor(code)): void {
+  sendWhole(res, status, PROBLEM_HEADERS, JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code }));
 }

@@ -9,24 +9,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { ErrorCode } from '@maskid/core';
 import type { VerifierService } from '../../service.js';
 import { MAX_PRESENTATION_LENGTH } from '../../engine.js';
-import { problemBody, statusFor } from '../problem.js';
+import { sendProblem, sendWhole } from '../problem.js';
 
 export const PRESENTATIONS_PATH = '/v1/presentations';
 const MAX_BODY = MAX_PRESENTATION_LENGTH + 2048;
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } as const;
-const PROBLEM_HEADERS = { 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store' } as const;
-
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-export function sendRawProblem(res: ServerResponse, code: ErrorCode, detail: string, status = statusFor(code)): void {
-  send(res, status, PROBLEM_HEADERS, problemBody(code, detail, status));
-}
 
 /** Reads the whole body up to MAX_BODY bytes; undefined when it is larger (the rest is drained). */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -59,26 +48,26 @@ export async function handlePresentation(req: IncomingMessage, res: ServerRespon
   const type = req.headers['content-type'];
   if (!type || !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
     req.resume();
-    return sendRawProblem(res, 'ERR_INPUT_INVALID', 'the body must be application/json', 400);
+    return sendProblem(res, 'ERR_INPUT_INVALID', 'the body must be application/json', 400);
   }
   const raw = await readBody(req);
-  if (!raw) return sendRawProblem(res, 'ERR_TOKEN_TOO_LARGE', 'request body too large', 413);
+  if (!raw) return sendProblem(res, 'ERR_TOKEN_TOO_LARGE', 'request body too large', 413);
   let body: { requestId?: unknown; origin?: unknown; vp_token?: unknown } | null;
   try {
     body = JSON.parse(raw.toString('utf8')) as typeof body;
   } catch {
-    return sendRawProblem(res, 'ERR_INPUT_INVALID', 'the request body is not valid JSON', 400);
+    return sendProblem(res, 'ERR_INPUT_INVALID', 'the request body is not valid JSON', 400);
   }
-  if (!body || typeof body !== 'object' || typeof body.requestId !== 'string') return sendRawProblem(res, 'ERR_INPUT_INVALID', 'requestId is required', 400);
-  if (body.origin !== undefined && typeof body.origin !== 'string') return sendRawProblem(res, 'ERR_INPUT_INVALID', 'origin must be a string', 400);
+  if (!body || typeof body !== 'object' || typeof body.requestId !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'requestId is required', 400);
+  if (body.origin !== undefined && typeof body.origin !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'origin must be a string', 400);
   const vp = body.vp_token;
   const token = typeof vp === 'string' ? vp
     : vp && typeof vp === 'object' && Array.isArray((vp as Record<string, unknown>)['internet_id']) && (vp as { internet_id: unknown[] }).internet_id.length === 1
       ? (vp as { internet_id: unknown[] }).internet_id[0] : undefined;
-  if (typeof token !== 'string') return sendRawProblem(res, 'ERR_INPUT_INVALID', 'vp_token must be { "internet_id": ["<presentation>"] }', 400);
+  if (typeof token !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'vp_token must be { "internet_id": ["<presentation>"] }', 400);
   const started = performance.now();
   const r = await service.verify(token, { requestId: body.requestId, ...(typeof body.origin === 'string' ? { origin: body.origin } : {}) });
   if (log.isLevelEnabled('info')) log.info({ result: r.verified ? 'ok' : r.error.code, ms: Number((performance.now() - started).toFixed(2)) }, 'verification');
-  if (!r.verified) return sendRawProblem(res, r.error.code, r.error.message);
-  send(res, 200, JSON_HEADERS, JSON.stringify({ maskedId: r.maskedId, claims: r.claims, issuer: r.issuer, platform: r.platform }));
+  if (!r.verified) return sendProblem(res, r.error.code, r.error.message);
+  sendWhole(res, 200, JSON_HEADERS, JSON.stringify({ maskedId: r.maskedId, claims: r.claims, issuer: r.issuer, platform: r.platform }));
 }
