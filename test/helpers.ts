@@ -77,11 +77,16 @@ export function testDatabase(): { db: string | undefined; drop: () => Promise<vo
   };
 }
 
+/** Opens a dev issuer on a data directory and optional `--db` (another process on the same database, a reopen). */
+export function openDevIssuer(dataDir: string, db: string | undefined, create = false): Promise<Issuer> {
+  return Issuer.open({ dataDir, kek: loadKek({ dev: true }), dev: true, ...(db ? { db } : {}) }, create);
+}
+
 /** An initialised dev issuer in a temporary directory (SQLite, or PostgreSQL in that pass). */
 export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ issuer: Issuer; dir: string; db: string | undefined; cleanup: () => Promise<void> }> {
   const { dir, cleanup } = tempDir();
   const database = testDatabase();
-  const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(database.db ? { db: database.db } : {}) }, true);
+  const issuer = await openDevIssuer(dir, database.db, true);
   await issuer.init({ url: 'http://localhost:8443', ...init });
   return {
     issuer,

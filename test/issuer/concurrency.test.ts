@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AuditService, Issuer, PlatformService, StatusService, findPerson, loadKek } from '@maskid/issuer';
+import { AuditService, PlatformService, StatusService, findPerson } from '@maskid/issuer';
 import { PersonEntity, StatusBitEntity } from '@maskid/issuer/entities';
-import { TEST_DB_KIND, addPlatform, testIssuer } from '../helpers.js';
+import { TEST_DB_KIND, addPlatform, openDevIssuer, testIssuer } from '../helpers.js';
 
 const WORKER = fileURLToPath(new URL('./concurrent-worker.js', import.meta.url));
 const PROCESSES = 4;
@@ -38,7 +38,7 @@ describe(`${PROCESSES} issuer processes on one ${TEST_DB_KIND} database`, () => 
 
       // A fresh view of the database after every process exited.
       await t.issuer.close();
-      const issuer = await Issuer.open({ dataDir: t.dir, kek: loadKek({ dev: true }), dev: true, ...(t.db ? { db: t.db } : {}) });
+      const issuer = await openDevIssuer(t.dir, t.db);
       t.issuer = issuer;
       const people = await issuer.ds.getRepository(PersonEntity).find();
       assert.equal(people.length, PROCESSES * PERSONS, 'every enrolled person is there, once');

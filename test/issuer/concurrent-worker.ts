@@ -3,13 +3,13 @@
  * persons in small batches, issues credentials, revokes and reissues some, and prints what it did
  * as JSON. Run as `node concurrent-worker.js <dataDir> <db|-> <worker> <persons>`.
  */
-import { CredentialService, EnrollmentService, Issuer, StatusService, loadKek } from '@maskid/issuer';
-import { makeNationalId, newHolder } from '../helpers.js';
+import { CredentialService, EnrollmentService, StatusService } from '@maskid/issuer';
+import { makeNationalId, newHolder, openDevIssuer } from '../helpers.js';
 
 const [dataDir, dbArg, workerArg, personsArg] = process.argv.slice(2);
 const worker = Number(workerArg);
 const persons = Number(personsArg);
-const issuer = await Issuer.open({ dataDir: dataDir!, kek: loadKek({ dev: true }), dev: true, ...(dbArg && dbArg !== '-' ? { db: dbArg } : {}) });
+const issuer = await openDevIssuer(dataDir!, dbArg && dbArg !== '-' ? dbArg : undefined);
 try {
   // Worker w owns birth dates in its own year, so no two workers enrol the same national ID.
   const rows = Array.from({ length: persons }, (_, i) => {

@@ -3,10 +3,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import {
-  createIssuerApp, CredentialService, Issuer, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, loadKek,
+  createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
 } from '@maskid/issuer';
 import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
-import { enrollPerson, newHolder, testIssuer, type Holder } from '../helpers.js';
+import { enrollPerson, newHolder, openDevIssuer, testIssuer, type Holder } from '../helpers.js';
 
 const URL_ = 'http://127.0.0.1:8443';
 
@@ -214,7 +214,7 @@ describe('issuer HTTP', () => {
 
   it('shares single-use values between issuer processes on one database: c_nonce, DPoP jti, fresh keys', async () => {
     // A second Issuer on the same database stands for a second `serve` process behind a balancer.
-    const second = await Issuer.open({ dataDir: t.dir, kek: loadKek({ dev: true }), dev: true, ...(t.db ? { db: t.db } : {}) });
+    const second = await openDevIssuer(t.dir, t.db);
     try {
       const app2 = createIssuerApp(second, { tokenRequestsPerMinute: 1000 });
       const k = await newHolder();
