@@ -1,7 +1,7 @@
 /** A real issuer HTTP server on a free loopback port, with a log of every request it receives. */
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, type Issuer, type IssuerAppOptions } from '@maskid/issuer';
+import { createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, type Issuer, type IssuerAppOptions, type InitOptions } from '@maskid/issuer';
 import { addPlatform, enrollPerson, testIssuer } from './helpers.js';
 
 export async function freePort(): Promise<number> {
@@ -18,22 +18,31 @@ export interface RunningIssuer {
   dir: string;
   /** `METHOD path` of every request, in order. */
   requests: string[];
+  /** `METHOD path` of every request a browser made (its User-Agent names Chrome), in order. */
+  browserRequests: string[];
   offer(networkNumber: string): Promise<{ uri: string; txCode: string }>;
   close(): Promise<void>;
 }
 
 /** An initialised dev issuer with platforms, serving on 127.0.0.1. */
-export async function startIssuer(options: { platforms?: { id: string; claims: string[]; origin?: string }[]; app?: IssuerAppOptions } = {}): Promise<RunningIssuer> {
+export async function startIssuer(options: { platforms?: { id: string; claims: string[]; origin?: string }[]; app?: IssuerAppOptions; init?: Partial<InitOptions> } = {}): Promise<RunningIssuer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await testIssuer({ url });
+  const t = await testIssuer({ url, ...options.init });
   const platforms = options.platforms ?? [];
   for (const [i, p] of platforms.entries()) {
     await new PlatformService(t.issuer).add({ id: p.id, name: `Platform ${p.id}`, origins: [p.origin ?? `http://localhost:${port + 1 + i}`], claims: p.claims });
   }
   await new StatusService(t.issuer).publish({});
   const requests: string[] = [];
-  const app = createIssuerApp(t.issuer, { ...options.app, onRequest: (m, p) => requests.push(`${m} ${p}`) });
+  const browserRequests: string[] = [];
+  const app = createIssuerApp(t.issuer, {
+    ...options.app,
+    onRequest: (m, p, ua) => {
+      requests.push(`${m} ${p}`);
+      if (/Chrom/.test(ua)) browserRequests.push(`${m} ${p}`);
+    },
+  });
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const oid4vci = new Openid4vciService(t.issuer);
@@ -42,6 +51,7 @@ export async function startIssuer(options: { platforms?: { id: string; claims: s
     url,
     dir: t.dir,
     requests,
+    browserRequests,
     offer: (nn) => oid4vci.createOffer(nn),
     close: async () => {
       server.closeAllConnections();

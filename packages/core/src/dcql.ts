@@ -114,3 +114,20 @@ export function parseDcApiRequest(request: unknown): { nonce: string; claims: Cl
   if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 256) throw new MaskidError('ERR_DCQL_INVALID', 'nonce must be a string of 16..256 characters');
   return { nonce, claims: parseDcqlQuery(d['dcql_query']) };
 }
+
+/**
+ * True when a DC API request entry (`{ protocol, data }`) is addressed to an Internet ID wallet: the
+ * protocol is `openid4vp-v1-unsigned` and one credential query asks for the profile's format and
+ * type. A loose test for routing only (the extension leaves every other request to the browser);
+ * the wallet then parses the request strictly with {@link parseDcApiRequest}.
+ */
+export function isInternetIdRequest(entry: unknown): boolean {
+  const r = entry as { protocol?: unknown; data?: { dcql_query?: { credentials?: unknown } } } | null | undefined;
+  if (!r || typeof r !== 'object' || r.protocol !== DC_API_PROTOCOL) return false;
+  const creds = r.data?.dcql_query?.credentials;
+  if (!Array.isArray(creds)) return false;
+  return creds.some((c: { format?: unknown; meta?: { type_values?: unknown } } | null) => {
+    const tv = c?.meta?.type_values;
+    return c?.format === FORMAT_ID && Array.isArray(tv) && tv.some((t) => Array.isArray(t) && t.includes(CREDENTIAL_TYPES[1]));
+  });
+}

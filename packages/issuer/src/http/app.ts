@@ -28,7 +28,7 @@ export interface IssuerAppOptions {
   lifetimes?: Partial<Openid4vciLifetimes>;
   now?: () => number;
   /** Called for every request (tests count issuer requests with it). */
-  onRequest?: (method: string, path: string) => void;
+  onRequest?: (method: string, path: string, userAgent: string) => void;
 }
 
 /**
@@ -49,7 +49,7 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (options.onRequest) app.use((req, _res, next) => { options.onRequest!(req.method, req.path); next(); });
+  if (options.onRequest) app.use((req, _res, next) => { options.onRequest!(req.method, req.path, req.get('user-agent') ?? ''); next(); });
   // Everything here is public or bearer-bound (no cookies), so any origin may call it; wallets run in
   // extension service workers and pages.
   app.use((req, res, next) => {

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * Builds the extension into a loadable folder (default packages/extension/build):
+ * one classic-script bundle per entry point (content scripts and extension service workers cannot
+ * load modules or use import()), the static pages, manifest.json and config.json.
+ *
+ *   node packages/extension/build.mjs --trusted-issuer https://id.example.gov [--out DIR]
+ *
+ * Host permissions are exactly the trusted issuers' origins (the wallet talks to nobody else).
+ */
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ENTRIES = ['background', 'page-api', 'bridge', 'popup', 'consent'];
+
+/**
+ * @param {{ out?: string, trustedIssuers: string[], refreshEveryMs?: number, refreshJitterMs?: number }} options
+ * @returns {Promise<string>} the folder to load
+ */
+export async function buildExtension(options) {
+  const out = resolve(options.out ?? join(HERE, 'build'));
+  if (!options.trustedIssuers?.length) throw new Error('at least one --trusted-issuer URL is needed');
+  const issuers = options.trustedIssuers.map((u) => {
+    const url = new URL(u);
+    const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) throw new Error(`trusted issuer ${u} must be https (http only on localhost)`);
+    return u.replace(/\/+$/, '');
+  });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, join(HERE, 'src', `${e}.ts`)])),
+    outdir: out, bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'warning', legalComments: 'none',
+  });
+  cpSync(join(HERE, 'static'), out, { recursive: true });
+  const manifest = {
+    manifest_version: 3,
+    name: 'Internet ID wallet (maskid)',
+    short_name: 'Internet ID',
+    version: '0.1.0',
+    description: 'Sign in with your Internet ID: a different ID for every site, only the claims you agree to share.',
+    minimum_chrome_version: '120',
+    background: { service_worker: 'background.js' },
+    action: { default_title: 'Internet ID', default_popup: 'popup.html' },
+    permissions: ['storage', 'alarms'],
+    host_permissions: [...new Set(issuers.map((u) => `${new URL(u).origin}/*`))],
+    content_scripts: [
+      { matches: ['<all_urls>'], js: ['page-api.js'], world: 'MAIN', run_at: 'document_start', all_frames: true },
+      { matches: ['<all_urls>'], js: ['bridge.js'], run_at: 'document_start', all_frames: true },
+    ],
+    content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'" },
+  };
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const config = { trustedIssuers: issuers, ...(options.refreshEveryMs ? { refreshEveryMs: options.refreshEveryMs } : {}), ...(options.refreshJitterMs !== undefined ? { refreshJitterMs: options.refreshJitterMs } : {}) };
+  writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const { values } = parseArgs({ options: { 'trusted-issuer': { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      console.log('Usage: node packages/extension/build.mjs --trusted-issuer URL [--trusted-issuer URL…] [--out DIR]\nBuilds the Manifest V3 wallet into a folder to load with chrome://extensions → "Load unpacked".');
+    } else {
+      const out = await buildExtension({ trustedIssuers: values['trusted-issuer'] ?? [], ...(values.out ? { out: values.out } : {}) });
+      console.log(`extension built: ${out}`);
+    }
+  } catch (e) {
+    console.error(`build: ${e.message}`);
+    process.exitCode = 1;
+  }
+}

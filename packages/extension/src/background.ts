@@ -1,0 +1,194 @@
+/**
+ * The extension's service worker: the wallet (`@maskid/holder`, keys non-extractable in IndexedDB),
+ * its alarm-driven refresh, and the consent flow for DC API requests.
+ *
+ * Privacy rules kept here:
+ * - Answering a request uses only what the wallet holds: visiting a site never makes a request to the
+ *   issuer. The issuer is contacted only on onboarding, on the jittered refresh alarm and on "Refresh".
+ * - The requesting origin is the one the browser attests for the sending frame (`sender.origin`).
+ * - Nothing is disclosed without a click on "Share" in the consent window; a refusal (unknown origin,
+ *   claims beyond the platform's registration, no credential) is shown too and closed by the person,
+ *   so a page cannot tell it from a deny, by answer or by timing.
+ * - The answer goes back through `sendResponse`, i.e. only to the frame that asked.
+ */
+import { MaskidError, decodeDisclosures, isInternetIdRequest, parseDcApiRequest, parseSdJwt, type ClaimName } from '@maskid/core';
+import { IndexedDbStorage, Wallet, WebCryptoKeyStore, nextRefreshDelay } from '@maskid/holder';
+import type { ConsentView, ContentMessage, ExtensionMessage, PageAnswer, WalletError, WalletStatus } from './messages.js';
+
+/** Deployment settings written by the build into `config.json`. */
+interface ExtensionConfig {
+  trustedIssuers: string[];
+  refreshEveryMs?: number;
+  refreshJitterMs?: number;
+}
+
+const REFRESH_ALARM = 'maskid-refresh';
+const CLAIM_LABELS: Record<ClaimName, string> = {
+  givenName: 'Given name', familyName: 'Family name', birthDate: 'Date of birth', ageOver14: 'Over 14', ageOver16: 'Over 16',
+  ageOver18: 'Over 18', gender: 'Gender', region: 'Region', nationality: 'Nationality', realNameVerified: 'Real name verified',
+};
+
+let config: Promise<ExtensionConfig> | undefined;
+let walletPromise: Promise<Wallet> | undefined;
+
+function loadConfig(): Promise<ExtensionConfig> {
+  config ??= fetch(chrome.runtime.getURL('config.json')).then((r) => r.json() as Promise<ExtensionConfig>);
+  return config;
+}
+
+function wallet(): Promise<Wallet> {
+  walletPromise ??= (async () => {
+    const { trustedIssuers } = await loadConfig();
+    const storage = await IndexedDbStorage.open('maskid-wallet');
+    return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers });
+  })();
+  return walletPromise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduled refresh: a chrome.alarms alarm (a service worker cannot keep a timer), re-armed with
+// jitter after every run, independent of browsing.
+
+async function armRefresh(succeeded: boolean): Promise<void> {
+  const c = await loadConfig();
+  const delay = nextRefreshDelay(succeeded, { ...(c.refreshEveryMs ? { everyMs: c.refreshEveryMs } : {}), ...(c.refreshJitterMs !== undefined ? { jitterMs: c.refreshJitterMs } : {}) });
+  await chrome.alarms.create(REFRESH_ALARM, { when: Date.now() + delay });
+}
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name !== REFRESH_ALARM) return;
+  void wallet().then((w) => w.refresh()).then(() => armRefresh(true), () => armRefresh(false));
+});
+
+async function ensureAlarm(): Promise<void> {
+  const w = await wallet();
+  if ((await w.lastRefresh()) && !(await chrome.alarms.get(REFRESH_ALARM))) await armRefresh(true);
+}
+chrome.runtime.onStartup.addListener(() => void ensureAlarm());
+chrome.runtime.onInstalled.addListener(() => void ensureAlarm());
+
+// ---------------------------------------------------------------------------------------------
+// Consent.
+
+interface Pending {
+  view: ConsentView;
+  request: unknown;
+  origin: string;
+  windowId?: number;
+  decide: (allow: boolean) => void;
+}
+const pending = new Map<string, Pending>();
+
+async function consentView(request: unknown, origin: string): Promise<ConsentView> {
+  const w = await wallet();
+  let claims: ClaimName[] = [];
+  try {
+    claims = parseDcApiRequest(request).claims;
+    const { platform, credential } = await w.preview(request, { origin });
+    const values = new Map<string, unknown>();
+    for (const d of await decodeDisclosures(parseSdJwt(credential.sdJwt).disclosures)) if (d.name) values.set(d.name, d.value);
+    return {
+      origin, mode: 'ask', platformName: platform.name,
+      claims: claims.map((name) => ({ name, label: CLAIM_LABELS[name], value: display(values.get(name)) })),
+    };
+  } catch (e) {
+    const reason = e instanceof MaskidError ? e.message : 'this request cannot be answered';
+    return { origin, mode: 'refuse', claims: claims.map((name) => ({ name, label: CLAIM_LABELS[name] })), reason };
+  }
+}
+
+function display(value: unknown): string {
+  if (value === true) return 'yes';
+  if (value === false) return 'no';
+  return value === undefined ? '' : String(value);
+}
+
+/** Shows the consent window for one request and resolves with the page's answer. */
+async function ask(request: unknown, origin: string): Promise<PageAnswer> {
+  const view = await consentView(request, origin);
+  const id = crypto.randomUUID();
+  const allowed = await new Promise<boolean>((decide) => {
+    const entry: Pending = { view, request, origin, decide };
+    pending.set(id, entry);
+    chrome.windows.create({ url: chrome.runtime.getURL(`consent.html#${id}`), type: 'popup', width: 440, height: 600, focused: true }).then(
+      (win) => { if (win?.id !== undefined) entry.windowId = win.id; },
+      () => decide(false),
+    );
+  });
+  pending.delete(id);
+  if (!allowed || view.mode !== 'ask') return { ok: false };
+  const credential = await (await wallet()).present(request, { origin });
+  return { ok: true, credential };
+}
+
+chrome.windows.onRemoved.addListener((windowId) => {
+  for (const p of pending.values()) if (p.windowId === windowId) p.decide(false);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Messages.
+
+async function status(): Promise<WalletStatus> {
+  const w = await wallet();
+  const [held, platforms, lastRefresh, log, alarm, state] = await Promise.all([
+    w.credentials(), w.platforms(), w.lastRefresh(), w.shareLog(), chrome.alarms.get(REFRESH_ALARM), w.issuer(),
+  ]);
+  const names = new Map(platforms.map((p) => [p.id, p.name]));
+  return {
+    onboarded: lastRefresh !== undefined,
+    ...(state ? { issuer: state } : {}),
+    ...(lastRefresh ? { lastRefresh } : {}),
+    ...(alarm ? { nextRefresh: new Date(alarm.scheduledTime).toISOString() } : {}),
+    credentials: held.map((c) => ({ platform: c.platform, platformName: names.get(c.platform) ?? c.platform, maskedId: c.maskedId, validUntil: c.validUntil, receivedAt: c.receivedAt }))
+      .sort((a, b) => a.platformName.localeCompare(b.platformName)),
+    log: log.slice().reverse(),
+  };
+}
+
+async function fromPage(message: ContentMessage, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  const origin = sender.origin;
+  if (message.type === 'dc-request') {
+    if (!origin || origin === 'null' || !isInternetIdRequest(message.request)) return { ok: false } satisfies PageAnswer;
+    return ask(message.request, origin);
+  }
+  if (message.type === 'open-offer' && typeof message.uri === 'string' && message.uri.startsWith('openid-credential-offer:') && message.uri.length < 8192) {
+    await chrome.tabs.create({ url: chrome.runtime.getURL(`popup.html#offer=${encodeURIComponent(message.uri)}`) });
+  }
+  return undefined;
+}
+
+async function fromExtension(message: ExtensionMessage): Promise<unknown> {
+  switch (message.type) {
+    case 'consent-view': {
+      const p = pending.get(message.id);
+      return p ? p.view : { error: { code: 'ERR_NOT_FOUND', message: 'this request is no longer pending' } } satisfies WalletError;
+    }
+    case 'consent-answer':
+      pending.get(message.id)?.decide(message.allow === true);
+      return { ok: true };
+    case 'wallet-status':
+      return status();
+    case 'accept-offer':
+      await (await wallet()).acceptOffer(String(message.uri), { pin: String(message.pin) });
+      await armRefresh(true);
+      return status();
+    case 'refresh':
+      await (await wallet()).refresh();
+      await armRefresh(true);
+      return status();
+    default:
+      return { error: { code: 'ERR_INPUT_INVALID', message: 'unknown message' } } satisfies WalletError;
+  }
+}
+
+chrome.runtime.onMessage.addListener((message: ContentMessage | ExtensionMessage, sender, sendResponse) => {
+  if (sender.id !== chrome.runtime.id) return false;
+  const fromOwnPage = sender.url?.startsWith(chrome.runtime.getURL('')) === true;
+  const work = fromOwnPage ? fromExtension(message as ExtensionMessage) : fromPage(message as ContentMessage, sender);
+  work.then(sendResponse, (e: unknown) => {
+    sendResponse(fromOwnPage
+      ? ({ error: e instanceof MaskidError ? { code: e.code, message: e.message } : { code: 'ERR_INTERNAL', message: 'the wallet failed; try again' } } satisfies WalletError)
+      : ({ ok: false } satisfies PageAnswer));
+  });
+  return true;
+});

@@ -1,0 +1,307 @@
+/**
+ * The whole story in a real browser: the built Manifest V3 extension loaded into headless Debian
+ * Chromium, a real issuer, two platforms (each a demo site with its own verifier), and the CLI.
+ * Screenshots of the consent window and the signed-in page go to test/artifacts/ (not committed).
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildDcApiRequest } from '@maskid/core';
+import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
+import { createDemoPlatform } from '@maskid/demo-platform';
+import { buildExtension } from '@maskid/extension/build';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startIssuer, freePort, type RunningIssuer } from '../issuer-server.js';
+import { enrollPerson, REPO_ROOT } from '../helpers.js';
+import { browserSkipReason, CHROMIUM, CHROMIUM_ARGS, servePage } from '../browser.js';
+
+const skip = browserSkipReason();
+const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
+const TTL_MS = 2000;
+const ISSUER_BIN = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
+
+interface Platform {
+  id: string;
+  origin: string;
+  claims: string[];
+  /** Bodies of `POST /v1/presentations` the platform's verifier received. */
+  presentations: number;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, port: number): Promise<void> {
+  server.listen(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+}
+
+const closeServer = (server: Server) => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+
+/** A platform: its verifier (counting presentations) and its demo site on `origin`. */
+async function startPlatform(issuerUrl: string, id: string, port: number, claims: string[]): Promise<Platform> {
+  const origin = `http://localhost:${port}`;
+  const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [{ url: issuerUrl }], allowedClaims: claims, dev: true }));
+  await service.start();
+  const listener = createVerifierListener(service);
+  const platform: Platform = { id, origin, claims, presentations: 0, close: async () => undefined };
+  const verifier = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST' && req.url === '/v1/presentations') platform.presentations++;
+    listener(req, res);
+  });
+  const verifierPort = await freePort();
+  await listen(verifier, verifierPort);
+  const site = createServer(createDemoPlatform({ name: `Platform ${id}`, origin, verifierUrl: `http://127.0.0.1:${verifierPort}`, claims }));
+  await listen(site, port);
+  platform.close = async () => {
+    await closeServer(site);
+    await closeServer(verifier);
+    await service.stop();
+  };
+  return platform;
+}
+
+describe('extension wallet in Chromium: offer, consent, two platforms, deny, revoke', { skip }, () => {
+  let server: RunningIssuer;
+  let video: Platform;
+  let forum: Platform;
+  let stranger: { url: string; close: () => Promise<void> };
+  let context: BrowserContext;
+  let extensionId: string;
+  let networkNumber: string;
+  let profile: string;
+  const masked: Record<string, string> = {};
+
+  before(async () => {
+    const [pVideo, pForum] = [await freePort(), await freePort()];
+    server = await startIssuer({
+      platforms: [
+        { id: 'video', claims: ['ageOver18', 'region'], origin: `http://localhost:${pVideo}` },
+        { id: 'forum', claims: ['ageOver18'], origin: `http://localhost:${pForum}` },
+      ],
+      init: { ttlMs: TTL_MS },
+    });
+    video = await startPlatform(server.url, 'video', pVideo, ['ageOver18', 'region']);
+    forum = await startPlatform(server.url, 'forum', pForum, ['ageOver18']);
+    stranger = await servePage('<!doctype html><title>not a platform</title><body>not a platform</body>');
+    profile = mkdtempSync(join(tmpdir(), 'maskid-chromium-'));
+    const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.url] });
+    const { chromium } = await import('playwright-core');
+    context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
+      executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--disable-extensions'],
+      args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
+    });
+    const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+    extensionId = new URL(worker.url()).host;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    networkNumber = await enrollPerson(server.issuer);
+  });
+
+  after(async () => {
+    await context?.close();
+    await video?.close();
+    await forum?.close();
+    await stranger?.close();
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** Clicks "Sign in" on a platform page and returns the consent window the extension opened. */
+  async function startSignIn(page: Page, origin: string): Promise<Page> {
+    await page.goto(origin);
+    const consent = context.waitForEvent('page', { predicate: (p) => p.url().startsWith(`chrome-extension://${extensionId}/consent.html`), timeout: 15_000 });
+    await page.click('#signin');
+    const window = await consent;
+    await window.waitForSelector('#allow, #close');
+    return window;
+  }
+
+  async function outcome(page: Page): Promise<{ state: string; text: string }> {
+    await page.waitForSelector('#status:not([data-state=waiting]):not([data-state=idle])', { timeout: 15_000 });
+    return page.$eval('#status', (e) => ({ state: (e as HTMLElement).dataset['state']!, text: e.textContent ?? '' }));
+  }
+
+  async function signIn(page: Page, platform: Platform, screenshot?: string): Promise<{ state: string; text: string }> {
+    const consent = await startSignIn(page, platform.origin);
+    if (screenshot) await consent.screenshot({ path: join(ARTIFACTS, `${screenshot}-consent.png`) });
+    await consent.click('#allow');
+    const result = await outcome(page);
+    if (screenshot) await page.screenshot({ path: join(ARTIFACTS, `${screenshot}-signed-in.png`) });
+    return result;
+  }
+
+  it('accepts an offer with its PIN in the wallet popup: one credential per platform', async () => {
+    const offer = await server.offer(networkNumber);
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.fill('#offer', offer.uri);
+    await popup.fill('#pin', offer.txCode);
+    await popup.click('#accept');
+    await popup.waitForSelector('#credentials tr[data-platform="forum"]', { timeout: 20_000 });
+    const rows = await popup.$$eval('#credentials tr[data-platform]', (trs) => trs.map((tr) => tr.getAttribute('data-platform')));
+    assert.deepEqual(rows.sort(), ['forum', 'video']);
+    await popup.screenshot({ path: join(ARTIFACTS, 'wallet-popup.png') });
+    await popup.close();
+  });
+
+  it('a wrong PIN is refused with a clear message and nothing stored', async () => {
+    const other = await enrollPerson(server.issuer);
+    const offer = await server.offer(other);
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html#offer=${encodeURIComponent(offer.uri)}`);
+    assert.equal(await popup.inputValue('#offer'), offer.uri, 'an offer link opens onboarding prefilled');
+    await popup.fill('#pin', offer.txCode === '000000' ? '111111' : '000000');
+    await popup.click('#accept');
+    await popup.waitForSelector('#message.error');
+    assert.match(await popup.textContent('#message') ?? '', /PIN|tx_code|code/i);
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.waitForSelector('#credentials');
+    assert.equal(await popup.$$eval('#credentials tr[data-platform]', (trs) => trs.length), 2, 'still the first person\'s two credentials');
+    await popup.close();
+  });
+
+  it('signs in to platform A after "Share": its masked ID and exactly the claims it asked for, no issuer request', async () => {
+    const before = server.browserRequests.length;
+    const page = await context.newPage();
+    const consent = await startSignIn(page, video.origin);
+    assert.equal(await consent.textContent('#platform'), 'Platform video', 'the verified name from the signed registry');
+    assert.equal(await consent.textContent('#origin'), video.origin);
+    assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.getAttribute('data-claim'))), ['ageOver18', 'region']);
+    await consent.screenshot({ path: join(ARTIFACTS, 'consent-popup.png') });
+    await consent.click('#allow');
+    const result = await outcome(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'signed-in.png') });
+    assert.equal(result.state, 'signed-in', result.text);
+    assert.match(result.text, /over 18: yes/);
+    assert.match(result.text, /region: \d{2}/);
+    masked['video'] = (await page.textContent('#masked-id'))!;
+    assert.match(masked['video'], /^m1[a-z2-7]+$/);
+    assert.equal(video.presentations, 1);
+    assert.deepEqual(server.browserRequests.slice(before), [], 'the wallet made no request to the issuer');
+    await page.close();
+  });
+
+  it('signs in to platform B with a different masked ID and without the region', async () => {
+    const before = server.browserRequests.length;
+    const page = await context.newPage();
+    const result = await signIn(page, forum);
+    assert.equal(result.state, 'signed-in', result.text);
+    assert.match(result.text, /over 18: yes/);
+    assert.doesNotMatch(result.text, /region/);
+    masked['forum'] = (await page.textContent('#masked-id'))!;
+    assert.match(masked['forum'], /^m1/);
+    assert.notEqual(masked['forum'], masked['video']);
+    assert.deepEqual(server.browserRequests.slice(before), []);
+    await page.close();
+  });
+
+  it('signs in again on platform A with the same masked ID', async () => {
+    const page = await context.newPage();
+    assert.equal((await signIn(page, video)).state, 'signed-in');
+    assert.equal(await page.textContent('#masked-id'), masked['video']);
+    await page.close();
+  });
+
+  it('"Don\'t share" gives the page NotAllowedError and its verifier nothing', async () => {
+    const page = await context.newPage();
+    const sent = forum.presentations;
+    const consent = await startSignIn(page, forum.origin);
+    await consent.click('#deny');
+    const result = await outcome(page);
+    assert.equal(result.state, 'cancelled');
+    assert.match(result.text, /NotAllowedError/);
+    assert.equal(forum.presentations, sent, 'the verifier received nothing');
+    await page.close();
+  });
+
+  it('closing the consent window is a deny', async () => {
+    const page = await context.newPage();
+    const consent = await startSignIn(page, forum.origin);
+    await consent.close();
+    assert.match((await outcome(page)).text, /NotAllowedError/);
+    await page.close();
+  });
+
+  /** Runs navigator.credentials.get for `request` on `url`; returns the consent window and the page's outcome. */
+  async function rawRequest(url: string, request: unknown): Promise<{ reason: string | null; error: string }> {
+    const page = await context.newPage();
+    await page.goto(url);
+    const consentP = context.waitForEvent('page', { predicate: (p) => p.url().includes('/consent.html'), timeout: 15_000 });
+    const answer = page.evaluate((r) => navigator.credentials.get({ digital: { requests: [r] } } as CredentialRequestOptions).then(() => 'resolved', (e: Error) => e.name), request);
+    const consent = await consentP;
+    await consent.waitForSelector('#close');
+    const reason = await consent.textContent('#reason');
+    await consent.click('#close');
+    const error = await answer;
+    await page.close();
+    return { reason, error };
+  }
+
+  it('refuses claims beyond the platform\'s registration: shown to the person, NotAllowedError to the page', async () => {
+    const sent = forum.presentations;
+    const r = await rawRequest(forum.origin, buildDcApiRequest('a-nonce-of-enough-length-1', ['ageOver18', 'region']));
+    assert.match(r.reason ?? '', /not registered for region/);
+    assert.equal(r.error, 'NotAllowedError');
+    assert.equal(forum.presentations, sent);
+  });
+
+  it('gives nothing to an origin that is not a registered platform (the same NotAllowedError as a deny)', async () => {
+    const r = await rawRequest(stranger.url, buildDcApiRequest('a-nonce-of-enough-length-2', ['ageOver18']));
+    assert.match(r.reason ?? '', /not a registered platform/);
+    assert.equal(r.error, 'NotAllowedError');
+  });
+
+  it('leaves requests that are not for an Internet ID to the browser (no consent window)', async () => {
+    const page = await context.newPage();
+    await page.goto(stranger.url);
+    let opened = false;
+    const watch = (p: Page) => { if (p.url().includes('consent.html')) opened = true; };
+    context.on('page', watch);
+    const other = { protocol: 'openid4vp-v1-unsigned', data: { response_type: 'vp_token', response_mode: 'dc_api', nonce: 'n-0123456789abcdef', dcql_query: { credentials: [{ id: 'pid', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] } }] } } };
+    const result = await page.evaluate((r) => navigator.credentials.get({ digital: { requests: [r] }, signal: AbortSignal.timeout(1500) } as CredentialRequestOptions)
+      .then((c) => `resolved:${JSON.stringify(c)}`, (e: Error) => `rejected:${e.name}`), other);
+    context.off('page', watch);
+    assert.equal(opened, false, 'the wallet did not open a consent window');
+    assert.doesNotMatch(result, /internet_id/);
+    assert.match(result, /^rejected:/, `the browser's own DC API answered: ${result}`);
+    await page.close();
+  });
+
+  it('keeps a log of what was shared with whom in the popup, and every key non-extractable', async () => {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.waitForSelector('#log');
+    const rows = await popup.$$eval('#log tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll("td")).slice(1).map((td) => td.textContent)));
+    assert.deepEqual(rows, [[video.origin, 'ageOver18, region'], [forum.origin, 'ageOver18'], [video.origin, 'ageOver18, region']]);
+    const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
+    const keys = await worker.evaluate(() => new Promise<{ n: number; extractable: number }>((resolve, reject) => {
+      const open = indexedDB.open('maskid-wallet', 1);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const all = open.result.transaction('kv').objectStore('kv').getAll();
+        all.onsuccess = () => {
+          const found = (all.result as { privateKey?: CryptoKey }[]).filter((v) => v && typeof v === 'object' && 'privateKey' in v);
+          resolve({ n: found.length, extractable: found.filter((v) => !(v.privateKey instanceof CryptoKey) || v.privateKey.extractable).length });
+        };
+      };
+    }));
+    assert.ok(keys.n >= 3, `${keys.n} keys (DPoP + one per credential)`);
+    assert.equal(keys.extractable, 0);
+    await popup.close();
+  });
+
+  it('after the person is revoked with the CLI and the verifier\'s ttl passes, the next sign-in is refused', async () => {
+    for (const args of [['revoke', '--network-number', networkNumber], ['status', 'publish']]) {
+      const r = spawnSync(process.execPath, [ISSUER_BIN, '--dev', '--data-dir', server.dir, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    await new Promise((r) => setTimeout(r, TTL_MS * 2));
+    const page = await context.newPage();
+    const result = await signIn(page, forum);
+    assert.equal(result.state, 'refused', result.text);
+    assert.match(result.text, /ERR_STATUS_REVOKED/);
+    await page.close();
+  });
+});
