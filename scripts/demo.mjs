@@ -6,25 +6,44 @@
 //   3. the person's wallet accepts an OpenID4VCI offer (PIN): one credential per platform, fresh keys
 //   4. sign in to both platforms showing only what each asked for: two unrelated masked IDs
 //   5. revoke on one platform, publish the epoch: that platform refuses, the other still accepts
+//   6. the same in a browser: each platform gets its own verifier and demo site, a second person is
+//      enrolled, the extension is built, and the URLs, the offer and the PIN are printed; everything
+//      keeps running until Ctrl-C (`--once`: stop after printing, as the test does)
 //
 // Everything runs against a temporary data directory (removed at the end unless --keep is given).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import {
   Issuer, loadKek, EnrollmentService, PlatformService, StatusService, Openid4vciService, createIssuerApp, nationalIdCheckChar,
 } from '@maskid/issuer';
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
 import { BitstringStatusList, buildDcApiRequest, verifyInternetIdPresentation, verifyJwt } from '@maskid/core';
+import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
+import { createDemoPlatform } from '@maskid/demo-platform';
+import { buildExtension } from '@maskid/extension/build';
 
 const keep = process.argv.includes('--keep');
+const once = process.argv.includes('--once');
+process.env.MASKID_LOG_LEVEL ??= 'warn';
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'maskid-demo-'));
 const step = (n, text) => console.log(`\n\x1b[1m${n}. ${text}\x1b[0m`);
 const show = (label, value) => console.log(`   ${label.padEnd(22)} ${value}`);
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const freePort = (preferred = 0) => new Promise((resolve) => {
+  const s = createServer();
+  s.once('error', () => resolve(freePort()));
+  s.listen(preferred, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const listen = (server, port) => new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
+const servers = [];
 
-const port = await freePort();
+// Fixed ports when free (so a loaded extension keeps working across runs), any free port otherwise.
+const port = await freePort(7310);
+const sitePorts = { video: await freePort(3001), forum: await freePort(3002) };
 const issuerUrl = `http://localhost:${port}`;
 const issuer = await Issuer.open({ dataDir, kek: loadKek({ dev: true }), dev: true }, true);
 let server;
@@ -43,7 +62,7 @@ try {
     nationalId: first17 + nationalIdCheckChar(first17), familyName: '李', givenName: '小龙', birthDate: '2001-09-15', gender: 'M', region: '44',
   });
   show('network number', `${networkNumber}  (never shown to platforms)`);
-  const platforms = { video: 'http://localhost:3001', forum: 'http://localhost:3002' };
+  const platforms = { video: `http://localhost:${sitePorts.video}`, forum: `http://localhost:${sitePorts.forum}` };
   await new PlatformService(issuer).add({ id: 'video', name: 'Video Site', origins: [platforms.video], claims: ['ageOver18', 'region'] });
   await new PlatformService(issuer).add({ id: 'forum', name: 'Community Forum', origins: [platforms.forum], claims: ['ageOver18'] });
   await new StatusService(issuer).publish({});
@@ -107,8 +126,49 @@ try {
   show('video still says', stillVideo.verified ? 'accepted' : stillVideo.error.code);
 
   if (!video.verified || !forum.verified || again.verified || !stillVideo.verified || video.maskedId === forum.maskedId) process.exitCode = 1;
-  console.log(`\nDone. Try the CLI yourself:  npx maskid-issuer --dev --data-dir ./maskid-data init --url http://localhost:8443`);
+
+  step(6, 'Now in a browser: two demo platforms with their own verifiers, and the wallet extension');
+  const claimsOf = { video: ['ageOver18', 'region'], forum: ['ageOver18'] };
+  for (const [id, origin] of Object.entries(platforms)) {
+    const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [{ url: issuerUrl }], allowedClaims: claimsOf[id], dev: true }));
+    await service.start();
+    const verifier = createHttpServer(createVerifierListener(service));
+    const verifierPort = await freePort(id === 'video' ? 8081 : 8082);
+    await listen(verifier, verifierPort);
+    const site = createHttpServer(createDemoPlatform({ name: id === 'video' ? 'Video Site' : 'Community Forum', origin, verifierUrl: `http://127.0.0.1:${verifierPort}`, claims: claimsOf[id] }));
+    await listen(site, sitePorts[id]);
+    servers.push(site, verifier, { close: (cb) => { void service.stop().then(cb); } });
+    show(`${id} site`, `${origin}  (verifier http://127.0.0.1:${verifierPort})`);
+  }
+  const first17b = '11010519900307123';
+  const person = await new EnrollmentService(issuer).enroll({
+    nationalId: first17b + nationalIdCheckChar(first17b), familyName: '王', givenName: '芳', birthDate: '1990-03-07', gender: 'F', region: '11',
+  });
+  const browserOffer = await new Openid4vciService(issuer).createOffer(person.networkNumber);
+  const extensionDir = await buildExtension({ out: join(REPO, 'packages', 'extension', 'build'), trustedIssuers: [issuerUrl] });
+  show('extension', extensionDir);
+  console.log(`
+   Load it: chromium → chrome://extensions → Developer mode → "Load unpacked" → the folder above
+   (or start:  chromium --user-data-dir=$(mktemp -d) --load-extension=${extensionDir})
+   Open the extension's popup, paste the offer and the PIN:
+
+   offer  ${browserOffer.uri}
+   PIN    ${browserOffer.txCode}
+
+   Then open ${platforms.video} and ${platforms.forum} and press "Sign in with Internet ID":
+   each site gets a different masked ID and only what it asked for.
+   Revoke the person and publish (the verifiers pick it up within the list ttl):
+     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}
+     npx maskid-issuer --dev --data-dir ${dataDir} status publish`);
+  if (!once) {
+    console.log('\n   Running until Ctrl-C …');
+    await new Promise((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+  }
 } finally {
+  for (const s of servers) {
+    s.closeAllConnections?.();
+    await new Promise((r) => s.close(r));
+  }
   server?.closeAllConnections();
   await new Promise((r) => (server ? server.close(r) : r()));
   await issuer.close();

@@ -3,12 +3,16 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { REPO_ROOT } from './helpers.js';
 
-it('npm run demo tells the whole story and exits 0', () => {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.mjs')], { encoding: 'utf8', cwd: REPO_ROOT, timeout: 120_000 });
+it('npm run demo tells the whole story, builds the extension and (with --once) exits 0', () => {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.mjs'), '--once'], { encoding: 'utf8', cwd: REPO_ROOT, timeout: 120_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /the platforms cannot tell/);
   assert.match(r.stdout, /forum now says\s+ERR_STATUS_REVOKED/);
   assert.match(r.stdout, /issuer requests\s+0 during the sign-ins/);
+  assert.match(r.stdout, /offer\s+openid-credential-offer:\/\//, 'prints the offer for the browser');
+  assert.match(r.stdout, /Load unpacked/);
+  assert.ok(existsSync(join(REPO_ROOT, 'packages', 'extension', 'build', 'manifest.json')), 'builds the extension');
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { thrownCode } from '../helpers.js';
-import { buildDcApiRequest, buildDcqlQuery, parseDcApiRequest, parseDcqlQuery } from '@maskid/core';
+import { buildDcApiRequest, buildDcqlQuery, isInternetIdRequest, parseDcApiRequest, parseDcqlQuery } from '@maskid/core';
 
 const code = thrownCode;
 
@@ -43,5 +43,22 @@ describe('DCQL and DC API requests', () => {
     assert.equal(code(() => parseDcApiRequest({ protocol: 'openid4vp', data: {} })), 'ERR_DCQL_INVALID');
     assert.equal(code(() => parseDcApiRequest({ ...buildDcApiRequest('short', ['ageOver18']) })), 'ERR_DCQL_INVALID');
     assert.equal(code(() => buildDcqlQuery(['nationalId' as never])), 'ERR_DCQL_INVALID');
+  });
+
+  it('routes only Internet ID requests to the wallet (isInternetIdRequest)', () => {
+    const ours = buildDcApiRequest('a-nonce-of-enough-length', ['ageOver18']);
+    assert.equal(isInternetIdRequest(ours), true);
+    const other = (patch: (r: ReturnType<typeof buildDcApiRequest>) => void) => {
+      const r = structuredClone(ours);
+      patch(r);
+      return isInternetIdRequest(r);
+    };
+    assert.equal(other((r) => { (r as { protocol: string }).protocol = 'openid4vp-v1-signed'; }), false, 'another protocol');
+    assert.equal(other((r) => { (r.data.dcql_query.credentials[0] as { format: string }).format = 'dc+sd-jwt'; }), false, 'another format');
+    assert.equal(other((r) => { (r.data.dcql_query.credentials[0]!.meta as unknown as { type_values: string[][] }).type_values = [['VerifiableCredential', 'OtherCredential']]; }), false, 'another type');
+    assert.equal(other((r) => { (r.data as { dcql_query: unknown }).dcql_query = { credentials: 'x' }; }), false, 'malformed query');
+    for (const junk of [null, undefined, 1, 'openid4vp-v1-unsigned', [], { protocol: 'openid4vp-v1-unsigned' }, { protocol: 'openid4vp-v1-unsigned', data: null }]) {
+      assert.equal(isInternetIdRequest(junk), false, JSON.stringify(junk));
+    }
   });
 });

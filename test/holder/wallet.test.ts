@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MemoryStorage, SealedJwkKeyStore, Wallet, WebCryptoKeyStore, scheduleRefresh } from '@maskid/holder';
+import { MemoryStorage, SealedJwkKeyStore, Wallet, WebCryptoKeyStore, nextRefreshDelay, scheduleRefresh } from '@maskid/holder';
 import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
@@ -68,5 +68,14 @@ describe('wallet behaviour suite (Node)', () => {
     stop();
     assert.deepEqual(timers, [1250, 1250, 1250]);
     assert.equal(calls, 2);
+  });
+
+  it('computes the next refresh: period plus jitter after success, a tenth of the period after failure', () => {
+    assert.equal(nextRefreshDelay(true, { everyMs: 1000, jitterMs: 500, random: () => 0 }), 1000);
+    assert.equal(nextRefreshDelay(true, { everyMs: 1000, jitterMs: 500, random: () => 0.999 }), 1499.5);
+    assert.equal(nextRefreshDelay(false, { everyMs: 1000, jitterMs: 500, random: () => 0.999 }), 100);
+    const defaults = Array.from({ length: 200 }, () => nextRefreshDelay(true));
+    assert.ok(defaults.every((d) => d >= 12 * 3600_000 && d < 18 * 3600_000), 'default: 12 h + [0, 6 h)');
+    assert.ok(new Set(defaults).size > 190, 'jittered');
   });
 });
