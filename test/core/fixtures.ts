@@ -1,6 +1,6 @@
 /** Core fixtures: an issuer key, a holder, a credential, and helpers to forge variants of it. */
 import {
-  base64url, base64urlText, issueInternetIdCredential, presentInternetIdCredential, sha256, signJwt, utf8, webCryptoSigner,
+  MaskidError, base64url, base64urlText, issueInternetIdCredential, presentInternetIdCredential, sha256, signJwt, utf8, webCryptoSigner,
   type ClaimName, type IssueInput, type Jwk, type JwsSigner, type VerifyOptions,
 } from '@maskid/core';
 import { newHolder, type Holder } from '../helpers.js';
@@ -52,7 +52,8 @@ export async function makeFixture(overrides: Partial<IssueInput> = {}): Promise<
   const sdJwt = await issueInternetIdCredential(input, issuerSigner);
   const options = (over: Partial<VerifyOptions> = {}): VerifyOptions => ({
     issuerKey: (iss, k) => {
-      if (iss !== ISSUER || k !== kid) throw Object.assign(new Error('untrusted'), {});
+      if (iss !== ISSUER) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `${iss} is not a trusted issuer`);
+      if (k !== kid) throw new MaskidError('ERR_KEY_UNKNOWN', `unknown key ${k}`);
       return issuerJwk;
     },
     nonce: NONCE,

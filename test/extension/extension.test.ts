@@ -162,6 +162,27 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await popup.close();
   });
 
+  it('opens an openid-credential-offer:// link on a page in the wallet, prefilled (nothing accepted without the PIN)', async () => {
+    const offer = await server.offer(await enrollPerson(server.issuer));
+    const page = await context.newPage();
+    await page.goto(stranger.url);
+    await page.evaluate((uri) => {
+      const a = document.createElement('a');
+      a.href = uri;
+      a.id = 'offer-link';
+      a.textContent = 'Add to wallet';
+      document.body.append(a);
+    }, offer.uri);
+    const opened = context.waitForEvent('page', { predicate: (p) => p.url().includes('/popup.html#offer='), timeout: 15_000 });
+    await page.click('#offer-link');
+    const popup = await opened;
+    await popup.waitForSelector('#offer');
+    assert.equal(await popup.inputValue('#offer'), offer.uri);
+    assert.equal(await popup.inputValue('#pin'), '');
+    await popup.close();
+    await page.close();
+  });
+
   it('signs in to platform A after "Share": its masked ID and exactly the claims it asked for, no issuer request', async () => {
     const before = server.browserRequests.length;
     const page = await context.newPage();

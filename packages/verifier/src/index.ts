@@ -11,5 +11,6 @@ export { StatusListCache, TYP_MANIFEST } from './status-cache.js';
 export { PresentationVerifier, MAX_PRESENTATION_LENGTH, type VerifyResult, type StatusSource, type EngineOptions } from './engine.js';
 export { VerifierService, type VerifierServiceOptions } from './service.js';
 export { createVerifierApp, createVerifierListener } from './http/app.js';
+export { handlePresentation } from './http/routes/presentations.js';
 export { OPENAPI } from './http/openapi.js';
 export { statusFor } from './http/problem.js';
