@@ -86,6 +86,11 @@ export async function forgeryCases(f: Fixture): Promise<ForgeryCase[]> {
     { name: 'disclosure not an array', presentation: await withDisclosures([base64urlText('{"salt":"x"}'), ...dMore]), expect: 'ERR_DISCLOSURE_MALFORMED' },
     { name: 'KB alg none', presentation: `${sd}${base64urlText('{"typ":"kb+jwt","alg":"none"}')}.${base64urlText(JSON.stringify({ iat: iatNow, aud: AUD, nonce: NONCE, sd_hash: sdHash }))}.AAAA`, expect: 'ERR_ALG_NOT_ALLOWED' },
     { name: 'KB signature stripped', presentation: (await kbRaw(JSON.stringify({ iat: iatNow, aud: AUD, nonce: NONCE, sd_hash: sdHash }))).replace(/\.[^.]*$/, '.'), expect: 'ERR_KB_MISSING' },
+    { name: 'KB signature not canonical base64url (last character changed, same bytes)', presentation: (() => {
+      const last = p[p.length - 1]!;
+      const B = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      return p.slice(0, -1) + B[B.indexOf(last) ^ 1];
+    })(), expect: 'ERR_KB_MISSING' },
     { name: 'KB signature of zeros', presentation: (await kbRaw(JSON.stringify({ iat: iatNow, aud: AUD, nonce: NONCE, sd_hash: sdHash }))).replace(/\.[^.]*$/, `.${Buffer.alloc(64).toString('base64url')}`), expect: 'ERR_KB_SIGNATURE_INVALID' },
     { name: 'KB without nonce', presentation: await kbRaw(JSON.stringify({ iat: iatNow, aud: AUD, sd_hash: sdHash })), expect: 'ERR_KB_NONCE_INVALID' },
     { name: 'KB without sd_hash', presentation: await kbRaw(JSON.stringify({ iat: iatNow, aud: AUD, nonce: NONCE })), expect: 'ERR_KB_SD_HASH_INVALID' },

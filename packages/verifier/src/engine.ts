@@ -73,12 +73,27 @@ function parseJson(b64: string, what: string, code: ErrorCode): Record<string, u
 /** Parsed issuer headers: every credential signed with one key has the same header (frozen, bounded). */
 const headerCache = new Map<string, Record<string, unknown>>();
 
+const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * True when the unused trailing bits of a base64url text are zero, so the text is the one encoding of
+ * its bytes (as core's decoder requires). Without this a signature's last character could be changed
+ * without changing the signature, and two different presentation strings would verify.
+ */
+function canonicalTail(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = B64URL_ALPHABET.indexOf(text[text.length - 1]!);
+  return (last & (rest === 2 ? 15 : 3)) === 0;
+}
+
 function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decoded {
   const a = jwt.indexOf('.');
   const b = a < 0 ? -1 : jwt.indexOf('.', a + 1);
   if (a <= 0 || b < 0 || jwt.indexOf('.', b + 1) >= 0) fail(code, 'JWT must have three parts');
   const sig = jwt.slice(b + 1);
-  if (!B64URL.test(sig)) fail(code, 'JWT signature is not base64url');
+  if (!B64URL.test(sig) || !canonicalTail(sig)) fail(code, 'JWT signature is not canonical base64url');
   const h = jwt.slice(0, a);
   let header = cacheHeader ? headerCache.get(h) : undefined;
   if (!header) {
