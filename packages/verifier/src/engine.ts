@@ -12,7 +12,7 @@
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
 import {
-  MaskidError, applyDisclosures, buildDcApiRequest, checkProfile, decodeDisclosure, isClaimName, algForJwk,
+  MaskidError, applyDisclosures, buildDcApiRequest, checkProfile, decodeDisclosure, fromBase64url, isClaimName, algForJwk,
   CTY_VC, TYP_KB_JWT, TYP_VC_SD_JWT, type BitstringStatusListEntry, type CheckResult, type ClaimName, type DcApiRequest,
   type ErrorCode, type Jwk, type ParsedDisclosure, type PersonClaims,
 } from '@maskid/core';
@@ -49,7 +49,7 @@ interface Decoded {
   header: Record<string, unknown>;
   payload: Record<string, unknown>;
   signingInput: string;
-  signature: Buffer;
+  signature: Uint8Array;
 }
 
 const fail = (code: ErrorCode, message: string): never => {
@@ -73,27 +73,14 @@ function parseJson(b64: string, what: string, code: ErrorCode): Record<string, u
 /** Parsed issuer headers: every credential signed with one key has the same header (frozen, bounded). */
 const headerCache = new Map<string, Record<string, unknown>>();
 
-const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/**
- * True when the unused trailing bits of a base64url text are zero, so the text is the one encoding of
- * its bytes (as core's decoder requires). Without this a signature's last character could be changed
- * without changing the signature, and two different presentation strings would verify.
- */
-function canonicalTail(text: string): boolean {
-  const rest = text.length % 4;
-  if (rest === 0) return true;
-  if (rest === 1) return false;
-  const last = B64URL_ALPHABET.indexOf(text[text.length - 1]!);
-  return (last & (rest === 2 ? 15 : 3)) === 0;
-}
-
 function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decoded {
   const a = jwt.indexOf('.');
   const b = a < 0 ? -1 : jwt.indexOf('.', a + 1);
   if (a <= 0 || b < 0 || jwt.indexOf('.', b + 1) >= 0) fail(code, 'JWT must have three parts');
-  const sig = jwt.slice(b + 1);
-  if (!B64URL.test(sig) || !canonicalTail(sig)) fail(code, 'JWT signature is not canonical base64url');
+  // Core's strict decoder: the unused trailing bits must be zero, so a signature has exactly one text
+  // (otherwise its last character could change without changing the signature).
+  const signature = fromBase64url(jwt.slice(b + 1));
+  if (!signature || signature.length === 0) fail(code, 'JWT signature is not canonical base64url');
   const h = jwt.slice(0, a);
   let header = cacheHeader ? headerCache.get(h) : undefined;
   if (!header) {
@@ -104,7 +91,7 @@ function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decod
     }
   }
   if ('crit' in header) fail(code, 'crit is not supported');
-  return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: Buffer.from(sig, 'base64url') };
+  return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: signature! };
 }
 
 

@@ -6,7 +6,7 @@ import { verify as nodeVerify, type KeyObject } from 'node:crypto';
  * The input is base64url and '.', so latin1 is its exact byte encoding (and cheaper than UTF-8).
  * Returns false on any malformed signature.
  */
-export function verifyJoseSignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
+export function verifyJoseSignature(alg: string, key: KeyObject, signingInput: string, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   const bytes = Buffer.from(signingInput, 'latin1');
   try {
