@@ -14,7 +14,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import {
   algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk,
 } from '@maskid/core';
-import { In, LessThan, MoreThan } from 'typeorm';
+import { In, LessThan, MoreThan, type EntityManager } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
@@ -172,18 +172,20 @@ export class Openid4vciService {
     return { jkt: await jwkThumbprint(jwk), jwk: publicJwk(jwk) };
   }
 
-  /** The token endpoint: pre-authorized code (with PIN) or refresh token, DPoP-bound. */
+  /**
+   * The token endpoint: pre-authorized code (with PIN) or refresh token, DPoP-bound. Spending the
+   * code or the old refresh token and storing the new tokens is one transaction: a crash in between
+   * leaves either the old grant usable or the new tokens stored, never a spent grant without tokens.
+   */
   async token(params: Record<string, unknown>, dpop: DpopProof): Promise<Record<string, unknown>> {
     const grantType = params['grant_type'];
-    const repo = this.issuer.ds.getRepository(GrantEntity);
-    let serial: string;
-    let generation: number;
+    let spend: (m: EntityManager) => Promise<{ serial: string; generation: number } | { wrong: number }>;
     if (grantType === PRE_AUTHORIZED_GRANT) {
       const code = params['pre-authorized_code'];
       if (typeof code !== 'string' || !code) throw new OAuthError(400, 'invalid_request', 'pre-authorized_code is required');
       const txCode = params['tx_code'];
       if (typeof txCode !== 'string' || !txCode) throw new OAuthError(400, 'invalid_request', 'tx_code is required for this offer');
-      const grant = await this.issuer.write(async (m) => {
+      spend = async (m) => {
         const g = await m.findOneBy(GrantEntity, { handle: hash(code), kind: 'offer' });
         if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the pre-authorized code is unknown, used or expired');
         const expected = Buffer.from(g.txCodeHash ?? '', 'hex');
@@ -191,42 +193,48 @@ export class Openid4vciService {
         if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
           const attempts = g.attempts + 1;
           await m.update(GrantEntity, { handle: g.handle }, { attempts, used: attempts >= MAX_TX_CODE_ATTEMPTS });
-          return { wrong: true as const, attempts };
+          return { wrong: attempts };
         }
         await m.update(GrantEntity, { handle: g.handle }, { used: true });
-        return { wrong: false as const, grant: g };
-      });
-      if (grant.wrong) {
-        throw new OAuthError(400, 'invalid_grant', grant.attempts >= MAX_TX_CODE_ATTEMPTS ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code');
-      }
-      serial = grant.grant.serial;
-      generation = grant.grant.generation;
+        return { serial: g.serial, generation: g.generation };
+      };
     } else if (grantType === 'refresh_token') {
       const token = params['refresh_token'];
       if (typeof token !== 'string' || !token) throw new OAuthError(400, 'invalid_request', 'refresh_token is required');
-      const g = await repo.findOneBy({ handle: hash(token), kind: 'refresh' });
-      if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
-      if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
-      // Rotation is single-use even across processes: only the request that flips `used` wins.
-      const flipped = await repo.update({ handle: g.handle, used: false }, { used: true });
-      if (flipped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
-      serial = g.serial;
-      generation = g.generation;
+      spend = async (m) => {
+        const g = await m.findOneBy(GrantEntity, { handle: hash(token), kind: 'refresh' });
+        if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+        if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
+        // Rotation is single-use even across processes: only the request that flips `used` wins.
+        const flipped = await m.update(GrantEntity, { handle: g.handle, used: false }, { used: true });
+        if (flipped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+        return { serial: g.serial, generation: g.generation };
+      };
     } else {
       throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be the pre-authorized code or refresh_token');
     }
-    const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial });
-    if (!person || person.generation !== generation || person.state === 'deleted' || person.state === 'revoked') {
-      throw new OAuthError(400, 'invalid_grant', 'this grant is no longer valid (reissued, revoked or deleted)');
-    }
     const access = secret();
     const refresh = secret();
-    const now = this.#now();
-    const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false };
-    await repo.insert([
-      { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000 },
-      { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
-    ] as never);
+    const outcome = await this.issuer.write(async (m) => {
+      const spent = await spend(m);
+      // A wrong PIN is counted (committed) and then refused outside the transaction.
+      if ('wrong' in spent) return spent;
+      const { serial, generation } = spent;
+      const person = await m.findOneBy(PersonEntity, { serial });
+      if (!person || person.generation !== generation || person.state === 'deleted' || person.state === 'revoked') {
+        throw new OAuthError(400, 'invalid_grant', 'this grant is no longer valid (reissued, revoked or deleted)');
+      }
+      const now = this.#now();
+      const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false };
+      await m.insert(GrantEntity, [
+        { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000 },
+        { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
+      ] as never);
+      return spent;
+    });
+    if ('wrong' in outcome) {
+      throw new OAuthError(400, 'invalid_grant', outcome.wrong >= MAX_TX_CODE_ATTEMPTS ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code');
+    }
     const platforms = await new PlatformService(this.issuer).list();
     return {
       access_token: access,
