@@ -112,7 +112,7 @@ describe('validity', () => {
   it('is rounded to the day and jittered', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 200; i++) {
-      const v = validityFor('1990-01-01', now, 30);
+      const v = validityFor(now, 30);
       assert.equal(v.validFrom % DAY, 0);
       assert.equal(v.validUntil % DAY, 0);
       assert.ok(v.validFrom <= now && v.validFrom >= now - 3 * DAY);
@@ -122,11 +122,20 @@ describe('validity', () => {
     assert.ok(seen.size > 3, 'validUntil is jittered per credential');
   });
 
-  it('is capped at the next 14th, 16th or 18th birthday', () => {
-    const v = validityFor('2008-12-01', now, 30, () => 0);
-    assert.equal(new Date(v.validUntil).toISOString().slice(0, 10), '2026-12-01');
-    const w = validityFor('2012-11-30', now, 30, () => 0);
-    assert.equal(new Date(w.validUntil).toISOString().slice(0, 10), '2026-11-30');
+  it('is not tied to the birth date: a credential issued days before the 18th birthday runs past it and under-claims', async () => {
+    const t = await testIssuer();
+    try {
+      await addPlatform(t.issuer, 'pp', ['ageOver18']);
+      const birthDate = '2008-11-25'; // 18 three days after `now`
+      const networkNumber = await enrollPerson(t.issuer, { birthDate });
+      const c = await new CredentialService(t.issuer).issue({ networkNumber, platformId: 'pp', holder: (await newHolder()).did, now });
+      assert.ok(Date.parse(c.validUntil) >= now + 30 * DAY, `validUntil ${c.validUntil} is the usual 30–36 days, not the birthday`);
+      const claims = Object.fromEntries(parseSdJwt(c.sdJwt).disclosures.map((d) => JSON.parse(Buffer.from(d, 'base64url').toString()) as [string, string, unknown]).map(([, k, v]) => [k, v]));
+      assert.equal(claims['ageOver18'], false, 'before the birthday the claim is false: stale afterwards, it under-claims');
+      assert.equal(claims['ageOver16'], true);
+    } finally {
+      await t.cleanup();
+    }
     assert.equal(new Date(birthdayAt('2008-02-29', 18)).toISOString().slice(0, 10), '2026-03-01');
   });
 });

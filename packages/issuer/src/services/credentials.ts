@@ -1,7 +1,7 @@
 /**
  * Credential issuance: one SD-JWT per (person, platform), through the Veramo agent's `vc+sd-jwt`
  * provider. Masked ID from K_mask, status index from the keyed permutation, validity rounded to the
- * day, jittered per credential and capped at the person's next age boundary.
+ * day and jittered per credential (the same way for every person).
  */
 import { randomInt } from 'node:crypto';
 import {
@@ -42,18 +42,15 @@ export function claimsAt(data: PersonData, now: number): PersonClaims {
 
 /**
  * Validity of one credential: `validFrom` is today's UTC midnight minus 0–2 days, `validUntil` is
- * midnight `validityDays` + 0–6 days ahead, but never past the next 14th/16th/18th birthday (when an
- * age claim changes).
+ * midnight `validityDays` + 0–6 days ahead, for everybody alike. It is deliberately *not* capped at
+ * the next 14th/16th/18th birthday (as DESIGN.md first said): that date would be the same in the
+ * person's credentials for every platform, a value two colluding platforms could join on. An age claim
+ * only ever changes from false to true, so a credential issued before the birthday under-claims until
+ * the wallet's next refresh (every 12–18 h), it never over-claims.
  */
-export function validityFor(birthDate: string, now: number, validityDays: number, random: (max: number) => number = randomInt): { validFrom: number; validUntil: number } {
+export function validityFor(now: number, validityDays: number, random: (max: number) => number = randomInt): { validFrom: number; validUntil: number } {
   const today = Math.floor(now / DAY) * DAY;
-  const validFrom = today - random(3) * DAY;
-  let validUntil = today + (validityDays + random(7)) * DAY;
-  for (const age of [14, 16, 18]) {
-    const boundary = birthdayAt(birthDate, age);
-    if (boundary > now && boundary < validUntil) validUntil = boundary;
-  }
-  return { validFrom, validUntil };
+  return { validFrom: today - random(3) * DAY, validUntil: today + (validityDays + random(7)) * DAY };
 }
 
 /** An issued credential and what the operator may need to know about it. */
@@ -110,7 +107,7 @@ export class CredentialService {
     const serial = BigInt('0x' + person.serial);
     const entries = await this.#status.entriesFor(platform, person.slot);
     if (person.state === 'suspended') await this.#status.ensureSuspended(platform, person.slot);
-    const { validFrom, validUntil } = validityFor(data.birthDate, now, settings.credentialValidityDays);
+    const { validFrom, validUntil } = validityFor(now, settings.credentialValidityDays);
     const maskedId = await this.maskedId(serial, platform);
     const claims = buildCredentialClaims({
       issuer: settings.did,
