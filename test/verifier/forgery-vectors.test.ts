@@ -64,7 +64,7 @@ describe('forgery corpus (test/vectors/forgeries)', () => {
   const log = pino({ level: 'silent' });
 
   before(async () => {
-    const service = { verify: (t: string, c: { requestId: string; origin?: string }) => current.verify(t, c) } as unknown as VerifierService;
+    const service = { verify: (t: string, c: { requestId: string; origin?: string }) => current.verify(t, c), shedder: { overloaded: false } } as unknown as VerifierService;
     server = createServer((req, res) => void handlePresentation(req, res, service, log)).listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/presentations`;

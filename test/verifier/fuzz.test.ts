@@ -155,7 +155,7 @@ describe('fuzzing (fast-check)', () => {
     let port: number;
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     before(async () => {
-      const service = { verify: (t: string, c: { requestId: string; origin?: string }) => engine.verify(t, c) } as unknown as VerifierService;
+      const service = { verify: (t: string, c: { requestId: string; origin?: string }) => engine.verify(t, c), shedder: { overloaded: false } } as unknown as VerifierService;
       server = createServer((req, res) => void handlePresentation(req, res, service, pino({ level: 'silent' }))).listen(0, '127.0.0.1');
       await new Promise<void>((r) => server.once('listening', () => r()));
       port = (server.address() as AddressInfo).port;

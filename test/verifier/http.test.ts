@@ -114,6 +114,37 @@ describe('verifier HTTP service', () => {
     assert.doesNotMatch(text, /m1[a-z2-7]{26}|eyJ|ageOver18|did:jwk/, 'no masked IDs, tokens or claims in logs');
   });
 
+  it('sheds load while the event loop is late: 503 ERR_OVERLOADED with Retry-After, nothing consumed, then serves again', async () => {
+    const c = await f.issue();
+    const { body } = await newRequest();
+    const vp = await f.present(c, body.request.data.nonce);
+    const submit = () => request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    assert.ok(!svc.shedder.overloaded);
+    // Block the event loop for longer than maxEventLoopDelayMs (default 20 ms); the sampler notices.
+    const block = async () => {
+      const until = performance.now() + 80;
+      while (performance.now() < until) { /* busy */ }
+      await new Promise((r) => setTimeout(r, 0));
+      assert.ok(svc.shedder.overloaded, `measured delay ${svc.shedder.delayMs.toFixed(1)} ms`);
+    };
+    await block();
+    const shed = await submit();
+    assert.equal(shed.status, 503);
+    assert.equal(shed.body.code, 'ERR_OVERLOADED');
+    assert.equal(shed.headers['retry-after'], '1');
+    conforms('/v1/presentations', 'post', shed);
+    await block();
+    const shedRequest = await request(app).post('/v1/requests').send({ claims: ['ageOver18'] });
+    assert.equal(shedRequest.status, 503, 'new requests are shed too');
+    conforms('/v1/requests', 'post', shedRequest);
+    // Once the loop is on time again the same presentation verifies: the refusal consumed nothing.
+    await new Promise((r) => setTimeout(r, 40));
+    assert.ok(!svc.shedder.overloaded);
+    const ok = await submit();
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.match((await request(app).get('/metrics')).text, /maskid_shed_total\{route="presentations"\} [1-9]/);
+  });
+
   it('fails fast on a bad config with one clear line', () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -31,11 +31,16 @@ export interface VerifierConfig {
   dev: boolean;
   /** Optional Redis URL for a nonce store shared by replicas. */
   redisUrl?: string;
+  /**
+   * Load shedding: while the event loop is this late (ms), verification requests are answered 503
+   * `ERR_OVERLOADED` with `Retry-After` at once, before the body is read or a nonce consumed. 0 = never.
+   */
+  maxEventLoopDelayMs: number;
   port: number;
   host: string;
 }
 
-const DEFAULTS = { maxStalenessMs: 24 * 3600_000, requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, dev: false, port: 8080, host: '127.0.0.1' };
+const DEFAULTS = { maxStalenessMs: 24 * 3600_000, requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, maxEventLoopDelayMs: 20, dev: false, port: 8080, host: '127.0.0.1' };
 
 /**
  * Validates a config object.
@@ -51,7 +56,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   };
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
   const c = { ...DEFAULTS, ...(input as Record<string, unknown>) } as Record<string, unknown>;
-  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'dev', 'redisUrl', 'port', 'host', '$schema']);
+  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'dev', 'redisUrl', 'port', 'host', '$schema']);
   for (const k of Object.keys(c)) if (!known.has(k)) fail(`unknown field "${k}"`);
   if (typeof c['platform'] !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
   const dev = c['dev'] === true;
@@ -88,7 +93,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   });
   const claims = c['allowedClaims'];
   if (!Array.isArray(claims) || claims.length === 0 || claims.some((x) => !isClaimName(x))) fail('"allowedClaims" must list claims of the profile');
-  for (const k of ['maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'port'] as const) {
+  for (const k of ['maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'port'] as const) {
     if (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || (c[k] as number) < 0) fail(`"${k}" must be a non-negative integer`);
   }
   if (c['redisUrl'] !== undefined && (typeof c['redisUrl'] !== 'string' || !/^rediss?:\/\//.test(c['redisUrl']))) fail('"redisUrl" must be redis://…');
@@ -102,6 +107,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     requestTtlMs: c['requestTtlMs'] as number,
     skewSeconds: c['skewSeconds'] as number,
     maxKbAgeSeconds: c['maxKbAgeSeconds'] as number,
+    maxEventLoopDelayMs: c['maxEventLoopDelayMs'] as number,
     dev,
     ...(c['redisUrl'] ? { redisUrl: c['redisUrl'] as string } : {}),
     port: c['port'] as number,

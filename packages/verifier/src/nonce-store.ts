@@ -2,7 +2,7 @@
  * Presentation requests and their nonces: single use, even under concurrent submission. Memory by
  * default; Redis (`GETDEL`, atomic) so replicas share them.
  */
-import type { ClaimName } from '@maskid/core';
+import { MaskidError, type ClaimName } from '@maskid/core';
 
 export interface RequestRecord {
   nonce: string;
@@ -28,7 +28,7 @@ export class MemoryNonceStore implements NonceStore {
 
   async put(requestId: string, record: RequestRecord): Promise<void> {
     if (this.#map.size >= this.#max) this.#sweep(Date.now());
-    if (this.#map.size >= this.#max) throw new Error('too many open presentation requests');
+    if (this.#map.size >= this.#max) throw new MaskidError('ERR_OVERLOADED', `too many open presentation requests (${this.#max}); retry shortly`);
     this.#map.set(requestId, record);
   }
 

@@ -9,6 +9,7 @@ import { IssuerKeyCache } from './issuer-keys.js';
 import { StatusListCache } from './status-cache.js';
 import { MemoryNonceStore, RedisNonceStore, type NonceStore } from './nonce-store.js';
 import { PresentationVerifier, type VerifyResult } from './engine.js';
+import { LoadShedder } from './load-shedder.js';
 
 export interface VerifierServiceOptions {
   fetch?: Fetch;
@@ -26,6 +27,7 @@ export interface VerifierMetrics {
   latency: Histogram;
   listAge: Gauge;
   listErrors: Counter;
+  shed: Counter<'route'>;
 }
 
 export class VerifierService {
@@ -34,6 +36,8 @@ export class VerifierService {
   readonly status: StatusListCache;
   readonly nonces: NonceStore;
   readonly metrics: VerifierMetrics;
+  /** Refuses verification work while the event loop is late (config `maxEventLoopDelayMs`). */
+  readonly shedder: LoadShedder;
   #keyTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(readonly config: Readonly<VerifierConfig>, parts: { keys: IssuerKeyCache; status: StatusListCache; nonces: NonceStore; engine: PresentationVerifier; metrics: VerifierMetrics }, private readonly options: VerifierServiceOptions) {
@@ -42,6 +46,7 @@ export class VerifierService {
     this.nonces = parts.nonces;
     this.engine = parts.engine;
     this.metrics = parts.metrics;
+    this.shedder = new LoadShedder(config.maxEventLoopDelayMs);
   }
 
   /** Builds the service (connecting to Redis when configured); call {@link start} to prefetch. */
@@ -62,6 +67,7 @@ export class VerifierService {
         },
       }),
       listErrors: new Counter({ name: 'maskid_status_list_errors_total', help: 'Failed or rejected status list and manifest fetches', registers: [registry] }),
+      shed: new Counter({ name: 'maskid_shed_total', help: 'Requests refused with 503 ERR_OVERLOADED because the event loop was late', labelNames: ['route'], registers: [registry] }),
     };
     const status = new StatusListCache(keys, fetcher, {
       platform: config.platform,
@@ -83,6 +89,7 @@ export class VerifierService {
   async start(): Promise<void> {
     await this.keys.refresh();
     await this.status.start();
+    this.shedder.start();
     this.#keyTimer = setInterval(() => void this.keys.refresh().catch(() => undefined), this.options.keyRefreshMs ?? 3600_000);
     this.#keyTimer.unref();
   }
@@ -90,6 +97,7 @@ export class VerifierService {
   async stop(): Promise<void> {
     if (this.#keyTimer) clearInterval(this.#keyTimer);
     this.status.stop();
+    this.shedder.stop();
     await this.nonces.close();
   }
 

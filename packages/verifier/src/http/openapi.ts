@@ -22,6 +22,7 @@ export const OPENAPI = {
         responses: {
           '201': { description: 'created', content: { 'application/json': { schema: { $ref: '#/components/schemas/RequestCreated' } } } },
           '400': { description: 'unknown or not allowed claims', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          '503': { description: 'overloaded (ERR_OVERLOADED, with Retry-After)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         },
       },
     },
@@ -35,7 +36,7 @@ export const OPENAPI = {
           '401': { description: 'rejected', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '403': { description: 'claim not allowed', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '413': { description: 'too large', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '503': { description: 'status unavailable (fail closed)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          '503': { description: 'status unavailable (fail closed, ERR_STATUS_UNAVAILABLE), or overloaded (ERR_OVERLOADED, with Retry-After; nothing consumed, retry)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         },
       },
     },

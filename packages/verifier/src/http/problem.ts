@@ -11,7 +11,7 @@ export function statusFor(code: ErrorCode): number {
       return 413;
     case 'ERR_CLAIM_NOT_ALLOWED':
       return 403;
-    case 'ERR_STATUS_UNAVAILABLE':
+    case 'ERR_STATUS_UNAVAILABLE': case 'ERR_OVERLOADED':
       return 503;
     case 'ERR_INTERNAL':
       return 500;
@@ -29,6 +29,11 @@ export function sendWhole(res: ServerResponse, status: number, headers: Readonly
 }
 
 /** Sends an RFC 9457 problem with the stable maskid `code`. */
-export function sendProblem(res: ServerResponse, code: ErrorCode, detail: string, status = statusFor(code)): void {
-  sendWhole(res, status, PROBLEM_HEADERS, JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code }));
+export function sendProblem(res: ServerResponse, code: ErrorCode, detail: string, status = statusFor(code), headers?: Readonly<Record<string, string>>): void {
+  sendWhole(res, status, headers ? { ...PROBLEM_HEADERS, ...headers } : PROBLEM_HEADERS, JSON.stringify({ type: `urn:maskid:error:${code}`, title: code, status, detail, code }));
+}
+
+/** Refuses a request because the service is overloaded: 503, `Retry-After: 1`, nothing consumed. */
+export function sendOverloaded(res: ServerResponse): void {
+  sendProblem(res, 'ERR_OVERLOADED', 'the verifier is overloaded; nothing was consumed, retry shortly', 503, { 'Retry-After': '1' });
 }

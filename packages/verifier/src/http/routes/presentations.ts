@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { VerifierService } from '../../service.js';
 import { MAX_PRESENTATION_LENGTH } from '../../engine.js';
-import { sendProblem, sendWhole } from '../problem.js';
+import { sendOverloaded, sendProblem, sendWhole } from '../problem.js';
 
 export const PRESENTATIONS_PATH = '/v1/presentations';
 const MAX_BODY = MAX_PRESENTATION_LENGTH + 2048;
@@ -45,6 +45,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 /** Handles one `POST /v1/presentations`. */
 export async function handlePresentation(req: IncomingMessage, res: ServerResponse, service: VerifierService, log: Logger): Promise<void> {
+  if (service.shedder.overloaded) {
+    req.resume();
+    service.metrics.shed.inc({ route: 'presentations' });
+    return sendOverloaded(res);
+  }
   const type = req.headers['content-type'];
   if (!type || !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type)) {
     req.resume();

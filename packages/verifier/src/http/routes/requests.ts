@@ -2,10 +2,15 @@
 import express, { type Router } from 'express';
 import { MaskidError } from '@maskid/core';
 import type { VerifierService } from '../../service.js';
-import { sendProblem } from '../problem.js';
+import { sendOverloaded, sendProblem } from '../problem.js';
 
 export function requestsRoute(router: Router, service: VerifierService): void {
-  router.post('/v1/requests', express.json({ limit: '2kb' }), async (req, res) => {
+  router.post('/v1/requests', (req, res, next) => {
+    if (!service.shedder.overloaded) return next();
+    req.resume();
+    service.metrics.shed.inc({ route: 'requests' });
+    sendOverloaded(res);
+  }, express.json({ limit: '2kb' }), async (req, res) => {
     try {
       const r = await service.engine.createRequest((req.body as { claims?: unknown } | undefined)?.claims);
       res.status(201).set('Cache-Control', 'no-store').json(r);
