@@ -142,3 +142,27 @@ export function thrownCode(f: () => unknown): string {
   }
   return 'no error';
 }
+
+/**
+ * The byte forms under which a personal value could sit in a file or log: UTF-8, UTF-16LE, and
+ * JSON's `\uXXXX` escapes (lower and upper case hex) of every non-ASCII character.
+ */
+export function piiPatterns(value: string): Buffer[] {
+  const escape = (upper: boolean) => [...value].map((ch) => {
+    if (ch.charCodeAt(0) <= 127) return ch;
+    const hex = ch.charCodeAt(0).toString(16).padStart(4, '0');
+    return `\\u${upper ? hex.toUpperCase() : hex}`;
+  }).join('');
+  return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escape(false)), Buffer.from(escape(true))];
+}
+
+/** Which needles occur in which of the given named contents (files read by the caller, logs). */
+export function scanForNeedles(contents: Iterable<[name: string, content: Buffer]>, needles: Record<string, Buffer[]>): string[] {
+  const found: string[] = [];
+  for (const [name, content] of contents) {
+    for (const [what, list] of Object.entries(needles)) {
+      if (list.some((n) => n.length > 0 && content.includes(n))) found.push(`${what} in ${name}`);
+    }
+  }
+  return found;
+}

@@ -2,25 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { EnrollmentService, PersonEntityForTests, StatusService, parseNetworkNumber, serialKey } from './erasure-helpers.js';
-import { TEST_DB_KIND, allFiles, makeNationalId, testIssuer } from '../helpers.js';
+import { TEST_DB_KIND, allFiles, makeNationalId, piiPatterns, scanForNeedles, testIssuer } from '../helpers.js';
 
-/** The byte patterns under which a value could sit in a file. */
-function patterns(value: string): Buffer[] {
-  const escaped = [...value].map((ch) => (ch.charCodeAt(0) > 127 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('');
-  const escapedUpper = [...value].map((ch) => (ch.charCodeAt(0) > 127 ? `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : ch)).join('');
-  return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escaped), Buffer.from(escapedUpper)];
-}
-
-function scan(dir: string, needles: Record<string, Buffer[]>): string[] {
-  const found: string[] = [];
-  for (const file of allFiles(dir)) {
-    const content = readFileSync(file);
-    for (const [what, list] of Object.entries(needles)) {
-      if (list.some((n) => n.length > 0 && content.includes(n))) found.push(`${what} in ${file}`);
-    }
-  }
-  return found;
-}
+/** Every file below `dir`, scanned for the needles. */
+const scan = (dir: string, needles: Record<string, Buffer[]>) => scanForNeedles(allFiles(dir).map((f) => [f, readFileSync(f)] as [string, Buffer]), needles);
+const patterns = piiPatterns;
 
 describe('erasure', () => {
   const skip = TEST_DB_KIND === 'postgres' && 'scans the raw SQLite files; on PostgreSQL erasure is logical until VACUUM (README: Deployment)';

@@ -13,6 +13,7 @@ export { StatusIndexPermutation } from './crypto/status-index.js';
 export { validateNationalId, nationalIdCheckChar, isRealDate, PROVINCE_CODES } from './national-id.js';
 export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from './network-number.js';
 export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, type PersonData } from './services/enrollment.js';
+export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
 export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCredential } from './services/credentials.js';
 export { StatusService, statusListUrl, manifestUrl, TYP_MANIFEST, type StatusChange } from './services/status.js';

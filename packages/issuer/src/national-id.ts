@@ -41,6 +41,7 @@ export interface NationalId {
  * ```
  */
 export function validateNationalId(input: unknown, options: { expectedBirthDate?: string; today?: Date } = {}): NationalId {
+  // Messages never repeat the ID or the birth date in it: they end up in terminals and logs.
   const fail = (why: string): never => {
     throw new MaskidError('ERR_NATIONAL_ID_INVALID', `national ID ${why}`);
   };
@@ -49,13 +50,13 @@ export function validateNationalId(input: unknown, options: { expectedBirthDate?
   if (value.length !== 18) fail('must have 18 characters');
   if (!/^[0-9]{17}[0-9X]$/.test(value)) fail('must be 17 digits and a digit or X');
   const province = value.slice(0, 2);
-  if (!PROVINCE_CODES.has(province)) fail(`has an unknown province code ${province}`);
+  if (!PROVINCE_CODES.has(province)) fail('has an unknown province code');
   const birthDate = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
-  if (!isRealDate(birthDate)) fail(`holds an impossible birth date ${birthDate}`);
+  if (!isRealDate(birthDate)) fail('holds an impossible birth date');
   const today = (options.today ?? new Date()).toISOString().slice(0, 10);
   if (birthDate > today || birthDate < '1900-01-01') fail(`holds a birth date outside 1900-01-01..today`);
   if (options.expectedBirthDate !== undefined && options.expectedBirthDate !== birthDate) {
-    fail(`holds the birth date ${birthDate}, not ${options.expectedBirthDate}`);
+    fail('holds another birth date than the one given');
   }
   if (nationalIdCheckChar(value) !== value[17]) fail('has a wrong check character');
   return { value, province, birthDate };

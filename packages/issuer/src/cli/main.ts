@@ -5,11 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { MaskidError, publicJwk, type Jwk, type JwsSigner } from '@maskid/core';
 import { Issuer } from '../issuer.js';
 import { loadKek } from '../crypto/sealer.js';
 import { EnrollmentService, type EnrollInput } from '../services/enrollment.js';
+import { parseEnrollmentCsv } from '../services/enrollment-csv.js';
 import { PlatformService } from '../services/platforms.js';
 import { CredentialService } from '../services/credentials.js';
 import { StatusService } from '../services/status.js';
@@ -365,28 +365,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   return exitCode;
 }
 
-const CSV_COLUMNS = ['national_id', 'family_name', 'given_name', 'birth_date', 'gender', 'region'];
-
-/** Reads an enrolment CSV (header row, UTF-8, BOM tolerated). */
+/** Reads an enrolment CSV file (see {@link parseEnrollmentCsv}). */
 export function readCsv(file: string): EnrollInput[] {
-  const text = readTextFile(file, 'CSV file');
-  let records: Record<string, string>[];
-  try {
-    records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
-  } catch (cause) {
-    throw new MaskidError('ERR_INPUT_INVALID', `${file} is not valid CSV: ${(cause as Error).message}`, { cause });
-  }
-  const header = records.length > 0 ? Object.keys(records[0]!) : [];
-  const missing = CSV_COLUMNS.filter((c) => !header.includes(c) && !(header.includes('name') && (c === 'family_name' || c === 'given_name')));
-  if (records.length > 0 && missing.length > 0) throw new MaskidError('ERR_INPUT_INVALID', `${file} lacks the column(s) ${missing.join(', ')}`);
-  return records.map((r) => ({
-    nationalId: r['national_id'] ?? '',
-    ...(r['family_name'] !== undefined ? { familyName: r['family_name'] } : {}),
-    ...(r['given_name'] !== undefined ? { givenName: r['given_name'] } : {}),
-    ...(r['name'] !== undefined ? { name: r['name'] } : {}),
-    birthDate: r['birth_date'] ?? '',
-    gender: r['gender'] ?? '',
-    region: r['region'] ?? '',
-    ...(r['nationality'] ? { nationality: r['nationality'] } : {}),
-  }));
+  return parseEnrollmentCsv(readTextFile(file, 'CSV file'), file);
 }

@@ -58,12 +58,12 @@ export function validateEnrollInput(input: EnrollInput, today = new Date()): Per
     givenName ??= name.slice(sep + 1);
   }
   const birthDate = (input.birthDate ?? '').trim();
-  if (!isRealDate(birthDate)) throw new MaskidError('ERR_INPUT_INVALID', `birth date must be a real date YYYY-MM-DD, got "${birthDate}"`);
+  if (!isRealDate(birthDate)) throw new MaskidError('ERR_INPUT_INVALID', 'birth date must be a real date YYYY-MM-DD');
   const id = validateNationalId(input.nationalId, { expectedBirthDate: birthDate, today });
   const gender = GENDER_ALIASES[(input.gender ?? '').trim().toLowerCase()];
   if (!gender) throw new MaskidError('ERR_INPUT_INVALID', `gender must be one of F, M, X, ${GENDERS.join(', ')}`);
   const region = (input.region ?? '').trim();
-  if (!PROVINCE_CODES.has(region)) throw new MaskidError('ERR_INPUT_INVALID', `region must be a 2-digit province code (GB/T 2260), got "${region}"`);
+  if (!PROVINCE_CODES.has(region)) throw new MaskidError('ERR_INPUT_INVALID', 'region must be a 2-digit province code (GB/T 2260)');
   const nationality = (input.nationality ?? 'CN').trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(nationality)) throw new MaskidError('ERR_INPUT_INVALID', 'nationality must be an ISO 3166-1 alpha-2 code');
   return { nationalId: id.value, familyName: cleanName(familyName, 'family name'), givenName: cleanName(givenName, 'given name'), birthDate, gender, region, nationality };
