@@ -5,6 +5,7 @@ import { createPrivateKey, createHash, sign } from 'node:crypto';
 import * as fs from 'node:fs';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 const require_fs = () => fs;
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,27 +48,44 @@ const creds = await Promise.all(fx.presentations.map(async (p, i) => {
   const parts = p.sdJwt.split('~');
   const disclosure = parts.slice(1).find((d) => d && JSON.parse(Buffer.from(d, 'base64url'))[1] === 'ageOver18');
   const key = createPrivateKey({ key: await crypto.subtle.exportKey('jwk', fx.holders[i].kp.privateKey), format: 'jwk' });
-  return { sd: `${parts[0]}~${disclosure}~`, key };
+  const sd = `${parts[0]}~${disclosure}~`;
+  return { sd, key, sdHash: createHash('sha256').update(sd).digest('base64url') };
 }));
 
-/** Creates `n` requests on the service and a valid presentation body for each. */
+/** Creates `n` requests on the service (64 at a time, kept-alive) and a valid presentation body for each. */
 async function bodies(n) {
-  const out = [];
+  const out = new Array(n);
   const now = Math.floor(Date.now() / 1000);
-  for (let i = 0; i < n; i++) {
-    let r;
-    for (let attempt = 0; !r; attempt++) {
-      try {
-        r = await (await fetch(`${base}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"claims":["ageOver18"]}' })).json();
-      } catch (e) {
-        if (attempt > 3) throw e;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const createRequest = () => new Promise((resolve, reject) => {
+    const req = request(`${base}/v1/requests`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`POST /v1/requests: ${res.statusCode} ${text}`))));
+    });
+    req.on('error', reject);
+    req.end('{"claims":["ageOver18"]}');
+  });
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < n) {
+      const i = next++;
+      let r;
+      for (let attempt = 0; !r; attempt++) {
+        try {
+          r = await createRequest();
+        } catch (e) {
+          if (attempt > 3) throw e;
+        }
       }
+      const c = creds[i % creds.length];
+      const input = `${b64('{"typ":"kb+jwt","alg":"ES256"}')}.${b64(JSON.stringify({ iat: now, aud: `origin:${ORIGIN}`, nonce: r.request.data.nonce, sd_hash: c.sdHash }))}`;
+      const kb = `${input}.${sign('sha256', Buffer.from(input), { key: c.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+      out[i] = JSON.stringify({ requestId: r.requestId, origin: ORIGIN, vp_token: { internet_id: [c.sd + kb] } });
     }
-    const c = creds[i % creds.length];
-    const input = `${b64('{"typ":"kb+jwt","alg":"ES256"}')}.${b64(JSON.stringify({ iat: now, aud: `origin:${ORIGIN}`, nonce: r.request.data.nonce, sd_hash: createHash('sha256').update(c.sd).digest('base64url') }))}`;
-    const kb = `${input}.${sign('sha256', Buffer.from(input), { key: c.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-    out.push(JSON.stringify({ requestId: r.requestId, origin: ORIGIN, vp_token: { internet_id: [c.sd + kb] } }));
-  }
+  }));
+  agent.destroy();
   const file = join(tmp, `bodies-${Date.now()}-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify(out));
   return file;

@@ -33,7 +33,8 @@ describe('fuzzing national IDs', () => {
         assert.ok(e instanceof MaskidError, `not a MaskidError: ${String(e)}`);
         assert.equal(e.code, 'ERR_NATIONAL_ID_INVALID');
         const digits = input.replace(/\D/g, '');
-        if (digits.length >= 8) assert.ok(!e.message.includes(digits.slice(6, 14)) && !e.message.includes(input.trim()), `message repeats the input: ${e.message}`);
+        if (digits.length >= 14) assert.ok(!e.message.includes(digits.slice(6, 14)), `message repeats the birth date part: ${e.message}`);
+        if (input.trim().length >= 10) assert.ok(!e.message.includes(input.trim()), `message repeats the input: ${e.message}`);
       }
     }), params(20_000));
   });
