@@ -121,6 +121,8 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
     }
     assert.equal(baseline.byStatus['503'] ?? 0, 0, 'no shedding at light load');
     assert.ok((overload.byStatus['503'] ?? 0) > 0, 'it shed load under 2× peak');
+    // Shedding keeps the queue short: without it logins waited seconds (p50 7.6 s when this was written).
+    assert.ok(overload.p50 < 1000 && overload.p99 < 5000, `latency while overloaded: p50 ${overload.p50.toFixed(0)} ms, p99 ${overload.p99.toFixed(0)} ms`);
     assert.ok(overload.okPerSecond >= 0.5 * peak.okPerSecond, `while shedding it still served ${overload.okPerSecond}/s (peak ${peak.okPerSecond}/s)`);
     // Still up and healthy.
     assert.equal(verifier.exitCode, null, 'the verifier process is alive');
