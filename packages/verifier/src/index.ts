@@ -9,6 +9,7 @@ export { AllowListFetcher, type FetchResult } from './fetcher.js';
 export { IssuerKeyCache, type IssuerKey } from './issuer-keys.js';
 export { StatusListCache, TYP_MANIFEST } from './status-cache.js';
 export { PresentationVerifier, MAX_PRESENTATION_LENGTH, type VerifyResult, type StatusSource, type EngineOptions } from './engine.js';
+export { LoadShedder } from './load-shedder.js';
 export { VerifierService, type VerifierServiceOptions } from './service.js';
 export { createVerifierApp, createVerifierListener } from './http/app.js';
 export { handlePresentation } from './http/routes/presentations.js';
