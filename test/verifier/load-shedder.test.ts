@@ -1,44 +1,52 @@
 /**
- * LoadShedder in a real child process: overload is a loop that stays late *and* busy. A process the
- * OS keeps off the CPU while it is idle (SIGSTOP/SIGCONT, as a browser or another test on the same
- * cores does) is late at every sample, yet sheds nothing; the same process kept busy sheds.
+ * LoadShedder in a real child process: overload is a loop made late by verification work. A process
+ * that the OS keeps off the CPU (SIGSTOP/SIGCONT, as a browser or another test on the same cores does)
+ * or that is busy with other code is late at every sample, yet sheds nothing; the same process made
+ * late by verification work sheds, and stops shedding once it is on time again.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { REPO_ROOT } from '../helpers.js';
 
+// mode 'idle': nothing to do; 'other': 40 ms of non-verification work every 10 ms; 'little': the same
+// with 2 ms of it verification; 'verify': all 40 ms counted as verification work (what the engine
+// reports through workMs).
 const CHILD = `
 import { LoadShedder } from '@maskid/verifier';
-const s = new LoadShedder(20);
+let workMs = 0, mode = 'idle', late = 0, over = 0, samples = 0;
+const s = new LoadShedder(20, () => workMs);
 s.start();
-let late = 0, over = 0, samples = 0, busyFor = 0;
-const report = setInterval(() => {
+setInterval(() => {
   samples++;
   if (s.delayMs > 20) late++;
   if (s.overloaded) over++;
-  if (busyFor > 0) { const until = performance.now() + busyFor; while (performance.now() < until) {} }
+  if (mode !== 'idle') {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 40) {}
+    if (mode === 'verify') workMs += performance.now() - t0;
+    if (mode === 'little') workMs += 2;
+  }
 }, 10);
 process.on('message', (m) => {
-  if (m === 'reset') { late = over = samples = 0; process.send({ ready: true }); }
-  if (m === 'busy') { busyFor = 40; late = over = samples = 0; }
-  if (m === 'report') process.send({ late, over, samples });
-  if (m === 'exit') { clearInterval(report); process.exit(0); }
+  if (m.mode) { mode = m.mode; late = over = samples = 0; process.send({ ok: true }); }
+  if (m.report) process.send({ late, over, samples, overloadedNow: s.overloaded });
+  if (m.exit) process.exit(0);
 });
-process.send({ ready: true });
+process.send({ ok: true });
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('LoadShedder: sustained, busy lateness only', () => {
-  it('a process kept off the CPU while idle is late but not overloaded; kept busy, it is', { timeout: 30_000 }, async () => {
+describe('LoadShedder: only lateness caused by verification work', () => {
+  it('kept off the CPU or busy with other code: late, never overloaded; late from verification: overloaded, then recovers', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const next = () => new Promise<Record<string, number | boolean>>((resolve) => child.once('message', (m) => resolve(m as Record<string, number | boolean>)));
+    type Report = { late: number; over: number; samples: number; overloadedNow: boolean };
+    const ask = (m: object) => new Promise<Report>((resolve) => { child.once('message', (r) => resolve(r as Report)); if (Object.keys(m).length) child.send(m); });
     try {
-      await next();
+      await ask({});
       await sleep(100);
-      child.send('reset');
-      await next();
+      await ask({ mode: 'idle' });
       // 1.5 s of being descheduled for 40 ms out of every 50 ms while the loop has nothing to do.
       const until = Date.now() + 1500;
       while (Date.now() < until) {
@@ -47,18 +55,32 @@ describe('LoadShedder: sustained, busy lateness only', () => {
         child.kill('SIGCONT');
         await sleep(10);
       }
-      child.send('report');
-      const idle = await next();
-      assert.ok((idle['late'] as number) >= 10, `the child was late at many samples (${JSON.stringify(idle)})`);
-      assert.equal(idle['over'], 0, `never overloaded while idle (${JSON.stringify(idle)})`);
+      const idle = await ask({ report: true });
+      assert.ok(idle.late >= 10, `the child was late at many samples (${JSON.stringify(idle)})`);
+      assert.equal(idle.over, 0, `never overloaded while kept off the CPU (${JSON.stringify(idle)})`);
 
-      child.send('busy');
+      await ask({ mode: 'other' });
       await sleep(1000);
-      child.send('report');
-      const busy = await next();
-      assert.ok((busy['over'] as number) > (busy['samples'] as number) / 2, `overloaded while busy and late (${JSON.stringify(busy)})`);
+      const other = await ask({ report: true });
+      assert.ok(other.late >= 10, `late while busy with other code (${JSON.stringify(other)})`);
+      assert.equal(other.over, 0, `never overloaded by work that is not verification (${JSON.stringify(other)})`);
+
+      await ask({ mode: 'little' });
+      await sleep(1000);
+      const little = await ask({ report: true });
+      assert.ok(little.late >= 10 && little.over === 0, `a little verification in a loop late for other reasons is not overload (${JSON.stringify(little)})`);
+
+      await ask({ mode: 'verify' });
+      await sleep(1000);
+      const busy = await ask({ report: true });
+      assert.ok(busy.over > busy.samples / 2, `overloaded while late from verification (${JSON.stringify(busy)})`);
+
+      await ask({ mode: 'idle' });
+      await sleep(100);
+      const after = await ask({ report: true });
+      assert.equal(after.overloadedNow, false, 'not overloaded once on time again');
     } finally {
-      child.send('exit');
+      child.send({ exit: true });
       await new Promise((r) => child.once('exit', r));
     }
   });

@@ -122,6 +122,7 @@ class Progress {
 export class PresentationVerifier {
   readonly #o: Required<Omit<EngineOptions, 'algorithms'>> & { algorithms: readonly string[] };
   readonly #cnfKeys = new Map<string, KeyObject>();
+  #workMs = 0;
 
   constructor(options: EngineOptions) {
     this.#o = {
@@ -158,7 +159,7 @@ export class PresentationVerifier {
       const record = await this.#o.nonces.take(context.requestId);
       if (!record) fail('ERR_NONCE_REPLAYED', 'the request is unknown, already answered or expired');
       requestOk = true;
-      return { ...this.#verify(presentation, record!.nonce, record!.claims, context.origin, progress), checks: ALL_PASSED_WITH_REQUEST as CheckResult[] };
+      return { ...this.#timed(presentation, record!.nonce, record!.claims, context.origin, progress), checks: ALL_PASSED_WITH_REQUEST as CheckResult[] };
     } catch (e) {
       const error = e instanceof MaskidError ? e.toJSON() : { code: 'ERR_INTERNAL' as const, message: 'verification failed unexpectedly' };
       return { verified: false, error, checks: requestOk ? passedChecks(0, 1 + progress.n) : [] };
@@ -169,10 +170,27 @@ export class PresentationVerifier {
   verifyWith(presentation: unknown, nonce: string, claims: readonly ClaimName[], origin?: string): VerifyResult {
     const progress = new Progress();
     try {
-      return { ...this.#verify(presentation, nonce, claims, origin, progress), checks: ALL_PASSED as CheckResult[] };
+      return { ...this.#timed(presentation, nonce, claims, origin, progress), checks: ALL_PASSED as CheckResult[] };
     } catch (e) {
       const error = e instanceof MaskidError ? e.toJSON() : { code: 'ERR_INTERNAL' as const, message: 'verification failed unexpectedly' };
       return { verified: false, error, checks: passedChecks(1, progress.n) };
+    }
+  }
+
+  /**
+   * Milliseconds this engine has spent verifying (the synchronous work, passed or failed), cumulative:
+   * the load shedder tells verification load from other pauses of the event loop by it.
+   */
+  get workMs(): number {
+    return this.#workMs;
+  }
+
+  #timed(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress) {
+    const t0 = performance.now();
+    try {
+      return this.#verify(presentation, nonce, requested, origin, progress);
+    } finally {
+      this.#workMs += performance.now() - t0;
     }
   }
 

@@ -2,52 +2,54 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
  * Load shedding by event-loop delay. Verification is CPU-bound, so when more arrives than one core
- * can verify, the event loop falls behind; while it stays more than `maxDelayMs` late, new
- * verification requests are refused at once (503 `ERR_OVERLOADED`, `Retry-After`) instead of queueing
- * without bound. A refusal costs no body parsing and consumes no nonce, so the platform can retry the
- * same presentation.
+ * can verify, the event loop falls behind; while it is more than `maxDelayMs` late because of
+ * verification work, new verification requests are refused at once (503 `ERR_OVERLOADED`,
+ * `Retry-After`) instead of queueing without bound. A refusal costs no body parsing and consumes no
+ * nonce, so the platform can retry the same presentation.
  *
- * A timer (unref'd) samples the delay every `sampleMs`. The loop counts as overloaded only when
- * - the last `sustainSamples` samples were all later than `maxDelayMs`: one pause (a GC, a status
- *   list being decoded, a slow disk) delays one sample and never refuses a login; and
- * - the loop was busy for at least `minBusy` of the time those samples span (event-loop
- *   utilisation): a late timer in a process that was idle means the OS ran something else (a
- *   browser, another test, a noisy neighbour), and refusing logins would not help.
+ * A timer (unref'd) samples the delay every `sampleMs`. A late sample starts shedding only when, over
+ * the time since the previous sample, the loop was busy (event-loop utilisation ≥ `minBusy`) and at
+ * least `minWorkShare` of that time went into verifying presentations (`workMs`, the engine's
+ * cumulative time; at saturation it is 30–50 % of the wall time, HTTP and JSON take the rest). A
+ * process that the OS kept off the CPU (a browser or another job on the same cores) or a pause for
+ * another reason (a GC, a list being decoded, other code in the same process) delays the timer too,
+ * and refusing logins would help against neither. Once shedding, it goes on while the samples stay
+ * late (under a flood, refusing has its own cost) and stops at the first sample on time. One late
+ * sample is enough to start: waiting for a second one lets a flood queue up seconds of work.
  *
  * @example
  * ```ts
- * const shedder = new LoadShedder(20)
+ * const shedder = new LoadShedder(20, () => engine.workMs)
  * shedder.start()
  * if (shedder.overloaded) return sendOverloaded(res)
  * ```
  */
 export class LoadShedder {
   #delayMs = 0;
-  #lateStreak = 0;
-  #streakActive = 0;
-  #streakTotal = 0;
+  #workShare = 0;
+  #busy = 0;
+  #overloaded = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly maxDelayMs: number, readonly sampleMs = 10, readonly sustainSamples = 3, readonly minBusy = 0.9) {}
+  constructor(readonly maxDelayMs: number, readonly workMs: () => number, readonly sampleMs = 10, readonly minWorkShare = 0.1, readonly minBusy = 0.8) {}
 
   start(): void {
     if (this.maxDelayMs <= 0 || this.#timer) return;
-    let expected = performance.now() + this.sampleMs;
-    let elu: EventLoopUtilization = performance.eventLoopUtilization();
+    let last = performance.now();
+    let lastWork = this.workMs();
+    let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
     this.#timer = setInterval(() => {
       const now = performance.now();
-      const current = performance.eventLoopUtilization();
-      const d = performance.eventLoopUtilization(current, elu);
-      elu = current;
-      this.#delayMs = Math.max(0, now - expected);
-      expected = now + this.sampleMs;
-      if (this.#delayMs > this.maxDelayMs) {
-        this.#lateStreak++;
-        this.#streakActive += d.active;
-        this.#streakTotal += d.active + d.idle;
-      } else {
-        this.#lateStreak = this.#streakActive = this.#streakTotal = 0;
-      }
+      const work = this.workMs();
+      const elu = performance.eventLoopUtilization();
+      this.#delayMs = Math.max(0, now - last - this.sampleMs);
+      this.#workShare = now > last ? Math.min(1, (work - lastWork) / (now - last)) : 0;
+      this.#busy = performance.eventLoopUtilization(elu, lastElu).utilization;
+      last = now;
+      lastWork = work;
+      lastElu = elu;
+      const late = this.#delayMs > this.maxDelayMs;
+      this.#overloaded = late && (this.#overloaded || (this.#busy >= this.minBusy && this.#workShare >= this.minWorkShare));
     }, this.sampleMs);
     this.#timer.unref();
   }
@@ -55,7 +57,8 @@ export class LoadShedder {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#delayMs = this.#lateStreak = this.#streakActive = this.#streakTotal = 0;
+    this.#delayMs = this.#workShare = this.#busy = 0;
+    this.#overloaded = false;
   }
 
   /** The event loop's last measured delay (ms). */
@@ -63,13 +66,18 @@ export class LoadShedder {
     return this.#delayMs;
   }
 
-  /** How busy the loop was over the current run of late samples (0–1; 0 when the last sample was on time). */
+  /** The share (0–1) of the last sample interval spent verifying presentations. */
+  get workShare(): number {
+    return this.#workShare;
+  }
+
+  /** Event-loop utilisation (0–1) over the last sample interval. */
   get busy(): number {
-    return this.#streakTotal > 0 ? this.#streakActive / this.#streakTotal : 0;
+    return this.#busy;
   }
 
   /** True while new verification work should be refused. */
   get overloaded(): boolean {
-    return this.#timer !== undefined && this.#lateStreak >= this.sustainSamples && this.busy >= this.minBusy;
+    return this.#timer !== undefined && this.#overloaded;
   }
 }

@@ -46,7 +46,7 @@ export class VerifierService {
     this.nonces = parts.nonces;
     this.engine = parts.engine;
     this.metrics = parts.metrics;
-    this.shedder = new LoadShedder(config.maxEventLoopDelayMs);
+    this.shedder = new LoadShedder(config.maxEventLoopDelayMs, () => parts.engine.workMs);
   }
 
   /** Builds the service (connecting to Redis when configured); call {@link start} to prefetch. */
