@@ -17,7 +17,16 @@ export interface NonceStore {
   close(): Promise<void>;
 }
 
-/** In-process store (one verifier process). */
+/** Expired entries dropped per `put`: more than one, so the store shrinks after a burst. */
+const EVICT_PER_PUT = 4;
+
+/**
+ * In-process store (one verifier process). Requests that are never answered (a person who closes the
+ * page) expire: every `put` drops a few expired entries from the front of the map, where the oldest
+ * are (one request ttl per service, so insertion order is expiry order). The store stays at about
+ * rate × ttl entries instead of growing to `maxEntries`, which cost long GC pauses and one sweep of
+ * the whole map when it was full.
+ */
 export class MemoryNonceStore implements NonceStore {
   readonly #map = new Map<string, RequestRecord>();
   readonly #max: number;
@@ -27,7 +36,13 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   async put(requestId: string, record: RequestRecord): Promise<void> {
-    if (this.#map.size >= this.#max) this.#sweep(Date.now());
+    const now = Date.now();
+    let evicted = 0;
+    for (const [k, v] of this.#map) {
+      if (v.expiresAt > now || evicted++ === EVICT_PER_PUT) break;
+      this.#map.delete(k);
+    }
+    if (this.#map.size >= this.#max) this.#sweep(now);
     if (this.#map.size >= this.#max) throw new MaskidError('ERR_OVERLOADED', `too many open presentation requests (${this.#max}); retry shortly`);
     this.#map.set(requestId, record);
   }
