@@ -118,13 +118,19 @@ function load(file, rate, connections = 32, pinned = true) {
   return out;
 }
 
+/**
+ * Requests to create for a closed-loop run: `firstRate` per second the first time, then 1.5× the best
+ * peak so far. Every request left unanswered stays in the service's nonce store until its ttl, and
+ * 60,000 of them per run made the heap, and its GC pauses, grow run after run.
+ */
+const bodyCount = (previous, firstRate) => Math.ceil((previous.length ? 1.5 * Math.max(...previous.map((p) => p.rps)) : firstRate) * DURATION);
 const peaks = [];
 const halves = [];
 const clusterPeaks = [];
 let clusterSkipped;
 try {
   for (let run = 0; run < RUNS; run++) {
-    const peak = load(await bodies(Math.ceil(9000 * DURATION)), 0);
+    const peak = load(await bodies(bodyCount(peaks, 9000)), 0);
     if (peak.reused) throw new Error('ran out of distinct presentations at peak; raise the body count');
     peaks.push(peak);
     const half = load(await bodies(Math.ceil((peak.rps / 2) * DURATION * 1.2)), Math.round(peak.rps / 2));
@@ -147,7 +153,7 @@ try {
   if (!clusterSkipped) {
     service = await startService(2);
     for (let run = 0; run < RUNS; run++) {
-      const peak = load(await bodies(Math.ceil(14000 * DURATION)), 0, 64, false);
+      const peak = load(await bodies(bodyCount(clusterPeaks, 14000)), 0, 64, false);
       if (peak.reused) throw new Error('ran out of distinct presentations at the cluster peak; raise the body count');
       clusterPeaks.push(peak);
       log(`http: 2 replicas + load generator on 2 cores: peak ${peak.rps.toFixed(0)}/s (non-2xx ${peak.non2xx}, errors ${peak.errors})`);

@@ -1,4 +1,4 @@
-// Issuer figures (one process, not pinned): enrolment, issuance through the Veramo agent with the
+// Issuer figures (one process, not pinned): `enroll --csv` as a real CLI process, enrolment, issuance through the Veramo agent with the
 // node:crypto KMS vs Veramo's stock KMS, one person's batch for 500 platforms, publishing, and the
 // memory a verifier needs for 100 million status entries.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import {
 } from './issuer-bench-helpers.mjs';
 import { BitstringStatusList, didJwkFor } from '@maskid/core';
 import { nationalId, stats } from './fixture.mjs';
+import { csvEnrolment } from './enrol-csv.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
@@ -30,6 +31,8 @@ async function timedEnrol(enrol) {
 const holder = async () => didJwkFor(await crypto.subtle.exportKey('jwk', (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])).publicKey));
 
 const out = {};
+out.csv = csvEnrolment({ runs: RUNS, rows: Number(process.env.BENCH_CSV_ROWS ?? 20_000) });
+log(`enroll --csv: ${out.csv.cliRowsPerSecond.median.toFixed(0)} rows/s (CLI), ${out.csv.processRowsPerSecond.median.toFixed(0)} rows/s (whole process)`);
 {
   const { issuer, close } = await freshIssuer();
   const enrol = new EnrollmentService(issuer);
