@@ -143,7 +143,8 @@ try {
   await new Promise((r) => service.once('exit', r));
   try {
     const { createClient } = await import('redis');
-    const c = createClient({ url: REDIS });
+    // No reconnecting: an unreachable Redis must skip the figure, not wait forever.
+    const c = createClient({ url: REDIS, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
     c.on('error', () => undefined);
     await c.connect();
     await c.quit();
