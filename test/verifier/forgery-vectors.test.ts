@@ -50,7 +50,7 @@ async function engineFor(v: Vector): Promise<{ engine: PresentationVerifier; req
     status: { lookup: (e) => (e.statusPurpose === 'revocation' ? !!v.context?.revoked : !!v.context?.suspended) },
   });
   const requestId = `req-${Math.random().toString(36).slice(2)}`;
-  await nonces.put(requestId, { nonce: ctx.nonce, claims, expiresAt: Date.now() + 60_000 });
+  await nonces.put(requestId, { nonce: ctx.nonce, claims, expiresAt: Date.now() + 60_000 }, 60_000);
   return { engine, requestId };
 }
 

@@ -188,7 +188,7 @@ describe('fuzzing (fast-check)', () => {
         let raw = b.raw;
         if (b.presentation !== undefined) {
           const requestId = `fuzz-${n}`;
-          await nonces.put(requestId, { nonce: ctx.nonce, claims: ctx.requestedClaims, expiresAt: Date.now() + 60_000 });
+          await nonces.put(requestId, { nonce: ctx.nonce, claims: ctx.requestedClaims, expiresAt: Date.now() + 60_000 }, 60_000);
           raw = Buffer.from(JSON.stringify({ requestId, origin: ctx.origin, vp_token: { internet_id: [b.presentation] } }));
         }
         n++;

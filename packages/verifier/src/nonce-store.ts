@@ -17,49 +17,56 @@ export interface NonceStore {
   close(): Promise<void>;
 }
 
-/** Expired entries dropped per `put`: more than one, so the store shrinks after a burst. */
-const EVICT_PER_PUT = 4;
-
 /**
  * In-process store (one verifier process). Requests that are never answered (a person who closes the
- * page) expire: every `put` drops a few expired entries from the front of the map, where the oldest
- * are (one request ttl per service, so insertion order is expiry order). The store stays at about
- * rate × ttl entries instead of growing to `maxEntries`, which cost long GC pauses and one sweep of
- * the whole map when it was full.
+ * page) are dropped in whole generations: entries go into the current map; once per request ttl the
+ * current map becomes the previous one and the previous one is dropped, so an entry is kept for at
+ * least its ttl and at most two, and the store holds about 2 × rate × ttl entries instead of growing
+ * to `maxEntries` (which cost long GC pauses, then a sweep of the whole map when it was full).
+ * Evicting single entries from the front of one map instead is quadratic in V8, whose maps keep the
+ * slots of answered (deleted) requests until they are rehashed.
  */
 export class MemoryNonceStore implements NonceStore {
-  readonly #map = new Map<string, RequestRecord>();
+  #current = new Map<string, RequestRecord>();
+  #previous = new Map<string, RequestRecord>();
+  /** When the current generation ends, and its length (the longest ttl seen). */
+  #rotateAt = 0;
+  #generationMs = 0;
   readonly #max: number;
 
   constructor(options: { maxEntries?: number } = {}) {
     this.#max = options.maxEntries ?? 1_000_000;
   }
 
-  async put(requestId: string, record: RequestRecord): Promise<void> {
+  async put(requestId: string, record: RequestRecord, ttlMs: number): Promise<void> {
     const now = Date.now();
-    let evicted = 0;
-    for (const [k, v] of this.#map) {
-      if (v.expiresAt > now || evicted++ === EVICT_PER_PUT) break;
-      this.#map.delete(k);
+    if (ttlMs > this.#generationMs) this.#generationMs = ttlMs;
+    if (now >= this.#rotateAt) {
+      // Everything in the current generation was put before #rotateAt with a ttl of at most
+      // #generationMs: after one more generation all of it has expired too.
+      this.#previous = now >= this.#rotateAt + this.#generationMs ? new Map() : this.#current;
+      this.#current = new Map();
+      this.#rotateAt = now + this.#generationMs;
     }
-    if (this.#map.size >= this.#max) this.#sweep(now);
-    if (this.#map.size >= this.#max) throw new MaskidError('ERR_OVERLOADED', `too many open presentation requests (${this.#max}); retry shortly`);
-    this.#map.set(requestId, record);
+    if (this.size >= this.#max) this.#sweep(now);
+    if (this.size >= this.#max) throw new MaskidError('ERR_OVERLOADED', `too many open presentation requests (${this.#max}); retry shortly`);
+    this.#current.set(requestId, record);
   }
 
   async take(requestId: string): Promise<RequestRecord | undefined> {
-    const r = this.#map.get(requestId);
-    if (!r) return undefined;
-    this.#map.delete(requestId);
+    let r = this.#current.get(requestId);
+    if (r) this.#current.delete(requestId);
+    else if ((r = this.#previous.get(requestId))) this.#previous.delete(requestId);
+    else return undefined;
     return r.expiresAt > Date.now() ? r : undefined;
   }
 
   #sweep(now: number): void {
-    for (const [k, v] of this.#map) if (v.expiresAt <= now) this.#map.delete(k);
+    for (const map of [this.#previous, this.#current]) for (const [k, v] of map) if (v.expiresAt <= now) map.delete(k);
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#current.size + this.#previous.size;
   }
 
   async close(): Promise<void> {}
