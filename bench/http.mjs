@@ -1,5 +1,6 @@
 // HTTP figures: maskid-verifier pinned to core 0, the load generator pinned to core 1.
 // Every request carries a distinct, valid presentation for its own request (nonce).
+// BENCH_TRACE_GC=1 prints the load generators' GC pauses of 5 ms or more (they charge latency to the service).
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, createHash, sign } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -110,9 +111,10 @@ function serviceCpu() {
 function load(file, rate, connections = 32, pinned = true) {
   const cpu0 = serviceCpu();
   const generator = rate > 0 ? 'bench/paced.mjs' : 'bench/load.mjs';
-  const cmd = [process.execPath, join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)];
+  const cmd = [process.execPath, '--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)];
   const r = pinned ? spawnSync('taskset', ['-c', '1', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 24 }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(r.stderr);
+  if (process.env.BENCH_TRACE_GC) process.stderr.write(r.stdout.split('\n').filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l) && / (\d{2,}|[5-9])\.\d+ \/ /.test(l)).join('\n') + '\n');
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
   return out;
