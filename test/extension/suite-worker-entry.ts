@@ -6,7 +6,7 @@
  * platform) go to a loopback control server whose URL comes with each call.
  */
 import { IndexedDbStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
-import { scenarios, type SuiteEnv } from '../holder/wallet-suite.js';
+import { countNonExtractableKeys, scenarios, type SuiteEnv } from '../holder/wallet-suite.js';
 
 /** What the host passes with each call. */
 export interface WorkerControl {
@@ -53,17 +53,7 @@ scope.runScenario = async (name, control) => {
   return 'ok';
 };
 
-scope.checkKeysNonExtractable = async () => {
-  let n = 0;
-  for (const s of storages) {
-    for (const k of await s.keys('key:')) {
-      const entry = await s.get<{ privateKey: CryptoKey }>(k);
-      if (!(entry?.privateKey instanceof CryptoKey) || entry.privateKey.extractable) throw new Error(`${k} is extractable or not a CryptoKey`);
-      n++;
-    }
-  }
-  return n;
-};
+scope.checkKeysNonExtractable = () => countNonExtractableKeys(storages);
 
 /** True in a service worker's global scope: no window, no document. */
 scope.inServiceWorker = () => {

@@ -1,6 +1,6 @@
 /** Bundled into a page: runs the wallet suite scenarios in the browser with IndexedDB and WebCrypto. */
 import { IndexedDbStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
-import { scenarios, type SuiteEnv } from './wallet-suite.js';
+import { countNonExtractableKeys, scenarios, type SuiteEnv } from './wallet-suite.js';
 
 declare global {
   interface Window {
@@ -40,14 +40,4 @@ window.runScenario = async (name) => {
 };
 
 /** Every private key the wallets stored in IndexedDB is a non-extractable CryptoKey. */
-window.checkKeysNonExtractable = async () => {
-  let n = 0;
-  for (const s of storages) {
-    for (const k of await s.keys('key:')) {
-      const entry = await s.get<{ privateKey: CryptoKey }>(k);
-      if (!(entry?.privateKey instanceof CryptoKey) || entry.privateKey.extractable) throw new Error(`${k} is extractable or not a CryptoKey`);
-      n++;
-    }
-  }
-  return n;
-};
+window.checkKeysNonExtractable = () => countNonExtractableKeys(storages);

@@ -3,7 +3,7 @@
  * Chromium (wallet-browser.test.ts, bundled with esbuild): no node:* imports, no node:assert.
  */
 import { buildDcApiRequest, parseSdJwt, verifyInternetIdPresentation, type ClaimName, type Jwk } from '@maskid/core';
-import type { Wallet } from '@maskid/holder';
+import type { IndexedDbStorage, Wallet } from '@maskid/holder';
 
 /** What the suite needs from its host. */
 export interface SuiteEnv {
@@ -22,6 +22,19 @@ export interface SuiteEnv {
 }
 
 export type Scenario = (env: SuiteEnv) => Promise<void>;
+
+/** Checks that every private key the wallets stored is a non-extractable CryptoKey; returns how many. */
+export async function countNonExtractableKeys(storages: readonly IndexedDbStorage[]): Promise<number> {
+  let n = 0;
+  for (const s of storages) {
+    for (const k of await s.keys('key:')) {
+      const entry = await s.get<{ privateKey: CryptoKey }>(k);
+      if (!(entry?.privateKey instanceof CryptoKey) || entry.privateKey.extractable) throw new Error(`${k} is extractable or not a CryptoKey`);
+      n++;
+    }
+  }
+  return n;
+}
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`check failed: ${message}`);
