@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, createHash, sign } from 'node:crypto';
 import * as fs from 'node:fs';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 const require_fs = () => fs;
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,15 +19,18 @@ const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
 const b64 = (s) => Buffer.from(s).toString('base64url');
 
 const fx = await issuerFixture({ people: 100 });
-const tmp = mkdtempSync(join(tmpdir(), 'maskid-bench-http-'));
+// Request bodies (tens to hundreds of MB per run) go to tmpfs where there is one: written to disk,
+// their writeback ran during the next measured run and stalled the VM (p99 at half load 17-150 ms).
+const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'maskid-bench-http-'));
 const port = await freePort();
 writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...fx.verifierConfig, port, host: '127.0.0.1' }));
 /** Starts `maskid-verifier serve` (pinned to core 0, or with `--replicas 2` on every core) and waits for /healthz. */
 async function startService(replicas) {
-  const args = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json'),
+  const args = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json'),
     ...(replicas > 1 ? ['--replicas', String(replicas), '--redis-url', REDIS] : [])];
-  const child = replicas > 1 ? spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } })
-    : spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
+  const out = process.env.BENCH_TRACE_GC ? fs.openSync(process.env.BENCH_TRACE_GC, 'a') : 'ignore';
+  const child = replicas > 1 ? spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } })
+    : spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
   child.on('exit', (code) => { if (code) process.stderr.write(`bench: verifier exited ${code}: ${err}\n`); });
@@ -113,7 +116,9 @@ function load(file, rate, connections = 32, pinned = true) {
   const generator = rate > 0 ? 'bench/paced.mjs' : 'bench/load.mjs';
   const cmd = [process.execPath, '--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)];
   const r = pinned ? spawnSync('taskset', ['-c', '1', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 24 }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 24 });
+  rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(r.stderr);
+  if (process.env.BENCH_TRACE_GC) fs.appendFileSync(process.env.BENCH_TRACE_GC, `--- generator ${generator} rate ${rate}\n`);
   if (process.env.BENCH_TRACE_GC) process.stderr.write(r.stdout.split('\n').filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l) && / (\d{2,}|[5-9])\.\d+ \/ /.test(l)).join('\n') + '\n');
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
