@@ -79,20 +79,27 @@ function values(presentation: string): Set<string> {
 }
 
 /**
- * The length of a presentation with its status-list indexes (1–7 digits, pseudorandom per platform)
- * counted as one character each: JSON segments are measured decoded, others (signatures) as they are.
+ * The length of a presentation with the numbers in its status entries (list number and index, each a
+ * pseudorandom 1–7 digits per platform, in `id`, `statusListIndex` and `statusListCredential`) counted
+ * as one character each: JSON segments are measured decoded, others (signatures) as they are.
  */
 function lengthClass(presentation: string): number {
+  const normalise = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(normalise);
+    if (!v || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    const status = o['type'] === 'BitstringStatusListEntry';
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, status && typeof x === 'string' ? x.replace(/\d+/g, '#') : normalise(x)]));
+  };
   let n = 0;
   for (const segment of presentation.split(/[~.]/).filter(Boolean)) {
-    let text: string | undefined;
+    let decoded: unknown;
     try {
-      text = new TextDecoder().decode(Uint8Array.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
-      JSON.parse(text);
+      decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
     } catch {
-      text = undefined;
+      decoded = undefined;
     }
-    n += text === undefined ? segment.length : text.replace(/"statusListIndex":"\d+"/g, '"statusListIndex":"#"').length;
+    n += decoded === undefined ? segment.length : JSON.stringify(normalise(decoded)).length;
   }
   return n;
 }
@@ -170,9 +177,9 @@ export const scenarios: Record<string, Scenario> = {
     const shared = [...va].filter((v) => vb.has(v) && !population.has(v) && !DAY_ROUNDED.test(v));
     check(shared.length === 0, `values linking one person across platforms: ${shared.join(', ')}`);
     // Length class: same claims give presentations whose lengths differ only by the platform id and the
-    // index digits (which alone once made two people's lengths differ by 16 characters).
+    // status numbers (whose digits alone once made two people's lengths differ by 16 characters).
     const [la, lb, lpop] = [lengthClass(aliceA), lengthClass(aliceB), lengthClass(bobB)];
-    check(lb === lpop && Math.abs(la - lpop) < 64, `length classes (indexes counted as one digit): ${la} ${lb} ${lpop}`);
+    check(lb === lpop && Math.abs(la - lpop) < 64, `length classes (status numbers counted as one digit): ${la} ${lb} ${lpop}`);
   },
 
   async 'refresh() fetches credentials for platforms registered later'(env) {
