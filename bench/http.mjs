@@ -120,7 +120,7 @@ function load(file, rate, connections = 32, pinned = true) {
   if (r.status !== 0) throw new Error(r.stderr);
   if (process.env.BENCH_TRACE_GC) fs.appendFileSync(process.env.BENCH_TRACE_GC, `--- generator ${generator} rate ${rate}\n`);
   if (process.env.BENCH_TRACE_GC) process.stderr.write(r.stdout.split('\n').filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l) && / (\d{2,}|[5-9])\.\d+ \/ /.test(l)).join('\n') + '\n');
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  const out = JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1));
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
   return out;
 }
@@ -136,9 +136,16 @@ const halves = [];
 const clusterPeaks = [];
 let clusterSkipped;
 try {
-  for (let run = 0; run < RUNS; run++) {
-    const peak = load(await bodies(bodyCount(peaks, 9000)), 0);
+  // Run 0 warms the service up (its JIT; the cold peak was as low as 0.55 of the next) and is not counted.
+  let warmUp;
+  for (let run = 0; run <= RUNS; run++) {
+    const peak = load(await bodies(bodyCount(warmUp ? [warmUp, ...peaks] : [], 9000)), 0);
     if (peak.reused) throw new Error('ran out of distinct presentations at peak; raise the body count');
+    if (!warmUp) {
+      warmUp = peak;
+      log(`http: warm-up peak ${peak.rps.toFixed(0)}/s (not counted)`);
+      continue;
+    }
     peaks.push(peak);
     const half = load(await bodies(Math.ceil((peak.rps / 2) * DURATION * 1.2)), Math.round(peak.rps / 2));
     halves.push(half);
@@ -160,9 +167,15 @@ try {
   }
   if (!clusterSkipped) {
     service = await startService(2);
-    for (let run = 0; run < RUNS; run++) {
-      const peak = load(await bodies(bodyCount(clusterPeaks, 14000)), 0, 64, false);
+    let clusterWarmUp;
+    for (let run = 0; run <= RUNS; run++) {
+      const peak = load(await bodies(bodyCount(clusterWarmUp ? [clusterWarmUp, ...clusterPeaks] : [], 14000)), 0, 64, false);
       if (peak.reused) throw new Error('ran out of distinct presentations at the cluster peak; raise the body count');
+      if (!clusterWarmUp) {
+        clusterWarmUp = peak;
+        log(`http: cluster warm-up peak ${peak.rps.toFixed(0)}/s (not counted)`);
+        continue;
+      }
       clusterPeaks.push(peak);
       log(`http: 2 replicas + load generator on 2 cores: peak ${peak.rps.toFixed(0)}/s (non-2xx ${peak.non2xx}, errors ${peak.errors})`);
     }
