@@ -32,9 +32,9 @@ export interface VerifierConfig {
   /** Optional Redis URL for a nonce store shared by replicas. */
   redisUrl?: string;
   /**
-   * Load shedding: while the event loop stays this late (ms) and busy (see `LoadShedder`),
-   * verification requests are answered 503 `ERR_OVERLOADED` with `Retry-After` at once, before the
-   * body is read or a nonce consumed. 0 = never.
+   * Load shedding: while the event loop is this late (ms) because of verification work (see
+   * `LoadShedder`), verification requests are answered 503 `ERR_OVERLOADED` with `Retry-After` at
+   * once, before the body is read or a nonce consumed. 0 = never.
    */
   maxEventLoopDelayMs: number;
   port: number;
