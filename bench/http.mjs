@@ -1,6 +1,7 @@
 // HTTP figures: maskid-verifier pinned to core 0, the load generator pinned to core 1.
 // Every request carries a distinct, valid presentation for its own request (nonce).
-// BENCH_TRACE_GC=1 prints the load generators' GC pauses of 5 ms or more (they charge latency to the service).
+// BENCH_TRACE_GC=FILE traces the service's GC into FILE and prints the load generators' GC pauses of
+// 5 ms or more (a generator's pause is charged to the service as latency).
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, createHash, sign } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,8 +20,8 @@ const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
 const b64 = (s) => Buffer.from(s).toString('base64url');
 
 const fx = await issuerFixture({ people: 100 });
-// Request bodies (tens to hundreds of MB per run) go to tmpfs where there is one: written to disk,
-// their writeback ran during the next measured run and stalled the VM (p99 at half load 17-150 ms).
+// Request bodies (tens to hundreds of MB per run) go to tmpfs where there is one, so no disk writeback
+// of them runs during the measured run that follows.
 const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'maskid-bench-http-'));
 const port = await freePort();
 writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...fx.verifierConfig, port, host: '127.0.0.1' }));

@@ -8,8 +8,8 @@ import { Agent, request } from 'node:http';
 
 const [url, bodiesFile, duration, rate, connections] = process.argv.slice(2);
 // Bodies as Buffers, made before the clock starts: off the JS heap, so the generator's own GC stays
-// short (tens of MB of body strings on its heap cost mark-compact pauses of 100+ ms, and every
-// request scheduled during one was charged the pause).
+// short (with tens of MB of body strings on its heap its pauses were long, and every request
+// scheduled during one is charged the pause).
 const bodies = JSON.parse(readFileSync(bodiesFile, 'utf8')).map((b) => Buffer.from(b));
 globalThis.gc?.();
 const target = new URL(url);
