@@ -59,6 +59,20 @@ async function issuerKey(env: SuiteEnv): Promise<(iss: string, kid: string) => J
   };
 }
 
+/**
+ * The `~`/`.` separated segments of a presentation, each with its value when it is base64url JSON
+ * (headers, payloads, disclosures) and without one otherwise (signatures).
+ */
+function segments(presentation: string): { raw: string; json?: { value: unknown } }[] {
+  return presentation.split(/[~.]/).filter(Boolean).map((raw) => {
+    try {
+      return { raw, json: { value: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(raw.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))) } };
+    } catch {
+      return { raw };
+    }
+  });
+}
+
 /** Every value in a presentation that could single a person out: JSON leaves and raw segments. */
 function values(presentation: string): Set<string> {
   const out = new Set<string>();
@@ -67,13 +81,9 @@ function values(presentation: string): Set<string> {
     else if (v && typeof v === 'object') Object.values(v).forEach(add);
     else out.add(String(v));
   };
-  for (const segment of presentation.split(/[~.]/).filter(Boolean)) {
-    out.add(segment);
-    try {
-      add(JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))));
-    } catch {
-      // a signature: kept as a raw segment
-    }
+  for (const { raw, json } of segments(presentation)) {
+    out.add(raw);
+    if (json) add(json.value);
   }
   return out;
 }
@@ -92,15 +102,7 @@ function lengthClass(presentation: string): number {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, status && typeof x === 'string' ? x.replace(/\d+/g, '#') : normalise(x)]));
   };
   let n = 0;
-  for (const segment of presentation.split(/[~.]/).filter(Boolean)) {
-    let decoded: unknown;
-    try {
-      decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
-    } catch {
-      decoded = undefined;
-    }
-    n += decoded === undefined ? segment.length : JSON.stringify(normalise(decoded)).length;
-  }
+  for (const { raw, json } of segments(presentation)) n += json ? JSON.stringify(normalise(json.value)).length : raw.length;
   return n;
 }
 
