@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run demo`: the maskid story in one run, with a throw-away development issuer on localhost.
 //
-//   1. init an issuer (did:web, ES256 key, K_mask, blind-index and status-index keys) and serve it
-//   2. enrol a person, register two platforms, publish the status lists
+//   1. init an issuer (did:web, an ES256 key announced in a key list signed by an offline root key,
+//      K_mask, blind-index and status-index keys) and serve it, publishing a status epoch every 15 s
+//   2. enrol a person, register two platforms
 //   3. the person's wallet accepts an OpenID4VCI offer (PIN): one credential per platform, fresh keys
 //   4. sign in to both platforms showing only what each asked for: two unrelated masked IDs
-//   5. revoke on one platform, publish the epoch: that platform refuses, the other still accepts
+//   5. revoke on one platform: at the next epoch that platform's verifier refuses, the other still accepts
 //   6. the same in a browser: each platform gets its own verifier and demo site, a second person is
 //      enrolled, the extension is built, and the URLs, the offer and the PIN are printed; everything
 //      keeps running until Ctrl-C (`--once`: stop after printing, as the test does)
@@ -18,10 +19,10 @@ import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
-  Issuer, loadKek, EnrollmentService, PlatformService, StatusService, Openid4vciService, createIssuerApp, nationalIdCheckChar,
+  Issuer, KeyService, loadKek, EnrollmentService, PlatformService, StatusService, Openid4vciService, createIssuerApp, nationalIdCheckChar, startEpochs,
 } from '@maskid/issuer';
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
-import { BitstringStatusList, buildDcApiRequest, verifyInternetIdPresentation, verifyJwt } from '@maskid/core';
+import { buildDcApiRequest } from '@maskid/core';
 import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
 import { createDemoPlatform } from '@maskid/demo-platform';
 import { buildExtension } from '@maskid/extension/build';
@@ -46,17 +47,23 @@ const port = await freePort(7310);
 const sitePorts = { video: await freePort(3001), forum: await freePort(3002) };
 const issuerUrl = `http://localhost:${port}`;
 const issuer = await Issuer.open({ dataDir, kek: loadKek({ dev: true }), dev: true }, true);
+// A short epoch so that a revocation can be watched in the browser: every running verifier refuses it
+// within one epoch + one manifest poll + one fetch (production default: 5 minutes).
+const EPOCH_SECONDS = 15;
 let server;
+let epochs;
 try {
   step(1, 'Initialise and serve a development issuer');
   const { settings } = await issuer.init({ url: issuerUrl });
+  const anchor = { url: issuerUrl, rootThumbprint: await new KeyService(issuer).rootThumbprint() };
   let requests = 0;
   server = createIssuerApp(issuer, { onRequest: () => { requests++; } }).listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   show('issuer DID', settings.did);
-  show('serving', `${issuerUrl}/.well-known/did.json, /platforms, /status/…, OpenID4VCI`);
+  show('trust anchor', `root key thumbprint ${anchor.rootThumbprint} (verifiers and the wallet are built with it)`);
+  show('serving', `${issuerUrl}/keys, /platforms, /status/…, OpenID4VCI; a status epoch every ${EPOCH_SECONDS} s`);
 
-  step(2, 'Enrol a person, register two platforms, publish the status lists');
+  step(2, 'Enrol a person, register two platforms');
   const first17 = '44030420010915123';
   const { networkNumber } = await new EnrollmentService(issuer).enroll({
     nationalId: first17 + nationalIdCheckChar(first17), familyName: '李', givenName: '小龙', birthDate: '2001-09-15', gender: 'M', region: '44',
@@ -65,7 +72,8 @@ try {
   const platforms = { video: `http://localhost:${sitePorts.video}`, forum: `http://localhost:${sitePorts.forum}` };
   await new PlatformService(issuer).add({ id: 'video', name: 'Video Site', origins: [platforms.video], claims: ['ageOver18', 'region'] });
   await new PlatformService(issuer).add({ id: 'forum', name: 'Community Forum', origins: [platforms.forum], claims: ['ageOver18'] });
-  await new StatusService(issuer).publish({});
+  epochs = startEpochs(issuer, EPOCH_SECONDS, (e) => console.error(`   status epoch failed: ${e.message}`));
+  await epochs.tick();
   show('platforms', 'video (ageOver18, region), forum (ageOver18)');
 
   step(3, 'The wallet accepts an offer: one credential per platform, each with a fresh key');
@@ -73,37 +81,23 @@ try {
   show('offer', `${offer.uri.slice(0, 72)}…`);
   show('PIN (other channel)', offer.txCode);
   const storage = new MemoryStorage();
-  const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [issuerUrl] });
+  const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [anchor] });
   const held = await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
   for (const c of held) show(`${c.platform} credential`, `${c.sdJwt.length} chars, valid until ${c.validUntil.slice(0, 10)}`);
 
-  // What a platform's verifier does, offline: issuer key from the DID document, and every list named
-  // in the platform's signed manifest, fetched ahead of time (never per login).
-  const didDoc = await (await fetch(`${issuerUrl}/.well-known/did.json`)).json();
-  const issuerKey = (_iss, kid) => didDoc.verificationMethod.find((m) => m.id === kid).publicKeyJwk;
-  let lists = new Map();
-  const fetchLists = async () => {
-    lists = new Map();
-    for (const platform of Object.keys(platforms)) {
-      const manifest = await verifyJwt(await (await fetch(`${issuerUrl}/status/${platform}/manifest`)).text(), { expectedTyp: 'maskid-status-manifest+jwt', key: (h) => issuerKey(undefined, h.kid) });
-      for (const { url } of manifest.payload.lists) {
-        const { payload } = await verifyJwt(await (await fetch(url)).text(), { expectedTyp: 'vc+jwt', key: (h) => issuerKey(undefined, h.kid) });
-        lists.set(url, BitstringStatusList.decode(payload.credentialSubject.encodedList));
-      }
-    }
-  };
-  await fetchLists();
-  const status = (entry) => {
-    const list = lists.get(entry.statusListCredential);
-    return list ? list.get(Number(entry.statusListIndex)) : true;
-  };
+  // Each platform runs the real verifier: at start it reads the issuer's key list (checked against the
+  // root thumbprint it was configured with) and the status manifest; after that it verifies from memory.
+  const claimsOf = { video: ['ageOver18', 'region'], forum: ['ageOver18'] };
+  const verifiers = {};
+  for (const [id, origin] of Object.entries(platforms)) {
+    verifiers[id] = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [anchor], allowedClaims: claimsOf[id], dev: true }));
+    await verifiers[id].start();
+  }
   const login = async (platform, claims) => {
-    const nonce = crypto.randomUUID();
     const origin = platforms[platform];
-    const response = await wallet.present(buildDcApiRequest(nonce, claims), { origin });
-    return verifyInternetIdPresentation(response.data.vp_token.internet_id[0], {
-      issuerKey, nonce, audiences: [`origin:${origin}`], platform, requestedClaims: claims, status,
-    });
+    const { requestId, request } = await verifiers[platform].engine.createRequest(claims);
+    const response = await wallet.present(request, { origin });
+    return verifiers[platform].engine.verify(response.data.vp_token.internet_id[0], { requestId, origin });
   };
 
   step(4, 'Sign in to both platforms, showing only what each asked for');
@@ -115,11 +109,11 @@ try {
   show('same person?', video.maskedId === forum.maskedId ? 'LINKABLE (bug!)' : 'the platforms cannot tell: nothing in common');
   show('issuer requests', `${requests - before} during the sign-ins`);
 
-  step(5, 'Revoke the person on the forum, publish the epoch, verifiers refresh their lists');
+  step(5, 'Revoke the person on the forum; the next epoch carries it to every verifier');
   await new StatusService(issuer).revoke({ networkNumber, platformId: 'forum' });
   const published = await new StatusService(issuer).publish({});
-  await fetchLists();
-  show('published', `epoch ${published.epoch}: ${published.lists} signed lists`);
+  await Promise.all(Object.values(verifiers).map((v) => v.status.refresh()));
+  show('published', `epoch ${published.epoch}: ${published.lists} list(s) re-signed (only what changed), a new manifest per platform`);
   const again = await login('forum', ['ageOver18']);
   show('forum now says', again.verified ? 'accepted (bug!)' : `${again.error.code}: ${again.error.message}`);
   const stillVideo = await login('video', ['ageOver18', 'region']);
@@ -128,10 +122,8 @@ try {
   if (!video.verified || !forum.verified || again.verified || !stillVideo.verified || video.maskedId === forum.maskedId) process.exitCode = 1;
 
   step(6, 'Now in a browser: two demo platforms with their own verifiers, and the wallet extension');
-  const claimsOf = { video: ['ageOver18', 'region'], forum: ['ageOver18'] };
   for (const [id, origin] of Object.entries(platforms)) {
-    const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [{ url: issuerUrl }], allowedClaims: claimsOf[id], dev: true }));
-    await service.start();
+    const service = verifiers[id];
     const verifier = createHttpServer(createVerifierListener(service));
     const verifierPort = await freePort(id === 'video' ? 8081 : 8082);
     await listen(verifier, verifierPort);
@@ -145,7 +137,7 @@ try {
     nationalId: first17b + nationalIdCheckChar(first17b), familyName: '王', givenName: '芳', birthDate: '1990-03-07', gender: 'F', region: '11',
   });
   const browserOffer = await new Openid4vciService(issuer).createOffer(person.networkNumber);
-  const extensionDir = await buildExtension({ out: join(REPO, 'packages', 'extension', 'build'), trustedIssuers: [issuerUrl] });
+  const extensionDir = await buildExtension({ out: join(REPO, 'packages', 'extension', 'build'), trustedIssuers: [anchor] });
   show('extension', extensionDir);
   console.log(`
    Load it: chromium → chrome://extensions → Developer mode → "Load unpacked" → the folder above
@@ -157,14 +149,18 @@ try {
 
    Then open ${platforms.video} and ${platforms.forum} and press "Sign in with Internet ID":
    each site gets a different masked ID and only what it asked for.
-   Revoke the person and publish (the verifiers pick it up within the list ttl):
-     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}
-     npx maskid-issuer --dev --data-dir ${dataDir} status publish`);
+${once ? `
+   (--once: everything stops now and the data directory is removed; run \`npm run demo\` without
+   --once to try revocation in the browser.)` : `
+   Revoke the person while you watch: the issuer publishes an epoch every ${EPOCH_SECONDS} s and each
+   verifier polls the manifest as often, so the next sign-in is refused within about ${3 * EPOCH_SECONDS} s:
+     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}`}`);
   if (!once) {
     console.log('\n   Running until Ctrl-C …');
     await new Promise((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
   }
 } finally {
+  epochs?.stop();
   for (const s of servers) {
     s.closeAllConnections?.();
     await new Promise((r) => s.close(r));

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner } from '@maskid/core';
-import { Issuer, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
+import { Issuer, KeyService, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
 
 /** The repository root (tests run from test/dist/...). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -98,6 +98,12 @@ export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ iss
       cleanup();
     },
   };
+}
+
+/** The trust anchor of an issuer (what verifiers and wallets are configured with). */
+export async function trustAnchor(issuer: Issuer): Promise<{ url: string; rootThumbprint: string }> {
+  const [s, rootThumbprint] = await Promise.all([issuer.settings(), new KeyService(issuer).rootThumbprint()]);
+  return { url: s.url, rootThumbprint: rootThumbprint! };
 }
 
 /** Enrols one person (Zhang San unless given) and returns the network number. */

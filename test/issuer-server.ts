@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, type Issuer, type IssuerAppOptions, type InitOptions } from '@maskid/issuer';
-import { addPlatform, enrollPerson, testIssuer } from './helpers.js';
+import { addPlatform, enrollPerson, testIssuer, trustAnchor } from './helpers.js';
 
 export async function freePort(): Promise<number> {
   const srv: Server = createServer();
@@ -16,6 +16,8 @@ export interface RunningIssuer {
   issuer: Issuer;
   url: string;
   dir: string;
+  /** `{ url, rootThumbprint }`: the trust anchor for verifier configs and wallets. */
+  anchor: { url: string; rootThumbprint: string };
   /** `METHOD path` of every request, in order. */
   requests: string[];
   /** `METHOD path` of every request a browser made (its User-Agent names Chrome), in order. */
@@ -50,6 +52,7 @@ export async function startIssuer(options: { platforms?: { id: string; claims: s
     issuer: t.issuer,
     url,
     dir: t.dir,
+    anchor: await trustAnchor(t.issuer),
     requests,
     browserRequests,
     offer: (nn) => oid4vci.createOffer(nn),

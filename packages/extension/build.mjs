@@ -4,9 +4,11 @@
  * one classic-script bundle per entry point (content scripts and extension service workers cannot
  * load modules or use import()), the static pages, manifest.json and config.json.
  *
- *   node packages/extension/build.mjs --trusted-issuer https://id.example.gov [--out DIR]
+ *   node packages/extension/build.mjs --trusted-issuer https://id.example.gov --root-thumbprint <thumbprint> [--out DIR]
  *
- * Host permissions are exactly the trusted issuers' origins (the wallet talks to nobody else).
+ * Each trusted issuer comes with the thumbprint of its offline root key (`maskid-issuer key anchor`):
+ * the wallet takes issuer keys only from the key list that root signed. Host permissions are exactly
+ * the trusted issuers' origins (the wallet talks to nobody else).
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,17 +20,18 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ENTRIES = ['background', 'page-api', 'bridge', 'popup', 'consent'];
 
 /**
- * @param {{ out?: string, trustedIssuers: string[], refreshEveryMs?: number, refreshJitterMs?: number }} options
+ * @param {{ out?: string, trustedIssuers: { url: string, rootThumbprint: string }[], refreshEveryMs?: number, refreshJitterMs?: number }} options
  * @returns {Promise<string>} the folder to load
  */
 export async function buildExtension(options) {
   const out = resolve(options.out ?? join(HERE, 'build'));
   if (!options.trustedIssuers?.length) throw new Error('at least one --trusted-issuer URL is needed');
-  const issuers = options.trustedIssuers.map((u) => {
-    const url = new URL(u);
+  const issuers = options.trustedIssuers.map((t) => {
+    const url = new URL(t.url);
     const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) throw new Error(`trusted issuer ${u} must be https (http only on localhost)`);
-    return u.replace(/\/+$/, '');
+    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) throw new Error(`trusted issuer ${t.url} must be https (http only on localhost)`);
+    if (typeof t.rootThumbprint !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(t.rootThumbprint)) throw new Error(`trusted issuer ${t.url} needs --root-thumbprint (43 base64url characters; \`maskid-issuer key anchor\` prints it)`);
+    return { url: t.url.replace(/\/+$/, ''), rootThumbprint: t.rootThumbprint };
   });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -47,7 +50,7 @@ export async function buildExtension(options) {
     background: { service_worker: 'background.js' },
     action: { default_title: 'Internet ID', default_popup: 'popup.html' },
     permissions: ['storage', 'alarms'],
-    host_permissions: [...new Set(issuers.map((u) => `${new URL(u).origin}/*`))],
+    host_permissions: [...new Set(issuers.map((t) => `${new URL(t.url).origin}/*`))],
     content_scripts: [
       { matches: ['<all_urls>'], js: ['page-api.js'], world: 'MAIN', run_at: 'document_start', all_frames: true },
       { matches: ['<all_urls>'], js: ['bridge.js'], run_at: 'document_start', all_frames: true },
@@ -62,11 +65,14 @@ export async function buildExtension(options) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const { values } = parseArgs({ options: { 'trusted-issuer': { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({ options: { 'trusted-issuer': { type: 'string', multiple: true }, 'root-thumbprint': { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) {
-      console.log('Usage: node packages/extension/build.mjs --trusted-issuer URL [--trusted-issuer URL…] [--out DIR]\nBuilds the Manifest V3 wallet into a folder to load with chrome://extensions → "Load unpacked".');
+      console.log('Usage: node packages/extension/build.mjs --trusted-issuer URL --root-thumbprint T [--trusted-issuer URL --root-thumbprint T …] [--out DIR]\nBuilds the Manifest V3 wallet into a folder to load with chrome://extensions → "Load unpacked".\nThe root thumbprint of an issuer is printed by `maskid-issuer key anchor` on the issuer.');
     } else {
-      const out = await buildExtension({ trustedIssuers: values['trusted-issuer'] ?? [], ...(values.out ? { out: values.out } : {}) });
+      const urls = values['trusted-issuer'] ?? [];
+      const thumbs = values['root-thumbprint'] ?? [];
+      if (urls.length !== thumbs.length) throw new Error('give one --root-thumbprint per --trusted-issuer, in the same order');
+      const out = await buildExtension({ trustedIssuers: urls.map((url, i) => ({ url, rootThumbprint: thumbs[i] })), ...(values.out ? { out: values.out } : {}) });
       console.log(`extension built: ${out}`);
     }
   } catch (e) {

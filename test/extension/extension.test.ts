@@ -41,9 +41,9 @@ async function listen(server: Server, port: number): Promise<void> {
 const closeServer = (server: Server) => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
 
 /** A platform: its verifier (counting presentations) and its demo site on `origin`. */
-async function startPlatform(issuerUrl: string, id: string, port: number, claims: string[]): Promise<Platform> {
+async function startPlatform(anchor: { url: string; rootThumbprint: string }, id: string, port: number, claims: string[]): Promise<Platform> {
   const origin = `http://localhost:${port}`;
-  const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [{ url: issuerUrl }], allowedClaims: claims, dev: true }));
+  const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [anchor], allowedClaims: claims, dev: true }));
   await service.start();
   const listener = createVerifierListener(service);
   const platform: Platform = { id, origin, claims, presentations: 0, close: async () => undefined };
@@ -83,11 +83,11 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
       ],
       init: { ttlMs: TTL_MS },
     });
-    video = await startPlatform(server.url, 'video', pVideo, ['ageOver18', 'region']);
-    forum = await startPlatform(server.url, 'forum', pForum, ['ageOver18']);
+    video = await startPlatform(server.anchor, 'video', pVideo, ['ageOver18', 'region']);
+    forum = await startPlatform(server.anchor, 'forum', pForum, ['ageOver18']);
     stranger = await servePage('<!doctype html><title>not a platform</title><body>not a platform</body>');
     profile = mkdtempSync(join(tmpdir(), 'maskid-chromium-'));
-    const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.url] });
+    const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.anchor] });
     const { chromium } = await import('playwright-core');
     context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
       executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--disable-extensions'],

@@ -13,6 +13,7 @@ export interface WorkerControl {
   /** The control server: POST /offer, POST /platforms/:id, GET and DELETE /request-log. */
   url: string;
   issuerUrl: string;
+  rootThumbprint: string;
   origins: Record<string, string>;
 }
 
@@ -37,7 +38,7 @@ function env(c: WorkerControl): SuiteEnv {
     newWallet: async () => {
       const storage = await IndexedDbStorage.open(`maskid-suite-${Date.now()}-${counter++}`);
       storages.push(storage);
-      return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [c.issuerUrl] });
+      return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [{ url: c.issuerUrl, rootThumbprint: c.rootThumbprint }] });
     },
     offer: () => call('/offer', 'POST'),
     addPlatform: async (id) => { await call(`/platforms/${encodeURIComponent(id)}`, 'POST'); },

@@ -62,7 +62,7 @@ describe('wallet behaviour suite (in the extension\'s service worker)', { skip }
     control = await controlServer(server);
     profile = mkdtempSync(join(tmpdir(), 'maskid-chromium-suite-'));
     // The product build, then its service worker loads the suite next to the real background script.
-    const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.url] });
+    const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.anchor] });
     await build({
       entryPoints: [join(REPO_ROOT, 'test', 'extension', 'suite-worker-entry.ts')], outfile: join(extension, 'suite-worker.js'),
       bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'silent',
@@ -78,7 +78,7 @@ describe('wallet behaviour suite (in the extension\'s service worker)', { skip }
     });
     worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
     const registry = await server.issuer.ds.query('SELECT id, origins FROM maskid_platform') as { id: string; origins: string }[];
-    config = { url: control.url, issuerUrl: server.url, origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])) };
+    config = { url: control.url, issuerUrl: server.url, rootThumbprint: server.anchor.rootThumbprint, origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])) };
   });
   after(async () => {
     await context?.close();

@@ -4,7 +4,7 @@ import { countNonExtractableKeys, scenarios, type SuiteEnv } from './wallet-suit
 
 declare global {
   interface Window {
-    maskidConfig: { issuerUrl: string; origins: Record<string, string> };
+    maskidConfig: { issuerUrl: string; rootThumbprint: string; origins: Record<string, string> };
     maskidOffer(): Promise<{ uri: string; txCode: string }>;
     maskidRequestLog(): Promise<string[]>;
     maskidAddPlatform(id: string): Promise<void>;
@@ -23,7 +23,7 @@ function env(): SuiteEnv {
     newWallet: async () => {
       const storage = await IndexedDbStorage.open(`maskid-suite-${Date.now()}-${counter++}`);
       storages.push(storage);
-      return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [window.maskidConfig.issuerUrl] });
+      return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [{ url: window.maskidConfig.issuerUrl, rootThumbprint: window.maskidConfig.rootThumbprint }] });
     },
     offer: () => window.maskidOffer(),
     addPlatform: (id) => window.maskidAddPlatform(id),

@@ -35,7 +35,7 @@ describe('wallet behaviour suite (headless Chromium)', { skip }, () => {
     await page.goto(site.url);
     await page.addScriptTag({ url: '/suite.js' });
     const registry = await server.issuer.ds.query('SELECT id, origins FROM maskid_platform') as { id: string; origins: string }[];
-    const config = { issuerUrl: server.url, origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])) };
+    const config = { issuerUrl: server.url, rootThumbprint: server.anchor.rootThumbprint, origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])) };
     await page.evaluate((c) => { window.maskidConfig = c; }, config);
   });
   after(async () => {

@@ -22,7 +22,7 @@ describe('wallet behaviour suite (Node)', () => {
       origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])),
       newWallet: async () => {
         const storage = new MemoryStorage();
-        return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.url] });
+        return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor] });
       },
       offer: async () => server.offer(await enrollPerson(server.issuer)),
       addPlatform: async (id) => { await new PlatformService(server.issuer).add({ id, name: `Platform ${id}`, origins: [`https://${id}.example`], claims: ['ageOver18'] }); },
@@ -38,7 +38,7 @@ describe('wallet behaviour suite (Node)', () => {
     const { dir, cleanup } = tempDir();
     try {
       const file = join(dir, 'wallet.json');
-      const open = (passphrase: string) => { const storage = new FileStorage(file); return new Wallet({ storage, keys: new SealedJwkKeyStore(storage, passphrase, 1000), trustedIssuers: [server.url] }); };
+      const open = (passphrase: string) => { const storage = new FileStorage(file); return new Wallet({ storage, keys: new SealedJwkKeyStore(storage, passphrase, 1000), trustedIssuers: [server.anchor] }); };
       const w = open('correct horse battery');
       const o = await env.offer();
       await w.acceptOffer(o.uri, { pin: o.txCode });

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFromConfig, readAgentConfig, defaultAgentConfigPath, Issuer, loadKek, MaskidErrorCheck } from './agent-config-helpers.js';
+import { createRootKeyFile, DEV_ROOT_KEY_FILE } from '@maskid/issuer';
 import { tempDir } from '../helpers.js';
 
 describe('agent.yml loader', () => {
@@ -57,7 +58,9 @@ describe('key-encryption key', () => {
       assert.throws(() => loadKek({ kekFile: join(dir, 'absent') }), MaskidErrorCheck('ERR_KEK_MISSING'));
       const data = join(dir, 'data');
       const issuer = await Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'kek') }) }, true);
-      await issuer.init({ url: 'https://id.example.gov' });
+      await assert.rejects(issuer.init({ url: 'https://id.example.gov' }), (e: Error & { code?: string }) => e.code === 'ERR_INPUT_INVALID' && /root-key create/.test(e.message), 'outside --dev the root key must be given');
+      await issuer.init({ url: 'https://id.example.gov', rootKey: await createRootKeyFile(join(dir, 'root.jwk')) });
+      assert.equal(existsSync(join(data, DEV_ROOT_KEY_FILE)), false, 'no root key in the data directory');
       await issuer.close();
       await assert.rejects(Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'wrong') }) }), MaskidErrorCheck('ERR_KEK_INVALID'));
       const again = await Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'kek') }) });
@@ -73,7 +76,8 @@ describe('key-encryption key', () => {
     try {
       const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }) }, true);
       await assert.rejects(issuer.init({ url: 'http://localhost:8443' }), MaskidErrorCheck('ERR_INPUT_INVALID'));
-      await issuer.init({ url: 'https://id.example.gov' });
+      const rootKey = await createRootKeyFile(join(dir, 'root.jwk'));
+      await issuer.init({ url: 'https://id.example.gov', rootKey });
       const again = await issuer.init({ url: 'https://id.example.gov' });
       assert.equal(again.created, false);
       await assert.rejects(issuer.init({ url: 'https://other.example.gov' }), MaskidErrorCheck('ERR_CONFLICT'));

@@ -37,8 +37,7 @@ describe('re-identification and the audit log', () => {
     await addPlatform(issuer, 'other');
     networkNumber = await enrollPerson(issuer);
     maskedId = (await new CredentialService(issuer).issue({ networkNumber, platformId: 'shop', holder: (await newHolder()).did })).maskedId;
-    await audit.addOperator('alice', alice.jwk);
-    await audit.addOperator('bob', bob.jwk);
+    await audit.bootstrapOperators([{ id: 'alice', jwk: alice.jwk }, { id: 'bob', jwk: bob.jwk }]);
   });
   after(() => t.cleanup());
 

@@ -47,8 +47,21 @@ describe('maskid-issuer CLI', () => {
   });
 
   it('init, enroll, platform add, issue, as documented; the credential verifies', async () => {
-    const init = run(['init', '--url', 'https://id.example.gov', '--json']);
+    const noRoot = run(['init', '--url', 'https://id.example.gov']);
+    assert.equal(noRoot.code, 1);
+    assert.match(noRoot.stderr, /root-key create/);
+    const root = run(['root-key', 'create', '--out', join(dir, 'root.jwk'), '--json']);
+    assert.equal(root.code, 0, root.stderr);
+    assert.equal(run(['root-key', 'create', '--out', join(dir, 'root.jwk')]).code, 1, 'a root key is never overwritten');
+    for (const op of ['alice', 'bob']) {
+      const kg = run(['operator', 'keygen', '--out', join(dir, `${op}.jwk`), '--json']);
+      assert.equal(kg.code, 0, kg.stderr);
+      writeFileSync(join(dir, `${op}.pub.json`), JSON.stringify(kg.json().publicJwk));
+    }
+    const init = run(['init', '--url', 'https://id.example.gov', '--root-key', join(dir, 'root.jwk'), '--operator', `alice=${join(dir, 'alice.pub.json')}`, '--operator', `bob=${join(dir, 'bob.pub.json')}`, '--json']);
     assert.equal(init.code, 0, init.stderr);
+    assert.equal(init.json().rootThumbprint, root.json().rootThumbprint);
+    assert.equal(run(['key', 'anchor', '--json']).json().rootThumbprint, root.json().rootThumbprint);
     assert.equal(init.json().did, 'did:web:id.example.gov');
     assert.equal(run(['init', '--url', 'https://id.example.gov', '--json']).json().created, false);
 
@@ -79,10 +92,10 @@ describe('maskid-issuer CLI', () => {
     const header = JSON.parse(Buffer.from(sdJwt.split('.')[0]!, 'base64url').toString());
     const kid = header.kid as string;
     const issuerJwk = init.json().publicJwk as Jwk;
-    const pub = run(['status', 'publish', '--json']);
+    const pub = run(['status', 'publish', '--out', join(dir, 'public'), '--json']);
     assert.equal(pub.code, 0, pub.stderr);
-    const listJwt = readFileSync(join(pub.json().outDir, 'forum', 'revocation-0.jwt'), 'utf8');
-    assert.equal(JSON.parse(Buffer.from(listJwt.split('.')[0]!, 'base64url').toString()).kid, kid);
+    const manifestJwt = readFileSync(join(pub.json().outDir, 'forum', 'manifest'), 'utf8');
+    assert.equal(JSON.parse(Buffer.from(manifestJwt.split('.')[0]!, 'base64url').toString()).kid, kid);
     const p = await presentInternetIdCredential(sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'nonce-1234567890abcdef', aud: 'origin:https://forum.example' });
     const r = await verifyInternetIdPresentation(p, { issuerKey: (_i, k) => { assert.equal(k, kid); return issuerJwk; }, nonce: 'nonce-1234567890abcdef', audiences: ['origin:https://forum.example'], platform: 'forum', requestedClaims: ['ageOver18'] });
     assert.equal(r.verified, true, JSON.stringify(!r.verified && r.error));
@@ -125,12 +138,21 @@ describe('maskid-issuer CLI', () => {
     const holderDid = 'did:jwk:' + Buffer.from(JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' })).toString('base64url');
     const nn = run(['enroll', '--national-id', makeNationalId('1991-01-01', '11', 1), '--name', 'Sun Qi', '--birth-date', '1991-01-01', '--gender', 'F', '--region', '11', '--json']).json().networkNumber;
     const maskedId = run(['issue', '--network-number', nn, '--platform', 'forum', '--holder', holderDid, '--json']).json().maskedId;
-    for (const op of ['alice', 'bob']) {
-      const kg = run(['operator', 'keygen', '--out', join(dir, `${op}.jwk`), '--json']);
-      assert.equal(kg.code, 0, kg.stderr);
-      writeFileSync(join(dir, `${op}.pub.json`), JSON.stringify(kg.json().publicJwk));
-      assert.equal(run(['operator', 'add', '--id', op, '--public-key', join(dir, `${op}.pub.json`)]).code, 0);
-    }
+    // alice and bob were set at init. Adding carol needs a *different* operator's approval than the one running `operator add`.
+    const kg = run(['operator', 'keygen', '--out', join(dir, 'carol.jwk'), '--json']);
+    writeFileSync(join(dir, 'carol.pub.json'), JSON.stringify(kg.json().publicJwk));
+    const addCarol = (by: string, approver: string) => {
+      const file = join(dir, `add-carol-${by}-${approver}.jws`);
+      run(['operator', 'approve-add', '--key', join(dir, `${approver}.jwk`), '--id', approver, '--requester', by, '--new-id', 'carol', '--new-public-key', join(dir, 'carol.pub.json'), '--out', file]);
+      return run(['operator', 'add', '--id', 'carol', '--public-key', join(dir, 'carol.pub.json'), '--by', by, '--approval', file]);
+    };
+    const selfAdd = addCarol('alice', 'alice');
+    assert.equal(selfAdd.code, 1);
+    assert.match(selfAdd.stderr, /ERR_APPROVAL_INVALID/);
+    assert.equal(run(['operator', 'add', '--id', 'carol', '--public-key', join(dir, 'carol.pub.json')]).code, 2, 'no approval: a usage error');
+    const added = addCarol('alice', 'bob');
+    assert.equal(added.code, 0, added.stderr);
+    assert.deepEqual(run(['operator', 'list', '--json']).json().operators.map((o: { id: string }) => o.id), ['alice', 'bob', 'carol']);
     const approval = join(dir, 'approval.jws');
     const ap = run(['operator', 'approve', '--key', join(dir, 'bob.jwk'), '--id', 'bob', '--requester', 'alice', '--platform', 'forum', '--masked-id', maskedId, '--case', 'C-1', '--out', approval]);
     assert.equal(ap.code, 0, ap.stderr);

@@ -14,7 +14,7 @@ import { parseSdJwt, verifyJwt } from '@maskid/core';
 import { EnrollmentService, Openid4vciService, PRE_AUTHORIZED_GRANT, PlatformService, StatusService, findPerson, type Issuer } from '@maskid/issuer';
 import { PersonEntity, StatusBitEntity, type PersonRow } from '@maskid/issuer/entities';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
-import { REPO_ROOT, addPlatform, enrollPerson, makeNationalId, testIssuer } from '../helpers.js';
+import { REPO_ROOT, addPlatform, enrollPerson, makeNationalId, testIssuer, trustAnchor } from '../helpers.js';
 import { freePort } from '../issuer-server.js';
 
 const BIN = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
@@ -214,7 +214,7 @@ describe('SIGKILL faults on the issuer', () => {
         return fetch(input, init);
       };
       const storage = new MemoryStorage();
-      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [url], fetch: killingFetch });
+      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [await trustAnchor(s.issuer)], fetch: killingFetch });
       const offer = await oid4vci.createOffer(a);
       await assert.rejects(wallet.acceptOffer(offer.uri, { pin: offer.txCode }));
       await server.exited;
@@ -226,7 +226,7 @@ describe('SIGKILL faults on the issuer', () => {
         const all = await wallet.refresh();
         assert.equal(all.length, ids.length, 'after restart the wallet has one credential per platform');
         const storage2 = new MemoryStorage();
-        const walletB = new Wallet({ storage: storage2, keys: new WebCryptoKeyStore(storage2), trustedIssuers: [url] });
+        const walletB = new Wallet({ storage: storage2, keys: new WebCryptoKeyStore(storage2), trustedIssuers: [await trustAnchor(s.issuer)] });
         const offerB = await oid4vci.createOffer(b);
         const allB = await walletB.acceptOffer(offerB.uri, { pin: offerB.txCode });
 

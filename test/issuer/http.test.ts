@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import {
-  createIssuerApp, CredentialService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
+  createIssuerApp, CredentialService, DEFAULT_LIFETIMES, KeyService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
 } from '@maskid/issuer';
 import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
 import { enrollPerson, newHolder, openDevIssuer, testIssuer, type Holder } from '../helpers.js';
@@ -69,13 +69,16 @@ describe('issuer HTTP', () => {
     assert.equal(platforms[0]!.manifest, `${URL_}/status/forum/manifest`);
   });
 
-  it('serves status lists and manifests whole, with ETag, max-age = ttl and 304', async () => {
-    const ttl = Math.floor((await issuer.settings()).ttlMs / 1000);
+  it('serves the key list, manifests and lists whole, with ETag and 304: revalidated (no-cache) unless versioned (immutable)', async () => {
+    const keys = await request(app).get('/keys').expect(200).expect('Cache-Control', 'public, no-cache');
+    await request(app).get('/keys').set('If-None-Match', keys.headers['etag']!).expect(304);
     const list = await request(app).get('/status/forum/revocation-0').expect(200);
-    assert.equal(list.headers['cache-control'], `public, max-age=${ttl}`);
+    assert.equal(list.headers['cache-control'], 'public, no-cache');
     assert.ok(list.headers['etag']);
     await request(app).get('/status/forum/revocation-0').set('If-None-Match', list.headers['etag']!).expect(304);
-    await request(app).get('/status/forum/manifest').expect(200).expect('Cache-Control', `public, max-age=${ttl}`);
+    await request(app).get('/status/forum/revocation-0.e0').expect(200).expect('Cache-Control', 'public, max-age=31536000, immutable');
+    await request(app).get('/status/forum/revocation-0.e1').expect(404);
+    await request(app).get('/status/forum/manifest').expect(200).expect('Cache-Control', 'public, no-cache');
     await request(app).get('/status/forum/..%2F..%2Fissuer.sqlite').expect(404);
     await request(app).get('/status/forum/revocation-99').expect(404);
     await request(app).get('/status/..%2F/manifest').expect(404);
@@ -83,7 +86,7 @@ describe('issuer HTTP', () => {
 
   it('serves the issuer-signed audit head, matching the chain', async () => {
     const { AuditService } = await import('@maskid/issuer');
-    await new AuditService(issuer).addOperator('auditor', (await newHolder()).jwk);
+    await new AuditService(issuer).bootstrapOperators([{ id: 'auditor', jwk: (await newHolder()).jwk }, { id: 'auditor2', jwk: (await newHolder()).jwk }]);
     const head = await request(app).get('/audit/head').expect(200);
     const { jwk } = await issuer.signer();
     const v = await verifyJwt(head.text, { expectedTyp: 'maskid-audit-head+jwt', key: jwk });
@@ -192,8 +195,12 @@ describe('issuer HTTP', () => {
     assert.equal((await credential(k, access, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce()), await keyProof(holder, await nonce())] } })).body.error, 'invalid_proof', 'two proofs');
     assert.equal(await req(await keyProof(k, await nonce())), 'invalid_proof', 'the DPoP key as credential key');
     assert.equal(await req(await keyProof(holder, used)), undefined, 'a valid proof is accepted');
-    assert.equal(await req(await keyProof(holder, used), 'video'), 'invalid_nonce', 'a used nonce is stale');
     assert.equal(await req(await keyProof(holder, await nonce()), 'video'), 'invalid_proof', 'the same key for a second platform');
+    assert.equal(await req(await keyProof(await newHolder(), used), 'video'), undefined, 'one c_nonce serves every proof of the batch within its lifetime');
+    const stale = await new Openid4vciService(issuer, { now: () => Date.now() - (DEFAULT_LIFETIMES.cNonce + 1) * 1000 }).nonce();
+    assert.equal(await req(await keyProof(await newHolder(), stale)), 'invalid_nonce', 'a c_nonce past its lifetime');
+    const forged = used.slice(0, 10) + (used[10] === 'A' ? 'B' : 'A') + used.slice(11);
+    assert.equal(await req(await keyProof(await newHolder(), forged)), 'invalid_nonce', 'a c_nonce whose MAC does not verify');
   });
 
   it('reissue invalidates earlier tokens; body limits and content types are enforced', async () => {
@@ -212,7 +219,7 @@ describe('issuer HTTP', () => {
     assert.equal(nonceRes.headers['cache-control'], 'no-store');
   });
 
-  it('shares single-use values between issuer processes on one database: c_nonce, DPoP jti, fresh keys', async () => {
+  it('shares single-use values between issuer processes on one database (DPoP jti, fresh keys); a c_nonce of one is valid on the other', async () => {
     // A second Issuer on the same database stands for a second `serve` process behind a balancer.
     const second = await openDevIssuer(t.dir, t.db);
     try {
@@ -230,12 +237,19 @@ describe('issuer HTTP', () => {
       const on = async (a: typeof app, id: string, p: string) => (await request(a).post('/credential').set('Authorization', `DPoP ${access}`)
         .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) })).send({ credential_identifier: id, proofs: { jwt: [p] } }));
       await expectStatus(await on(app, 'forum', proof), 200);
-      assert.equal((await on(app2, 'video', proof)).body.error, 'invalid_nonce', 'a c_nonce used on one process is stale on the other');
+      await expectStatus(await on(app2, 'video', await keyProof(await newHolder(), n)), 200);
       const n2 = (await request(app).post('/nonce')).body.c_nonce as string;
       assert.equal((await on(app2, 'video', await keyProof(holder, n2))).body.error, 'invalid_proof', 'a key used on one process is refused on the other');
     } finally {
       await second.close();
     }
+  });
+
+  it('writes no database row for POST /nonce, however many', async () => {
+    const rows = async () => Number((await issuer.ds.query('SELECT COUNT(*) AS n FROM maskid_grant'))[0].n);
+    const before = await rows();
+    for (let i = 0; i < 200; i++) await request(app).post('/nonce').expect(200);
+    assert.equal(await rows(), before);
   });
 
   it('rate-limits the token endpoint', async () => {
@@ -246,14 +260,15 @@ describe('issuer HTTP', () => {
     assert.deepEqual(codes, [400, 400, 400, 429, 429]);
   });
 
-  it('keeps old keys in the DID document after key rotation, so earlier credentials still verify', async () => {
+  it('keeps the previous key in the key list and DID document after a rotation, so earlier credentials still verify', async () => {
     const holder = await newHolder();
     const nn = await enrollPerson(issuer);
     const before = await new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
-    const r = await issuer.rotateKey();
+    const r = await new KeyService(issuer).rotate(await issuer.devRootKey(), { leadSeconds: 0 });
+    issuer.forgetSettings();
     const after = await new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
     const doc = (await request(app).get('/.well-known/did.json')).body as { verificationMethod: { id: string; publicKeyJwk: Jwk }[]; assertionMethod: string[] };
-    assert.deepEqual(doc.assertionMethod.sort(), [r.previous, r.current].sort());
+    assert.deepEqual(doc.assertionMethod.sort(), [r.previous, r.kid].sort());
     for (const c of [before, after]) {
       const kid = JSON.parse(Buffer.from(c.sdJwt.split('.')[0]!, 'base64url').toString()).kid as string;
       const p = await presentInternetIdCredential(c.sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'n-0123456789abcdef', aud: 'origin:x' });

@@ -1,17 +1,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialService, StatusService, TYP_MANIFEST, type Issuer } from '@maskid/issuer';
-import { BitstringStatusList, decodeJwt, verifyJwt, MaskidError } from '@maskid/core';
+import { CredentialService, StatusService, type Issuer } from '@maskid/issuer';
+import { BitstringStatusList, TYP_STATUS_MANIFEST, checkStatusManifest, decodeJwt, verifyJwt, MaskidError } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
-/** Every set bit in a published epoch: `${platform}/${purpose}/${globalIndex}`. */
+/** Every set bit in an exported epoch (lists that never changed are absent: all zeros): `${platform}/${purpose}/${globalIndex}`. */
 function publishedBits(outDir: string, listSize: number): Set<string> {
   const out = new Set<string>();
   for (const platform of readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
-    for (const file of readdirSync(join(outDir, platform)).filter((f) => /^(revocation|suspension)-\d+\.jwt$/.test(f))) {
-      const [, purpose, n] = /^(\w+)-(\d+)\.jwt$/.exec(file)!;
+    for (const file of readdirSync(join(outDir, platform)).filter((f) => /^(revocation|suspension)-\d+$/.test(f))) {
+      const [, purpose, n] = /^(\w+)-(\d+)$/.exec(file)!;
       const { payload } = decodeJwt(readFileSync(join(outDir, platform, file), 'utf8'));
       const subject = payload['credentialSubject'] as { encodedList: string; statusPurpose: string };
       assert.equal(subject.statusPurpose, purpose);
@@ -33,7 +33,7 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
 
   const expectBits = async (expected: string[]) => {
     const r = await status.publish({ outDir: join(t.dir, 'pub') });
-    assert.deepEqual([...publishedBits(r.outDir, listSize)].sort(), expected.sort());
+    assert.deepEqual([...publishedBits(r.outDir!, listSize)].sort(), expected.sort());
   };
   const bit = (person: string, platform: string, purpose: string) => `${platform}/${purpose}/${indexOf.get(`${person}/${platform}`)}`;
 
@@ -56,18 +56,39 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
   });
   after(() => t.cleanup());
 
-  it('starts with no bits set and all lists signed, with ttl and validUntil, and a signed manifest', async () => {
+  it('starts with no bits set: the first epoch signs no list (never-changed lists are epoch 0, all zeros) and a short-lived signed manifest', async () => {
     const r = await status.publish({ outDir: join(t.dir, 'pub') });
-    assert.equal(r.lists, 2 * 2 * 8);
-    assert.equal(publishedBits(r.outDir, listSize).size, 0);
+    assert.equal(r.lists, 0);
+    assert.equal(publishedBits(r.outDir!, listSize).size, 0);
+    assert.equal(existsSync(join(r.outDir!, 'p1', 'revocation-0')), false);
     const { jwk } = await issuer.signer();
-    const list = await verifyJwt(readFileSync(join(r.outDir, 'p1', 'revocation-0.jwt'), 'utf8'), { expectedTyp: 'vc+jwt', key: jwk });
+    const s = await issuer.settings();
+    const manifest = await verifyJwt(readFileSync(join(r.outDir!, 'p1', 'manifest'), 'utf8'), { expectedTyp: TYP_STATUS_MANIFEST, key: jwk });
+    const m = checkStatusManifest(manifest.payload, { issuer: s.did, platform: 'p1', issuerUrl: s.url, now: Date.now() });
+    assert.equal(m.count, 8);
+    assert.equal(m.epoch, r.epoch);
+    assert.ok(m.exp - m.iat <= 3 * m.epochSeconds && m.exp - m.iat <= 3600);
+    assert.deepEqual([...m.epochs.revocation, ...m.epochs.suspension], new Array(16).fill(0));
+    // A list that never changed is still served on demand at its canonical URL (for verifiers without the manifest): signed, all zeros, epoch 0.
+    const p1 = (await issuer.ds.query("SELECT number FROM maskid_platform WHERE id = 'p1'"))[0].number as string;
+    const zero = await status.listVersion({ id: 'p1', number: BigInt('0x' + p1) } as never, 'revocation', 3);
+    const list = await verifyJwt(zero!.jwt, { expectedTyp: 'vc+jwt', key: jwk });
     assert.deepEqual(list.payload['type'], ['VerifiableCredential', 'BitstringStatusListCredential']);
-    assert.equal((list.payload['credentialSubject'] as { ttl: number }).ttl, (await issuer.settings()).ttlMs);
-    assert.ok(Date.parse(String(list.payload['validUntil'])) > Date.now());
-    const manifest = await verifyJwt(readFileSync(join(r.outDir, 'p1', 'manifest.jwt'), 'utf8'), { expectedTyp: TYP_MANIFEST, key: jwk });
-    assert.equal((manifest.payload['lists'] as unknown[]).length, 16);
-    assert.equal(manifest.payload['sub'], 'p1');
+    assert.equal((list.payload['credentialSubject'] as { epoch: number }).epoch, 0);
+    assert.equal(BitstringStatusList.decode((list.payload['credentialSubject'] as { encodedList: string }).encodedList).countSet(), 0);
+  });
+
+  it('an epoch re-signs only the lists whose bits changed; the others keep their epoch and bytes', async () => {
+    await status.suspend({ networkNumber: a, platformId: 'p1' });
+    const r1 = await status.publish({ outDir: join(t.dir, 'pub') });
+    assert.equal(r1.lists, 1, 'one list changed');
+    const before = readdirSync(join(r1.outDir!, 'p1')).sort();
+    const bytes = readFileSync(join(r1.outDir!, 'p1', before.find((f) => /^suspension-\d+$/.test(f))!), 'utf8');
+    const r2 = await status.publish({ outDir: join(t.dir, 'pub') });
+    assert.equal(r2.lists, 0, 'nothing changed: nothing re-signed');
+    assert.equal(readFileSync(join(r2.outDir!, 'p1', before.find((f) => /^suspension-\d+$/.test(f))!), 'utf8'), bytes, 'same signed bytes');
+    assert.ok(r2.epoch > r1.epoch);
+    await status.resume({ networkNumber: a, platformId: 'p1' });
   });
 
   it('suspend on one platform sets one suspension bit', async () => {
@@ -111,6 +132,6 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     await assert.rejects(status.suspend({ networkNumber: c }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
     await assert.rejects(new CredentialService(issuer).issue({ networkNumber: c, platformId: 'p1', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
     const r = await status.publish({ outDir: join(t.dir, 'pub') });
-    assert.equal(publishedBits(r.outDir, listSize).size, 6);
+    assert.equal(publishedBits(r.outDir!, listSize).size, 6);
   });
 });

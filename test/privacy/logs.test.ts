@@ -99,11 +99,13 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
     cli(['platform', 'add', '--id', 'video', '--name', 'Video', '--origin', origin, '--claims', 'ageOver18,region,givenName']);
     cli(['status', 'publish']);
 
+    const anchorJson = JSON.parse(cli(['key', 'anchor', '--json'])) as { url: string; rootThumbprint: string };
+    const anchor = { url: anchorJson.url, rootThumbprint: anchorJson.rootThumbprint };
     const issuer = daemon('maskid-issuer serve', ISSUER, ['--dev', '--data-dir', join(dir, 'data'), 'serve'], /serving/);
     await issuer.ready();
     const verifierPort = await freePort();
     const config = join(dir, 'verifier.json');
-    writeFileSync(config, JSON.stringify({ platform: 'video', origins: [origin], trustedIssuers: [{ url }], allowedClaims: ['ageOver18', 'region', 'givenName'], dev: true, port: verifierPort }));
+    writeFileSync(config, JSON.stringify({ platform: 'video', origins: [origin], trustedIssuers: [anchor], allowedClaims: ['ageOver18', 'region', 'givenName'], dev: true, port: verifierPort }));
     const verifier = daemon('maskid-verifier serve', VERIFIER, ['serve', '--config', config], /listening/);
     await verifier.ready();
     const v = `http://127.0.0.1:${verifierPort}`;
@@ -112,7 +114,7 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
     for (const networkNumber of [enrolled.networkNumbers[0]!, fourth]) {
       const offer = JSON.parse(cli(['offer', '--network-number', networkNumber, '--json'])) as { uri: string; txCode: string };
       const storage = new MemoryStorage();
-      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [url] });
+      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [anchor] });
       await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
       await wallet.refresh();
       const req = await (await fetch(`${v}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18', 'givenName'] }) })).json() as { requestId: string; request: unknown };

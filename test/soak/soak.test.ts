@@ -48,7 +48,7 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
     server = await startIssuer({ platforms: [{ id: 'soak', claims: ['ageOver18'], origin }] });
     logFile = join(dir, 'verifier.log');
     const log = openSync(logFile, 'w');
-    const [cmd, args] = pinned(0, [SERVER, server.url, 'soak', origin]);
+    const [cmd, args] = pinned(0, [SERVER, server.url, server.anchor.rootThumbprint, 'soak', origin]);
     verifier = spawn(cmd, args, { stdio: ['ignore', 'ignore', log, 'ipc'] });
     closeSync(log);
     port = await new Promise<number>((resolve, reject) => {

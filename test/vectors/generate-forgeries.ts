@@ -9,17 +9,21 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BitstringStatusList, signJwt, webCryptoSigner, type JwsSigner } from '@maskid/core';
+import { BitstringStatusList, TYP_STATUS_MANIFEST, encodeListEpochs, signJwt, webCryptoSigner, type JwsSigner } from '@maskid/core';
 import { makeFixture, ISSUER, NONCE, NOW, ORIGIN, PLATFORM } from '../core/fixtures.js';
 import { forgeryCases } from '../core/forgeries.js';
 import { REPO_ROOT } from '../helpers.js';
 
 const DIR = join(REPO_ROOT, 'test', 'vectors', 'forgeries');
 const LIST_URL = `https://id.example.gov/status/${PLATFORM}/revocation-0`;
+/** The epoch of the good list (the first manifest names it); the second manifest names list 0 at epoch 6. */
+const GOOD_EPOCH = 5;
+const NEXT_EPOCH = 6;
+const LISTS = 8;
 
 const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-async function statusList(signer: JwsSigner, kid: string, over: { length?: number; purpose?: string; issuer?: string; id?: string; validUntil?: string; revoked?: number[] } = {}): Promise<string> {
+async function statusList(signer: JwsSigner, kid: string, over: { length?: number; purpose?: string; issuer?: string; id?: string; epoch?: number; revoked?: number[] } = {}): Promise<string> {
   const list = BitstringStatusList.create(131_072);
   for (const i of over.revoked ?? []) list.set(i, true);
   let encoded = list.encode();
@@ -30,8 +34,20 @@ async function statusList(signer: JwsSigner, kid: string, over: { length?: numbe
   }
   return signJwt({ typ: 'vc+jwt', kid }, {
     '@context': ['https://www.w3.org/ns/credentials/v2'], id: over.id ?? LIST_URL, type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-    issuer: over.issuer ?? ISSUER, validFrom: '2026-06-15T00:00:00Z', validUntil: over.validUntil ?? '2026-06-16T00:00:00Z',
-    credentialSubject: { id: `${LIST_URL}#list`, type: 'BitstringStatusList', statusPurpose: over.purpose ?? 'revocation', encodedList: encoded, ttl: 300_000 },
+    issuer: over.issuer ?? ISSUER, validFrom: '2026-06-15T11:55:00Z',
+    credentialSubject: { id: `${LIST_URL}#list`, type: 'BitstringStatusList', statusPurpose: over.purpose ?? 'revocation', encodedList: encoded, epoch: over.epoch ?? NEXT_EPOCH },
+  }, signer);
+}
+
+/** A signed manifest of the platform: 8 lists per purpose, revocation list 0 last changed at `listEpoch`. */
+async function manifest(signer: JwsSigner, kid: string, epoch: number, listEpoch: number, over: Record<string, unknown> = {}): Promise<string> {
+  const revocation = new Uint32Array(LISTS);
+  revocation[0] = listEpoch;
+  const iat = Math.floor(NOW / 1000) - 60;
+  return signJwt({ typ: TYP_STATUS_MANIFEST, kid }, {
+    iss: ISSUER, sub: PLATFORM, epoch, iat, exp: iat + 900, epochSeconds: 300,
+    lists: { base: `https://id.example.gov/status/${PLATFORM}`, count: LISTS, listSize: 131_072, revocation: encodeListEpochs(revocation), suspension: encodeListEpochs(new Uint32Array(LISTS)) },
+    ...over,
   }, signer);
 }
 
@@ -47,7 +63,8 @@ async function main(): Promise<void> {
   writeFileSync(join(DIR, '_context.json'), `${JSON.stringify({
     comment: 'Shared context of the forgery vectors: the trusted issuer, the platform, the request, the clock, and a good status list (index 7 not set).',
     issuer: ISSUER, kid: f.kid, issuerJwk: f.issuerJwk, platform: PLATFORM, origin: ORIGIN, nonce: NONCE, now: NOW,
-    requestedClaims: ['ageOver18', 'region'], statusListUrl: LIST_URL, goodStatusList: await statusList(f.issuerSigner, f.kid),
+    requestedClaims: ['ageOver18', 'region'], statusListUrl: LIST_URL, goodStatusList: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_EPOCH }),
+    goodManifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_EPOCH), nextManifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH),
   }, null, 2)}\n`);
 
   for (const c of cases) write(c.name, { kind: 'presentation', expect: c.expect, ...(c.context ? { context: c.context } : {}), presentation: c.presentation });
@@ -70,16 +87,39 @@ async function main(): Promise<void> {
   write('unknown request id', { kind: 'unknown-request', expect: 'ERR_NONCE_REPLAYED', presentation: valid });
   write('presented from another origin than the KB-JWT names', { kind: 'presentation', expect: 'ERR_KB_AUDIENCE_INVALID', context: { origin: 'https://shop-b.example' }, presentation: valid });
 
-  // Status lists from the network: rejected, counted, the previous good list kept.
+  // Status lists from the network: the manifest names list 0 at a newer epoch, and what arrives for it is
+  // rejected, counted, and the previous good list kept.
   const otherSigner = webCryptoSigner(other.privateKey, 'ES256');
   write('status list signed by another key', { kind: 'status-list', expect: 'ERR_SIGNATURE_INVALID', list: await statusList(otherSigner, f.kid, { revoked: [7] }) });
   write('status list too short', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { length: 1024 }) });
   write('status list of another purpose', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { purpose: 'suspension', revoked: [7] }) });
-  write('status list expired', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { validUntil: '2026-06-15T11:00:00Z', revoked: [7] }) });
+  write('status list of an older epoch than the manifest names (rollback)', { kind: 'status-list', expect: 'ERR_ROLLBACK', list: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_EPOCH - 1, revoked: [7] }) });
+  write('status list of another epoch than the manifest names', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { epoch: NEXT_EPOCH + 1, revoked: [7] }) });
+  write('status list without an epoch', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { epoch: 'x' as unknown as number, revoked: [7] }) });
+
+  // Manifests from the network: rejected, counted, the held manifest kept.
+  write('manifest of an older epoch (rollback)', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH - 1, GOOD_EPOCH - 1) });
+  write('manifest whose list goes back to an older epoch', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, GOOD_EPOCH - 1) });
+  write('manifest of the same epoch with other bytes', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_EPOCH, { epochSeconds: 301 }) });
+  write('manifest for another platform', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { sub: 'shop-b' }) });
+  write('manifest expired', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { iat: Math.floor(NOW / 1000) - 1000, exp: Math.floor(NOW / 1000) - 100 }) });
+  write('manifest valid longer than an hour', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { exp: Math.floor(NOW / 1000) + 7200 }) });
+  write('manifest naming a list newer than itself', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH + 1) });
+  write('manifest signed by another key', { kind: 'status-manifest', expect: 'ERR_SIGNATURE_INVALID', manifest: await manifest(otherSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH) });
+  write('manifest with a duplicate member', { kind: 'status-manifest', expect: 'ERR_JWT_MALFORMED', manifest: await duplicateMember(f.issuerSigner, f.kid, await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH)) });
   write('status list under another URL', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { id: `${LIST_URL}x`, revoked: [7] }) });
   const good = await statusList(f.issuerSigner, f.kid, { revoked: [7] });
   write('status list truncated', { kind: 'status-list', expect: 'ERR_JWT_MALFORMED', list: good.slice(0, good.length - 40) });
   console.log(`wrote ${readdirSync(DIR).length - 1} vectors to ${DIR}`);
+}
+
+/** Re-signs a JWT whose payload repeats its `epoch` member (JSON.parse would keep the last one). */
+async function duplicateMember(signer: JwsSigner, kid: string, jwt: string): Promise<string> {
+  const payload = Buffer.from(jwt.split('.')[1]!, 'base64url').toString();
+  const twice = payload.replace('{', '{"epoch":999,');
+  const header = Buffer.from(JSON.stringify({ typ: TYP_STATUS_MANIFEST, kid, alg: 'ES256' })).toString('base64url');
+  const input = `${header}.${Buffer.from(twice).toString('base64url')}`;
+  return `${input}.${Buffer.from(await signer.sign(new TextEncoder().encode(input))).toString('base64url')}`;
 }
 
 await main();

@@ -35,7 +35,7 @@ export async function verifierFixture(): Promise<VerifierFixture> {
     },
     async service(config = {}, options = {}) {
       const s = await VerifierService.create(parseConfig({
-        platform: 'forum', origins: [origin], trustedIssuers: [{ url: server.url }], allowedClaims: ['ageOver18', 'region'], dev: true, ...config,
+        platform: 'forum', origins: [origin], trustedIssuers: [server.anchor], allowedClaims: ['ageOver18', 'region'], dev: true, ...config,
       }), options);
       await s.start();
       services.push(s);

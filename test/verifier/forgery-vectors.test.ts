@@ -19,12 +19,12 @@ const DIR = join(REPO_ROOT, 'test', 'vectors', 'forgeries');
 
 interface Context {
   issuer: string; kid: string; issuerJwk: Jwk; platform: string; origin: string; nonce: string; now: number;
-  requestedClaims: ClaimName[]; statusListUrl: string; goodStatusList: string;
+  requestedClaims: ClaimName[]; statusListUrl: string; goodStatusList: string; goodManifest: string; nextManifest: string;
 }
 interface Vector {
-  file: string; description: string; kind: 'presentation' | 'http-body' | 'replay' | 'unknown-request' | 'status-list'; expect: string;
+  file: string; description: string; kind: 'presentation' | 'http-body' | 'replay' | 'unknown-request' | 'status-list' | 'status-manifest'; expect: string;
   presentation?: string; context?: { now?: number; platform?: string; requestedClaims?: ClaimName[]; revoked?: boolean; suspended?: boolean; origin?: string };
-  body?: string; bodyBase64?: string; oversizeBytes?: number; status?: number; list?: string;
+  body?: string; bodyBase64?: string; oversizeBytes?: number; status?: number; list?: string; manifest?: string;
 }
 
 const ctx = JSON.parse(readFileSync(join(DIR, '_context.json'), 'utf8')) as Context;
@@ -33,7 +33,7 @@ const vectors: Vector[] = readdirSync(DIR).filter((f) => f.endsWith('.json') && 
 
 const issuerKey = { kid: ctx.kid, issuer: ctx.issuer, jwk: ctx.issuerJwk, alg: 'ES256' as const, key: createPublicKey({ key: ctx.issuerJwk as JsonWebKey, format: 'jwk' }) };
 const keys = {
-  get(issuer: string, kid: string) {
+  get(issuer: string, kid: string, _signedAt?: number) {
     if (issuer !== ctx.issuer) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `${issuer} is not trusted`);
     if (kid !== ctx.kid) throw new MaskidError('ERR_KEY_UNKNOWN', 'unknown key');
     return issuerKey;
@@ -133,23 +133,30 @@ describe('forgery corpus (test/vectors/forgeries)', () => {
           assert.equal(r.status, v.status);
           break;
         }
-        case 'status-list': {
+        case 'status-list':
+        case 'status-manifest': {
+          // The cache holds the good manifest and list; then the network serves the vector's manifest
+          // (or the next, honest manifest and the vector's list for the version it names).
           const errors: string[] = [];
-          let served = ctx.goodStatusList;
-          const fetcher = { get: async () => ({ status: 200, body: served }) };
+          let manifest = ctx.goodManifest;
+          let list = ctx.goodStatusList;
+          const fetcher = { get: async (url: string) => ({ status: 200, body: url.endsWith('/manifest') ? manifest : list }) };
           const cache = new StatusListCache(keys, fetcher as never, {
-            platform: ctx.platform, manifestUrls: [], maxStalenessMs: 3600_000, now: () => ctx.now,
+            platform: ctx.platform, issuers: [{ did: ctx.issuer, url: 'https://id.example.gov' }], now: () => ctx.now,
             onError: (_u, e) => errors.push(e instanceof MaskidError ? e.code : 'ERR_INTERNAL'),
           });
           const entry = { id: `${ctx.statusListUrl}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: ctx.statusListUrl } as const;
-          await cache.refreshList(ctx.statusListUrl, 'revocation', ctx.issuer);
-          assert.deepEqual(errors, [], 'the good list loads');
+          await cache.refresh();
+          assert.deepEqual(errors, [], 'the good manifest and list load');
           assert.equal(cache.lookup(entry, ctx.issuer), false);
-          served = v.list!;
-          await cache.refreshList(ctx.statusListUrl, 'revocation', ctx.issuer);
+          const epochBefore = cache.stats().epoch;
+          if (v.kind === 'status-manifest') manifest = v.manifest!;
+          else [manifest, list] = [ctx.nextManifest, v.list!];
+          await cache.refresh();
           cache.stop();
           assert.deepEqual(errors, [v.expect], 'rejected and counted');
-          assert.equal(cache.lookup(entry, ctx.issuer), false, 'the previous good list is kept (the bad one would say revoked)');
+          assert.equal(cache.lookup(entry, ctx.issuer), false, 'the held status is kept (the bad document would say revoked)');
+          if (v.kind === 'status-manifest') assert.equal(cache.stats().epoch, epochBefore, 'the held manifest is kept');
           break;
         }
         default:

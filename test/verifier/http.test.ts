@@ -100,13 +100,13 @@ describe('verifier HTTP service', () => {
     const h = await request(app).get('/healthz');
     conforms('/healthz', 'get', h);
     assert.equal(h.status, 200);
-    assert.ok(h.body.lists >= 16 && h.body.usableLists === h.body.lists);
+    assert.ok(h.body.epoch >= 1 && h.body.staleLists === 0 && h.body.manifestAgeSeconds >= 0);
     const m = await request(app).get('/metrics');
     assert.equal(m.status, 200);
     assert.match(m.text, /maskid_verifications_total\{result="ok"\} [1-9]/);
     assert.match(m.text, /maskid_verifications_total\{result="ERR_NONCE_REPLAYED"\} [1-9]/);
     assert.match(m.text, /maskid_verification_duration_seconds_bucket/);
-    assert.match(m.text, /maskid_status_list_age_seconds \d/);
+    assert.match(m.text, /maskid_status_manifest_age_seconds \d/);
     const spec = await request(app).get('/openapi.json');
     assert.equal(spec.body.openapi, '3.1.0');
     const text = logs.join('');
@@ -163,12 +163,15 @@ describe('verifier HTTP service', () => {
     const { dir, cleanup } = tempDir();
     try {
       const bin = join(REPO_ROOT, 'packages', 'verifier', 'bin', 'maskid-verifier.js');
+      const anchor = { url: 'https://id.example.gov', rootThumbprint: 'A'.repeat(43) };
       const cases: [unknown, RegExp][] = [
         [{ platform: 'forum' }, /origins/],
-        [{ platform: 'forum', origins: ['https://a.example/'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'] }, /without a path or slash/],
-        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'http://id.example.gov' }], allowedClaims: ['ageOver18'] }, /must be https/],
-        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['nationalId'] }, /allowedClaims/],
-        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'], typo: 1 }, /unknown field "typo"/],
+        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'] }, /rootThumbprint is required.*maskid-issuer key anchor/],
+        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov', pinnedThumbprints: ['A'.repeat(43)] }], allowedClaims: ['ageOver18'] }, /replaced by "rootThumbprint"/],
+        [{ platform: 'forum', origins: ['https://a.example/'], trustedIssuers: [anchor], allowedClaims: ['ageOver18'] }, /without a path or slash/],
+        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ ...anchor, url: 'http://id.example.gov' }], allowedClaims: ['ageOver18'] }, /must be https/],
+        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [anchor], allowedClaims: ['nationalId'] }, /allowedClaims/],
+        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [anchor], allowedClaims: ['ageOver18'], typo: 1 }, /unknown field "typo"/],
       ];
       for (const [config, pattern] of cases) {
         const file = join(dir, 'config.json');

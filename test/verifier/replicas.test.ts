@@ -45,7 +45,7 @@ describe('verifier replicas (serve --replicas 2, nonces in Redis)', { skip }, ()
     tmp = tempDir('maskid-replicas-');
     port = await freePort();
     const config = join(tmp.dir, 'verifier.json');
-    writeFileSync(config, JSON.stringify({ platform: 'forum', origins: [f.origin], trustedIssuers: [{ url: f.server.url }], allowedClaims: ['ageOver18', 'region'], dev: true, port }));
+    writeFileSync(config, JSON.stringify({ platform: 'forum', origins: [f.origin], trustedIssuers: [f.server.anchor], allowedClaims: ['ageOver18', 'region'], dev: true, port }));
     child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--replicas', '2', '--redis-url', REDIS!], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (stderr += d));
     const deadline = Date.now() + 30_000;

@@ -15,6 +15,9 @@ export const ERROR_CODES = [
   'ERR_ISSUER_UNTRUSTED',
   'ERR_KEY_UNKNOWN',
   'ERR_SIGNATURE_INVALID',
+  'ERR_KEY_LIST_INVALID',
+  // documents that may only move forward (key lists, registries, manifests, status lists)
+  'ERR_ROLLBACK',
   // disclosures
   'ERR_DISCLOSURE_MALFORMED',
   'ERR_DISCLOSURE_UNREFERENCED',
@@ -41,6 +44,7 @@ export const ERROR_CODES = [
   'ERR_STATUS_SUSPENDED',
   'ERR_STATUS_UNAVAILABLE',
   'ERR_STATUS_LIST_INVALID',
+  'ERR_STATUS_MANIFEST_INVALID',
   // service
   'ERR_OVERLOADED',
   // issuer operations

@@ -10,3 +10,7 @@ export * from './jose.js';
 export * from './sd-jwt.js';
 export * from './status-list.js';
 export * from './dcql.js';
+export * from './json.js';
+export * from './key-list.js';
+export * from './status-manifest.js';
+export * from './registry.js';

@@ -4,6 +4,7 @@
  */
 import { base64url, base64urlText, fromBase64url, fromUtf8, utf8 } from './encoding.js';
 import { MaskidError } from './errors.js';
+import { parseJsonStrict } from './json.js';
 import type { Jwk } from './profile.js';
 
 /** JWS algorithms the profile allows. Nothing else (no `none`, no HMAC) is ever accepted. */
@@ -67,7 +68,7 @@ export function parseJsonPart(part: string, what: string): Record<string, unknow
   return value as Record<string, unknown>;
 }
 
-/** base64url → UTF-8 (strict) → JSON, with one error code for every failure. */
+/** base64url → UTF-8 (strict) → JSON without duplicate member names, with one error code for every failure. */
 export function parseBase64urlJson(part: string, what: string): unknown {
   const bytes = fromBase64url(part);
   if (!bytes) throw new MaskidError('ERR_JWT_MALFORMED', `${what} is not base64url`);
@@ -77,11 +78,7 @@ export function parseBase64urlJson(part: string, what: string): unknown {
   } catch (cause) {
     throw new MaskidError('ERR_JWT_MALFORMED', `${what} is not UTF-8`, { cause });
   }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new MaskidError('ERR_JWT_MALFORMED', `${what} is not JSON`, { cause });
-  }
+  return parseJsonStrict(text, what, 'ERR_JWT_MALFORMED');
 }
 
 /**

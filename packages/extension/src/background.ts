@@ -12,12 +12,12 @@
  * - The answer goes back through `sendResponse`, i.e. only to the frame that asked.
  */
 import { MaskidError, decodeDisclosures, isInternetIdRequest, parseDcApiRequest, parseSdJwt, type ClaimName } from '@maskid/core';
-import { IndexedDbStorage, Wallet, WebCryptoKeyStore, nextRefreshDelay } from '@maskid/holder';
+import { IndexedDbStorage, Wallet, WebCryptoKeyStore, nextRefreshDelay, type TrustedIssuer } from '@maskid/holder';
 import type { ConsentView, ContentMessage, ExtensionMessage, PageAnswer, WalletError, WalletStatus } from './messages.js';
 
 /** Deployment settings written by the build into `config.json`. */
 interface ExtensionConfig {
-  trustedIssuers: string[];
+  trustedIssuers: TrustedIssuer[];
   refreshEveryMs?: number;
   refreshJitterMs?: number;
 }

@@ -6,21 +6,24 @@
  * issuer-signed registry only.
  */
 import {
-  DC_API_PROTOCOL, MaskidError, base64url, didWebToUrl, parseDcApiRequest, parseSdJwt, presentInternetIdCredential,
-  sha256, signJwt, urlToDidWeb, utf8, verifyJwt, type ClaimName, type Jwk,
+  DC_API_PROTOCOL, KEY_LIST_PATH, PLATFORM_REGISTRY_PATH, TYP_VC_JWT, MaskidError, assertionKeyFor, base64url, checkRegistry, parseDcApiRequest,
+  parseSdJwt, presentInternetIdCredential, sha256, signJwt, urlToDidWeb, utf8, verifyJwt, verifyKeyList,
+  type ClaimName, type Jwk, type KeyList, type PlatformRegistry, type RegistryPlatform,
 } from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
 import type { StorageAdapter } from './storage.js';
 
 export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
-/** A platform as the signed registry lists it. */
-export interface RegistryPlatform {
-  id: string;
-  name: string;
-  origins: string[];
-  claims: ClaimName[];
-  manifest: string;
+export type { RegistryPlatform };
+
+/**
+ * An issuer this wallet accepts: its base URL and the RFC 7638 thumbprint of its offline root key
+ * (from the wallet's build configuration, never from an offer, which anyone can write).
+ */
+export interface TrustedIssuer {
+  url: string;
+  rootThumbprint: string;
 }
 
 /** A credential the wallet holds (one per platform). */
@@ -62,8 +65,8 @@ interface WalletState {
 export interface WalletOptions {
   storage: StorageAdapter;
   keys: HolderKeyStore;
-  /** Issuer base URLs this wallet accepts offers from. */
-  trustedIssuers: readonly string[];
+  /** Issuers this wallet accepts offers from, each with its trust anchor. */
+  trustedIssuers: readonly TrustedIssuer[];
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -84,7 +87,7 @@ type Json = Record<string, unknown>;
 export class Wallet {
   readonly #storage: StorageAdapter;
   readonly #keys: HolderKeyStore;
-  readonly #trusted: readonly string[];
+  readonly #trusted: readonly TrustedIssuer[];
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   #busy: Promise<unknown> = Promise.resolve();
@@ -92,7 +95,12 @@ export class Wallet {
   constructor(options: WalletOptions) {
     this.#storage = options.storage;
     this.#keys = options.keys;
-    this.#trusted = options.trustedIssuers.map((u) => u.replace(/\/+$/, ''));
+    this.#trusted = options.trustedIssuers.map((t) => {
+      if (!t || typeof t.url !== 'string' || typeof t.rootThumbprint !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(t.rootThumbprint)) {
+        throw new MaskidError('ERR_CONFIG_INVALID', 'a trusted issuer needs its url and rootThumbprint (`maskid-issuer key anchor` prints both)');
+      }
+      return { url: t.url.replace(/\/+$/, ''), rootThumbprint: t.rootThumbprint };
+    });
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#now = options.now ?? Date.now;
   }
@@ -109,7 +117,7 @@ export class Wallet {
     return this.#serial(async () => {
       const offer = parseOffer(uri);
       const issuer = offer.credential_issuer;
-      if (!this.#trusted.includes(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${issuer}`);
+      if (!this.#anchor(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${issuer}`);
       const grant = offer.grants?.[PRE_AUTHORIZED_GRANT] as { 'pre-authorized_code'?: string; tx_code?: unknown } | undefined;
       const code = grant?.['pre-authorized_code'];
       if (typeof code !== 'string') throw new MaskidError('ERR_INPUT_INVALID', 'the offer has no pre-authorized code');
@@ -214,6 +222,10 @@ export class Wallet {
 
   // -------------------------------------------------------------------------------------------
 
+  #anchor(issuer: string): TrustedIssuer | undefined {
+    return this.#trusted.find((t) => t.url === issuer);
+  }
+
   async #state(): Promise<WalletState | undefined> {
     return this.#storage.get<WalletState>('wallet:state');
   }
@@ -252,23 +264,40 @@ export class Wallet {
     return readJson(res);
   }
 
-  /** Fetches and verifies the signed registry (issuer key from its did:web document). */
+  /**
+   * Fetches and verifies the issuer's key list under the configured root thumbprint (never a lower
+   * version than held), then the signed registry under a key of that list (never a lower version
+   * than held). On any failure the held key list and registry stay as they were.
+   */
   async #registry(issuer: string): Promise<RegistryPlatform[]> {
+    const anchor = this.#anchor(issuer);
+    if (!anchor) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `${issuer} is not a trusted issuer of this wallet`);
     const did = urlToDidWeb(issuer);
-    const docUrl = `${didWebToUrl(did, new URL(issuer).protocol as 'https:' | 'http:')}/.well-known/did.json`;
-    const doc = await this.#getJson(docUrl);
-    if (doc['id'] !== did) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the DID document is for another DID');
-    const res = await this.#fetch(`${issuer}/platforms`, { cache: 'no-cache' });
-    if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `GET ${issuer}/platforms → ${res.status}`);
-    const jwt = (await res.text()).trim();
-    const verified = await verifyJwt(jwt, { expectedTyp: 'vc+jwt', key: (header) => assertionKey(doc, did, String(header['kid'])) });
-    const p = verified.payload;
-    if (p['issuer'] !== did || !(p['type'] as unknown[])?.includes('PlatformRegistryCredential')) throw new MaskidError('ERR_PROFILE_INVALID', 'not this issuer\'s platform registry');
-    if (typeof p['validUntil'] !== 'string' || Date.parse(p['validUntil']) <= this.#now()) throw new MaskidError('ERR_CREDENTIAL_EXPIRED', 'the platform registry has expired');
-    const platforms = ((p['credentialSubject'] as Json)['platforms'] as RegistryPlatform[]).map((x) => ({ id: x.id, name: x.name, origins: x.origins, claims: x.claims, manifest: x.manifest }));
-    await this.#storage.set('wallet:registry', platforms);
+    const heldList = await this.#storage.get<KeyList>('wallet:keyList');
+    const keyList = await verifyKeyList(await this.#getText(`${issuer}${KEY_LIST_PATH}`), {
+      rootThumbprint: anchor.rootThumbprint, issuer: did, held: heldList?.issuer === did && heldList.rootThumbprint === anchor.rootThumbprint ? heldList : undefined, now: this.#now,
+    });
+    const jwt = await this.#getText(`${issuer}${PLATFORM_REGISTRY_PATH}`);
+    const verified = await verifyJwt(jwt, {
+      expectedTyp: TYP_VC_JWT,
+      key: (header, payload) => {
+        const validFrom = Date.parse(String(payload['validFrom']));
+        return assertionKeyFor(keyList, header['kid'], { now: this.#now(), ...(Number.isFinite(validFrom) ? { signedAt: Math.floor(validFrom / 1000) } : {}) }).jwk;
+      },
+    });
+    const heldRegistry = await this.#storage.get<PlatformRegistry & { issuer?: string }>('wallet:registryState');
+    const registry = checkRegistry(verified.payload, { issuer: did, now: this.#now(), held: heldRegistry?.issuer === did ? heldRegistry : undefined });
+    await this.#storage.set('wallet:keyList', keyList);
+    await this.#storage.set('wallet:registryState', { ...registry, issuer: did });
+    await this.#storage.set('wallet:registry', registry.platforms);
     await this.#storage.set('wallet:issuerDid', did);
-    return platforms;
+    return registry.platforms;
+  }
+
+  async #getText(url: string): Promise<string> {
+    const res = await this.#fetch(url, { cache: 'no-cache' });
+    if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `GET ${url} → ${res.status}`);
+    return (await res.text()).trim();
   }
 
   /** One credential request per platform, each with a proof by a fresh key. */
@@ -346,15 +375,6 @@ async function readJson(res: Response): Promise<Json> {
   } catch {
     return {};
   }
-}
-
-function assertionKey(doc: Json, did: string, kid: string): Jwk {
-  const fragment = kid.startsWith(did) ? kid.slice(did.length) : kid;
-  const ids = ((doc['assertionMethod'] as unknown[]) ?? []).map((m) => (typeof m === 'string' ? m : (m as Json)['id']));
-  if (!ids.includes(kid) && !ids.includes(fragment)) throw new MaskidError('ERR_KEY_UNKNOWN', `${kid} is not an assertion key of ${did}`);
-  const vm = ((doc['verificationMethod'] as Json[]) ?? []).find((m) => m['id'] === kid || m['id'] === fragment);
-  if (!vm?.['publicKeyJwk']) throw new MaskidError('ERR_KEY_UNKNOWN', `${kid} has no public key`);
-  return vm['publicKeyJwk'] as Jwk;
 }
 
 /** Options of the refresh schedule: period, jitter and the random source. */

@@ -6,7 +6,9 @@
 export { NodeCryptoKeyManagementSystem, keyMaterial } from './agent/node-crypto-kms.js';
 export { SdJwtCredentialProvider, VcJwtCredentialProvider, keyManagerSigner, assertionKey } from './agent/credential-providers.js';
 export { createFromConfig, readAgentConfig } from './agent/agent-config.js';
-export { Issuer, checkIssuerUrl, defaultAgentConfigPath, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';
+export { Issuer, checkIssuerUrl, defaultAgentConfigPath, DEV_ROOT_KEY_FILE, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';
+export { loadRootKey, createRootKeyFile, rootKeyFromJwk, nodeSigner, type RootKey } from './crypto/root-key.js';
+export { KeyService, DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_LIST_VALIDITY_SECONDS, type ScheduledKey } from './services/keys.js';
 export { Sealer, loadKek, sealWith, openWith, DEV_KEK, type KekSource } from './crypto/sealer.js';
 export { maskedIdFor, openMaskedId, maskedIdVersion } from './crypto/masked-id.js';
 export { StatusIndexPermutation } from './crypto/status-index.js';
@@ -16,9 +18,9 @@ export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, t
 export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
 export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCredential } from './services/credentials.js';
-export { StatusService, statusListUrl, manifestUrl, TYP_MANIFEST, type StatusChange } from './services/status.js';
-export { AuditService, createApproval, canonicalJson, chainHash, TYP_APPROVAL, TYP_AUDIT_HEAD } from './services/audit.js';
+export { StatusService, startEpochs, statusListUrl, manifestUrl, TYP_MANIFEST, DEFAULT_EPOCH_SECONDS, RESIGN_PER_EPOCH, type StatusChange, type PublishResult } from './services/status.js';
+export { AuditService, createApproval, createOperatorApproval, canonicalJson, chainHash, TYP_APPROVAL, TYP_AUDIT_HEAD } from './services/audit.js';
 export { openDataSource, parseDatabaseLocation, truncateWal } from './db/data-source.js';
-export { Openid4vciService, OAuthError, PRE_AUTHORIZED_GRANT, CREDENTIAL_CONFIGURATION_ID, TYP_PROOF, TYP_DPOP, MAX_TX_CODE_ATTEMPTS } from './services/openid4vci.js';
+export { Openid4vciService, OAuthError, DEFAULT_LIFETIMES, PRE_AUTHORIZED_GRANT, CREDENTIAL_CONFIGURATION_ID, TYP_PROOF, TYP_DPOP, MAX_TX_CODE_ATTEMPTS } from './services/openid4vci.js';
 export { createIssuerApp, type IssuerAppOptions } from './http/app.js';
 export { PLATFORM_REGISTRY_TYPE } from './http/routes/platforms.js';

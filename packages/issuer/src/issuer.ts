@@ -10,12 +10,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PrivateKeyStore } from '@veramo/data-store';
 import { SecretBox } from '@veramo/kms-local';
 import type { IAgentContext, ICredentialPlugin, IDIDManager, IKeyManager, IResolver, TAgent } from '@veramo/core-types';
-import { MaskidError, urlToDidWeb, type Jwk, type JwsSigner } from '@maskid/core';
+import { MaskidError, signingKeyAt, urlToDidWeb, type Jwk, type JwsSigner } from '@maskid/core';
 import { createFromConfig, readAgentConfig } from './agent/agent-config.js';
 import { keyManagerSigner } from './agent/credential-providers.js';
 import { MetaEntity, SecretEntity } from './db/entities.js';
 import { openDataSource, parseDatabaseLocation, WRITE_LOCK, type DatabaseLocation } from './db/data-source.js';
 import { Sealer, type KekSource } from './crypto/sealer.js';
+import { createRootKeyFile, loadRootKey, type RootKey } from './crypto/root-key.js';
+import { KeyService, type ScheduledKey } from './services/keys.js';
 
 /** The agent's plugin methods the issuer uses. */
 export type IssuerAgent = TAgent<IKeyManager & IDIDManager & IResolver & ICredentialPlugin>;
@@ -55,7 +57,15 @@ export interface InitOptions {
   ttlMs?: number;
   listValidityMs?: number;
   credentialValidityDays?: number;
+  /**
+   * The offline root key that signs the key list (see {@link KeyService}). Required outside `--dev`;
+   * with `--dev` a development root key is made in `<dataDir>/dev-root-key.jwk` when none is given.
+   */
+  rootKey?: RootKey;
 }
+
+/** Where `--dev` keeps its development root key. */
+export const DEV_ROOT_KEY_FILE = 'dev-root-key.jwk';
 
 export const DEFAULT_LIST_SIZE = 131_072;
 export const DEFAULT_CAPACITY = 8 * DEFAULT_LIST_SIZE;
@@ -169,6 +179,7 @@ export class Issuer {
     const capacity = options.capacity ?? DEFAULT_CAPACITY;
     if (listSize < 131_072 || listSize % 8 !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'list size must be a multiple of 8 and at least 131072');
     if (capacity < listSize || capacity % listSize !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'capacity must be a multiple of the list size');
+    const rootKey = options.rootKey ?? (await this.devRootKey());
     const did = urlToDidWeb(url);
     const alias = did.slice('did:web:'.length);
     let identifier = (await this.agent.didManagerFind({ alias })).find((i) => i.did === did);
@@ -193,8 +204,29 @@ export class Issuer {
       };
       for (const [key, value] of Object.entries(values)) await m.save(MetaEntity, { key, value });
     });
+    await new KeyService(this).initialise(rootKey, kid, Date.now());
     this.#settings = undefined;
     return { created: true, settings: await this.settings() };
+  }
+
+  /**
+   * The development root key (`--dev` only): `<dataDir>/dev-root-key.jwk`, made when missing. Outside
+   * `--dev` the root key must be given: it is kept offline, never in the data directory.
+   */
+  async devRootKey(): Promise<RootKey> {
+    if (!this.dev) throw new MaskidError('ERR_INPUT_INVALID', 'the root key is required: give --root-key FILE (make one with `maskid-issuer root-key create --out FILE` and keep it offline)');
+    const file = join(this.dataDir, DEV_ROOT_KEY_FILE);
+    try {
+      return await loadRootKey(file);
+    } catch (e) {
+      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw e;
+      return createRootKeyFile(file);
+    }
+  }
+
+  /** Drops the cached settings (after a key ceremony). */
+  forgetSettings(): void {
+    this.#settings = undefined;
   }
 
   /**
@@ -206,10 +238,11 @@ export class Issuer {
     const rows = await this.ds.getRepository(MetaEntity).find();
     const m = new Map(rows.map((r) => [r.key, r.value]));
     if (!m.get('issuer_did')) throw new MaskidError('ERR_STATE_INVALID', `no issuer in ${this.dataDir}: run \`maskid-issuer init\` first`);
+    const schedule = JSON.parse(m.get('key_schedule') ?? '[]') as ScheduledKey[];
     this.#settings = {
       did: m.get('issuer_did')!,
       url: m.get('issuer_url')!,
-      kid: m.get('issuer_kid')!,
+      kid: schedule.length > 0 ? signingKeyAt(schedule, Date.now()).kid : m.get('issuer_kid')!,
       capacity: Number(m.get('capacity')),
       listSize: Number(m.get('list_size')),
       ttlMs: Number(m.get('ttl_ms')),
@@ -257,31 +290,20 @@ export class Issuer {
   }
 
   /**
-   * The did:web DID document: every key the issuer ever had stays listed under `assertionMethod`, so
-   * credentials signed before a `key rotate` still verify.
+   * The did:web DID document, for discovery: the keys of the current key list under
+   * `assertionMethod`. It is not a trust anchor: verifiers and wallets take keys only from the key
+   * list signed by the root key (a verifier that trusts did:web alone trusts TLS alone).
    */
   async didDocument(): Promise<Record<string, unknown>> {
     const s = await this.settings();
-    const identifier = await this.agent.didManagerGet({ did: s.did });
-    const methods = identifier.keys
-      .filter((k) => (k.meta as { jwk?: Jwk } | undefined)?.jwk)
-      .map((k) => ({ id: `${s.did}#${k.kid}`, type: 'JsonWebKey2020', controller: s.did, publicKeyJwk: (k.meta as { jwk: Jwk }).jwk }));
+    const keys = new KeyService(this);
+    const methods = (await keys.entries(await keys.schedule())).map((k) => ({ id: k.kid, type: 'JsonWebKey2020', controller: s.did, publicKeyJwk: k.jwk }));
     return {
       '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
       id: s.did,
       verificationMethod: methods,
       assertionMethod: methods.map((m) => m.id),
     };
-  }
-
-  /** Adds a new assertion key and makes it the signing key; old keys stay in the DID document. */
-  async rotateKey(keyType: 'Secp256r1' | 'Ed25519' = 'Secp256r1'): Promise<{ previous: string; current: string }> {
-    const s = await this.settings();
-    const key = await this.agent.keyManagerCreate({ kms: 'node', type: keyType });
-    await this.agent.didManagerAddKey({ did: s.did, key });
-    await this.setMeta('issuer_kid', key.kid);
-    this.#settings = undefined;
-    return { previous: `${s.did}#${s.kid}`, current: `${s.did}#${key.kid}` };
   }
 
   /** A signer for the issuer's current assertion key. */

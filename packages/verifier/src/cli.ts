@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       const service = await VerifierService.create(config, nonces ? { nonces } : {});
       await service.start();
       const h = service.health();
-      process.stderr.write(`maskid-verifier: platform ${config.platform}: ${h.issuerKeys} issuer key(s), ${h.usableLists}/${h.lists} status lists${h.status === 'ok' ? '' : ' — DEGRADED: verification fails closed until lists load'}\n`);
+      process.stderr.write(`maskid-verifier: platform ${config.platform}: ${h.issuerKeys} issuer key(s), status epoch ${h.epoch} (${h.lists} list(s) held)${h.status === 'ok' ? '' : ' — DEGRADED: verification fails closed until keys and a current status manifest load'}\n`);
       const port = opts.port ?? config.port;
       const host = opts.host ?? config.host;
       const server = createServer(createVerifierListener(service)).listen(port, host);

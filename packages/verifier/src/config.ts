@@ -5,12 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { isClaimName, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
 
-/** A trusted issuer: its base URL (the did:web is derived from it), optionally pinned key thumbprints. */
+/**
+ * A trusted issuer: its base URL (the did:web is derived from it) and the RFC 7638 thumbprint of its
+ * offline root key, the trust anchor: assertion keys come only from the key list signed by that root
+ * (`maskid-issuer key anchor` prints both).
+ */
 export interface TrustedIssuer {
   url: string;
   did: string;
-  /** RFC 7638 thumbprints; when given, only these keys are accepted even if the DID document lists more. */
-  pinnedThumbprints?: string[];
+  rootThumbprint: string;
 }
 
 export interface VerifierConfig {
@@ -21,8 +24,18 @@ export interface VerifierConfig {
   trustedIssuers: TrustedIssuer[];
   /** Claims this platform may request. */
   allowedClaims: ClaimName[];
-  /** How long the last good status list may be used when the issuer is unreachable (ms). */
-  maxStalenessMs: number;
+  /**
+   * How long status may be used without a newer signed manifest (ms), measured from the manifest's
+   * signed `iat` (and a list's from the `iat` of the first manifest that named a newer version of it).
+   * Undefined (the default): the manifest's own lifetime (3 epochs, at most 1 h). Raising it is an
+   * availability override: this verifier then accepts revoked credentials for up to this long when the
+   * network withholds updates.
+   */
+  maxStalenessMs?: number;
+  /** How often the key list is re-read (ms). Keys are announced at least twice this long before they sign. */
+  keyRefreshMs: number;
+  /** How often the manifest is polled (ms); default: the issuer's epoch length from the manifest. */
+  manifestPollMs?: number;
   /** Lifetime of a presentation request (ms). */
   requestTtlMs: number;
   skewSeconds: number;
@@ -41,7 +54,7 @@ export interface VerifierConfig {
   host: string;
 }
 
-const DEFAULTS = { maxStalenessMs: 24 * 3600_000, requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, maxEventLoopDelayMs: 20, dev: false, port: 8080, host: '127.0.0.1' };
+const DEFAULTS = { keyRefreshMs: 3600_000, requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, maxEventLoopDelayMs: 20, dev: false, port: 8080, host: '127.0.0.1' };
 
 /**
  * Validates a config object.
@@ -57,7 +70,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   };
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
   const c = { ...DEFAULTS, ...(input as Record<string, unknown>) } as Record<string, unknown>;
-  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'dev', 'redisUrl', 'port', 'host', '$schema']);
+  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'keyRefreshMs', 'manifestPollMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'dev', 'redisUrl', 'port', 'host', '$schema']);
   for (const k of Object.keys(c)) if (!known.has(k)) fail(`unknown field "${k}"`);
   if (typeof c['platform'] !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
   const dev = c['dev'] === true;
@@ -77,7 +90,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   const issuers = c['trustedIssuers'];
   if (!Array.isArray(issuers) || issuers.length === 0) fail('"trustedIssuers" must list at least one issuer { "url": … }');
   const trustedIssuers: TrustedIssuer[] = (issuers as unknown[]).map((raw, i) => {
-    const t = raw as { url?: unknown; pinnedThumbprints?: unknown };
+    const t = raw as { url?: unknown; rootThumbprint?: unknown; pinnedThumbprints?: unknown };
     if (!t || typeof t.url !== 'string') fail(`trustedIssuers[${i}].url is required`);
     let u: URL | undefined;
     try {
@@ -88,15 +101,21 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     const local = u!.hostname === 'localhost' || u!.hostname === '127.0.0.1';
     if (u!.protocol !== 'https:' && !(dev && local && u!.protocol === 'http:')) fail(`trustedIssuers[${i}].url must be https (http://localhost only with "dev": true)`);
     const url = (t.url as string).replace(/\/+$/, '');
-    const pins = t.pinnedThumbprints;
-    if (pins !== undefined && (!Array.isArray(pins) || pins.some((p) => typeof p !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(p)))) fail(`trustedIssuers[${i}].pinnedThumbprints must be RFC 7638 SHA-256 thumbprints`);
-    return { url, did: urlToDidWeb(url), ...(pins ? { pinnedThumbprints: pins as string[] } : {}) };
+    if (t.pinnedThumbprints !== undefined) fail(`trustedIssuers[${i}].pinnedThumbprints is replaced by "rootThumbprint" (the issuer's root key; keys rotate under it)`);
+    if (typeof t.rootThumbprint !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(t.rootThumbprint)) {
+      fail(`trustedIssuers[${i}].rootThumbprint is required: the issuer's root key thumbprint (43 base64url characters), printed on the issuer by \`maskid-issuer key anchor\``);
+    }
+    return { url, did: urlToDidWeb(url), rootThumbprint: t.rootThumbprint as string };
   });
   const claims = c['allowedClaims'];
   if (!Array.isArray(claims) || claims.length === 0 || claims.some((x) => !isClaimName(x))) fail('"allowedClaims" must list claims of the profile');
-  for (const k of ['maxStalenessMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'port'] as const) {
+  for (const k of ['keyRefreshMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'port'] as const) {
     if (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || (c[k] as number) < 0) fail(`"${k}" must be a non-negative integer`);
   }
+  for (const k of ['maxStalenessMs', 'manifestPollMs'] as const) {
+    if (c[k] !== undefined && (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || (c[k] as number) < 1000)) fail(`"${k}" must be an integer ≥ 1000 (ms)`);
+  }
+  if ((c['keyRefreshMs'] as number) < 1000) fail('"keyRefreshMs" must be at least 1000 (ms)');
   if (c['redisUrl'] !== undefined && (typeof c['redisUrl'] !== 'string' || !/^rediss?:\/\//.test(c['redisUrl']))) fail('"redisUrl" must be redis://…');
   if (typeof c['host'] !== 'string') fail('"host" must be a string');
   return Object.freeze({
@@ -104,7 +123,9 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     origins: origins as string[],
     trustedIssuers,
     allowedClaims: claims as ClaimName[],
-    maxStalenessMs: c['maxStalenessMs'] as number,
+    ...(c['maxStalenessMs'] !== undefined ? { maxStalenessMs: c['maxStalenessMs'] as number } : {}),
+    ...(c['manifestPollMs'] !== undefined ? { manifestPollMs: c['manifestPollMs'] as number } : {}),
+    keyRefreshMs: c['keyRefreshMs'] as number,
     requestTtlMs: c['requestTtlMs'] as number,
     skewSeconds: c['skewSeconds'] as number,
     maxKbAgeSeconds: c['maxKbAgeSeconds'] as number,

@@ -7,7 +7,7 @@ export { parseConfig, loadConfig, type VerifierConfig, type TrustedIssuer } from
 export { MemoryNonceStore, RedisNonceStore, type NonceStore, type RequestRecord, type RedisLike } from './nonce-store.js';
 export { AllowListFetcher, type FetchResult } from './fetcher.js';
 export { IssuerKeyCache, type IssuerKey } from './issuer-keys.js';
-export { StatusListCache, TYP_MANIFEST } from './status-cache.js';
+export { StatusListCache, MAX_MANIFEST_LENGTH, type StatusCacheOptions } from './status-cache.js';
 export { PresentationVerifier, MAX_PRESENTATION_LENGTH, type VerifyResult, type StatusSource, type EngineOptions } from './engine.js';
 export { LoadShedder } from './load-shedder.js';
 export { VerifierService, type VerifierServiceOptions } from './service.js';

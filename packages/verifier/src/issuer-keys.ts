@@ -1,30 +1,49 @@
 /**
- * Issuer keys from the trusted issuers' did:web documents, fetched at start and refreshed on a
- * schedule (never per login), kept as node:crypto `KeyObject`s. Only keys under `assertionMethod`
- * count; pinned thumbprints narrow them further.
+ * Issuer keys from each trusted issuer's key list, verified under the configured root thumbprint
+ * (`@maskid/core` key-list), read at start and on a schedule — never during a login — and kept as
+ * node:crypto `KeyObject`s. A lower key-list version (or the same version with other bytes) is
+ * refused and the held list kept; a key a newer list omits is dropped at once. A DID document plays
+ * no part: an unknown `kid` is simply refused.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { algForJwk, didWebToUrl, jwkThumbprint, MaskidError, type Jwk, type JwsAlgorithm } from '@maskid/core';
+import {
+  KEY_LIST_PATH, MaskidError, algForJwk, keyMayVerify, verifyKeyList, type Jwk, type JwsAlgorithm, type KeyList, type KeyListEntry,
+} from '@maskid/core';
 import type { TrustedIssuer } from './config.js';
 import type { AllowListFetcher } from './fetcher.js';
 
+/** A usable issuer key. */
 export interface IssuerKey {
   kid: string;
   issuer: string;
   jwk: Jwk;
   alg: JwsAlgorithm;
   key: KeyObject;
+  entry: KeyListEntry;
 }
 
+/**
+ * The issuer key cache.
+ *
+ * @example
+ * ```ts
+ * const keys = new IssuerKeyCache(config.trustedIssuers, fetcher)
+ * await keys.refresh()
+ * keys.get('did:web:id.example.gov', kid) // throws ERR_KEY_UNKNOWN for a kid outside the key list
+ * ```
+ */
 export class IssuerKeyCache {
+  readonly #lists = new Map<string, KeyList>();
   readonly #keys = new Map<string, IssuerKey>();
   readonly #trusted: Map<string, TrustedIssuer>;
-  #lastRefresh = 0;
+  readonly #now: () => number;
   #inflight: Promise<void> | undefined;
+  /** Failed or refused key-list fetches (`last` is the newest error's message). */
   readonly errors: { count: number; last?: string } = { count: 0 };
 
-  constructor(trusted: readonly TrustedIssuer[], private readonly fetcher: AllowListFetcher, private readonly options: { dev?: boolean; minRefreshIntervalMs?: number; now?: () => number } = {}) {
+  constructor(trusted: readonly TrustedIssuer[], private readonly fetcher: AllowListFetcher, options: { now?: () => number } = {}) {
     this.#trusted = new Map(trusted.map((t) => [t.did, t]));
+    this.#now = options.now ?? Date.now;
   }
 
   /** True when `did` is a trusted issuer. */
@@ -32,18 +51,22 @@ export class IssuerKeyCache {
     return this.#trusted.has(did);
   }
 
-  /** The key for `kid` of a trusted `issuer`; throws ERR_ISSUER_UNTRUSTED / ERR_KEY_UNKNOWN. */
-  get(issuer: string, kid: string): IssuerKey {
+  /**
+   * The key for `kid` of a trusted `issuer` under the held key list's rule (`keyMayVerify`, the one rule of `@maskid/core`):
+   * `signedAt` (seconds) for documents that carry their signing time. Throws `ERR_ISSUER_UNTRUSTED`
+   * or `ERR_KEY_UNKNOWN`; never fetches.
+   */
+  get(issuer: string, kid: string, signedAt?: number): IssuerKey {
     if (!this.#trusted.has(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the issuer is not trusted by this verifier');
     const k = this.#keys.get(kid);
-    if (!k || k.issuer !== issuer) {
-      this.refreshSoon();
-      throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not an assertion key of the issuer');
+    if (!k || k.issuer !== issuer) throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not in the issuer\'s current key list');
+    if (!keyMayVerify(k.entry, { now: this.#now(), ...(signedAt !== undefined ? { signedAt } : {}) })) {
+      throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not valid for this signature (outside its signing or verification window)');
     }
     return k;
   }
 
-  /** Loads every trusted issuer's DID document (coalesced). Keeps the old keys of an issuer that fails. */
+  /** Reads every trusted issuer's key list (coalesced). Keeps the held list of an issuer that fails. */
   refresh(): Promise<void> {
     this.#inflight ??= this.#load().finally(() => {
       this.#inflight = undefined;
@@ -51,44 +74,31 @@ export class IssuerKeyCache {
     return this.#inflight;
   }
 
-  /** A rate-limited background refresh (an unknown kid may mean a rotated key). */
-  refreshSoon(): void {
-    const now = (this.options.now ?? Date.now)();
-    if (now - this.#lastRefresh < (this.options.minRefreshIntervalMs ?? 60_000)) return;
-    this.#lastRefresh = now;
-    void this.refresh().catch(() => undefined);
-  }
-
+  /** Assertion keys held. */
   get size(): number {
     return this.#keys.size;
   }
 
+  /** The held key-list version of an issuer (metrics, health). */
+  version(issuer: string): number | undefined {
+    return this.#lists.get(issuer)?.version;
+  }
+
   async #load(): Promise<void> {
-    this.#lastRefresh = (this.options.now ?? Date.now)();
     for (const t of this.#trusted.values()) {
       try {
-        const protocol = new URL(t.url).protocol as 'https:' | 'http:';
-        const res = await this.fetcher.get(`${didWebToUrl(t.did, this.options.dev ? protocol : 'https:')}/.well-known/did.json`);
-        if (res.status !== 200 || !res.body) throw new Error(`DID document: HTTP ${res.status}`);
-        const doc = JSON.parse(res.body) as { id?: string; verificationMethod?: { id: string; publicKeyJwk?: Jwk; controller?: string }[]; assertionMethod?: (string | { id: string })[] };
-        if (doc.id !== t.did) throw new Error('DID document id does not match');
-        const assertion = new Set((doc.assertionMethod ?? []).map((m) => (typeof m === 'string' ? m : m.id)));
-        const fresh: IssuerKey[] = [];
-        for (const vm of doc.verificationMethod ?? []) {
-          const kid = vm.id.startsWith('#') ? t.did + vm.id : vm.id;
-          if (!vm.publicKeyJwk || (!assertion.has(vm.id) && !assertion.has(kid)) || !kid.startsWith(t.did + '#')) continue;
-          if ('d' in vm.publicKeyJwk) continue;
-          if (t.pinnedThumbprints && !t.pinnedThumbprints.includes(await jwkThumbprint(vm.publicKeyJwk))) continue;
-          let alg: JwsAlgorithm;
-          try {
-            alg = algForJwk(vm.publicKeyJwk);
-          } catch {
-            continue;
-          }
-          fresh.push({ kid, issuer: t.did, jwk: vm.publicKeyJwk, alg, key: createPublicKey({ key: vm.publicKeyJwk as import('node:crypto').JsonWebKey, format: 'jwk' }) });
-        }
+        const res = await this.fetcher.get(`${t.url}${KEY_LIST_PATH}`);
+        if (res.status !== 200 || !res.body) throw new MaskidError('ERR_KEY_LIST_INVALID', `key list: HTTP ${res.status}`);
+        const held = this.#lists.get(t.did);
+        const list = await verifyKeyList(res.body.trim(), { rootThumbprint: t.rootThumbprint, issuer: t.did, held, now: this.#now });
+        if (held && list.jwt === held.jwt) continue;
+        const fresh: IssuerKey[] = list.keys.map((entry) => ({
+          kid: entry.kid, issuer: t.did, jwk: entry.jwk, alg: algForJwk(entry.jwk), entry,
+          key: createPublicKey({ key: entry.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+        }));
         for (const [kid, k] of this.#keys) if (k.issuer === t.did) this.#keys.delete(kid);
         for (const k of fresh) this.#keys.set(k.kid, k);
+        this.#lists.set(t.did, list);
       } catch (e) {
         this.errors.count++;
         this.errors.last = (e as Error).message;

@@ -15,7 +15,7 @@ export interface VerifierServiceOptions {
   fetch?: Fetch;
   now?: () => number;
   nonces?: NonceStore;
-  /** How often issuer DID documents are re-read (ms, default 1 h). */
+  /** How often issuer key lists are re-read (ms, default: the config's `keyRefreshMs`). */
   keyRefreshMs?: number;
   /** Every outgoing request (tests count issuer contacts with it). */
   onIssuerRequest?: (url: string) => void;
@@ -25,7 +25,7 @@ export interface VerifierMetrics {
   registry: Registry;
   verifications: Counter<'result'>;
   latency: Histogram;
-  listAge: Gauge;
+  manifestAge: Gauge;
   listErrors: Counter;
   shed: Counter<'route'>;
 }
@@ -53,17 +53,17 @@ export class VerifierService {
   static async create(config: Readonly<VerifierConfig>, options: VerifierServiceOptions = {}): Promise<VerifierService> {
     const fetcher = new AllowListFetcher(config.trustedIssuers.map((t) => t.url), options.fetch ?? globalThis.fetch, { ...(options.onIssuerRequest ? { onRequest: options.onIssuerRequest } : {}) });
     const now = options.now ?? Date.now;
-    const keys = new IssuerKeyCache(config.trustedIssuers, fetcher, { dev: config.dev, now });
+    const keys = new IssuerKeyCache(config.trustedIssuers, fetcher, { now });
     const registry = new Registry();
     const statusRef: { current?: StatusListCache } = {};
     const metrics: VerifierMetrics = {
       registry,
       verifications: new Counter({ name: 'maskid_verifications_total', help: 'Presentations verified, by result code (ok or the error code)', labelNames: ['result'], registers: [registry] }),
       latency: new Histogram({ name: 'maskid_verification_duration_seconds', help: 'Time to verify one presentation', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [registry] }),
-      listAge: new Gauge({
-        name: 'maskid_status_list_age_seconds', help: 'Age of the oldest status list confirmation', registers: [registry],
+      manifestAge: new Gauge({
+        name: 'maskid_status_manifest_age_seconds', help: 'Seconds since the signed iat of the newest verified status manifest (-1: none yet)', registers: [registry],
         collect() {
-          this.set(statusRef.current?.stats().oldestAgeSeconds ?? 0);
+          this.set(statusRef.current?.stats().manifestAgeSeconds ?? -1);
         },
       }),
       listErrors: new Counter({ name: 'maskid_status_list_errors_total', help: 'Failed or rejected status list and manifest fetches', registers: [registry] }),
@@ -71,8 +71,10 @@ export class VerifierService {
     };
     const status = new StatusListCache(keys, fetcher, {
       platform: config.platform,
-      manifestUrls: config.trustedIssuers.map((t) => `${t.url}/status/${config.platform}/manifest`),
-      maxStalenessMs: config.maxStalenessMs,
+      issuers: config.trustedIssuers.map((t) => ({ did: t.did, url: t.url })),
+      ...(config.maxStalenessMs !== undefined ? { maxStalenessMs: config.maxStalenessMs } : {}),
+      ...(config.manifestPollMs !== undefined ? { pollMs: config.manifestPollMs } : {}),
+      skewSeconds: config.skewSeconds,
       now,
       onError: () => metrics.listErrors.inc(),
     });
@@ -85,12 +87,12 @@ export class VerifierService {
     return new VerifierService(config, { keys, status, nonces, engine, metrics }, options);
   }
 
-  /** Loads issuer keys and every status list in the manifest, then keeps them fresh in the background. */
+  /** Loads the issuer key lists, the manifest and the lists it names, then keeps them current in the background. */
   async start(): Promise<void> {
     await this.keys.refresh();
     await this.status.start();
     this.shedder.start();
-    this.#keyTimer = setInterval(() => void this.keys.refresh().catch(() => undefined), this.options.keyRefreshMs ?? 3600_000);
+    this.#keyTimer = setInterval(() => void this.keys.refresh().catch(() => undefined), this.options.keyRefreshMs ?? this.config.keyRefreshMs);
     this.#keyTimer.unref();
   }
 
@@ -110,11 +112,11 @@ export class VerifierService {
     return r;
   }
 
-  /** Health: ready when issuer keys are loaded and every cached list is usable. */
-  health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; usableLists: number; oldestListAgeSeconds: number; replica: number } {
+  /** Health: ready when issuer keys are loaded and status is usable (a current manifest, no list past the bound). */
+  health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; epoch: number; staleLists: number; manifestAgeSeconds: number; replica: number } {
     const s = this.status.stats();
-    const ok = this.keys.size > 0 && s.lists > 0 && s.usable === s.lists;
-    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, usableLists: s.usable, oldestListAgeSeconds: Math.round(s.oldestAgeSeconds), replica: this.replica };
+    const ok = this.keys.size > 0 && s.usable;
+    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, epoch: s.epoch, staleLists: s.staleLists, manifestAgeSeconds: Math.round(s.manifestAgeSeconds), replica: this.replica };
   }
 
   /** Which replica this is (`serve --replicas N` sets MASKID_VERIFIER_REPLICA = 1..N; 0 otherwise). */

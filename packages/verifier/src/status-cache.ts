@@ -1,165 +1,207 @@
 /**
- * StatusListCache: prefetches every list in the platform's signed manifest, verifies each, keeps the
- * decoded bits in memory, refreshes before `ttl` with conditional GETs (one refresh per list at a
- * time), and answers logins from memory. When the issuer is unreachable the last good list is used
- * until `maxStalenessMs` after it was last confirmed, never past its `validUntil`; then lookups fail
- * closed with ERR_STATUS_UNAVAILABLE. A corrupt or wrongly signed list never replaces a good one.
+ * StatusListCache: the platform's revocation and suspension status, held in memory and kept current
+ * by the issuer's signed manifest, never by a fetch result.
+ *
+ * - The manifest is polled (conditional GET; a 304 only saves bytes) about once an epoch. A new one
+ *   is accepted only when its signature verifies under the key list, it is for this platform, its
+ *   `iat` is not older than the staleness bound, and nothing in it goes back: not its epoch, not the
+ *   epoch of any list (`ERR_ROLLBACK`; the held manifest is kept).
+ * - For each list whose named epoch is newer than the held one, the immutable version URL is
+ *   fetched; it must carry exactly that epoch. A list named at epoch 0 never changed: all zeros,
+ *   nothing to fetch.
+ * - Freshness comes from signed time only: the whole cache is stale `maxStalenessMs` after the newest
+ *   verified manifest's `iat`, and a held list from the `iat` of the first manifest that named a newer
+ *   version of it. Past that, lookups fail closed (`ERR_STATUS_UNAVAILABLE`). A list the manifest says
+ *   changed but that was never fetched fails closed at once. `maxStalenessMs` defaults to the
+ *   manifest's lifetime.
  */
 import { createHash } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
-import { BitstringStatusList, MaskidError, isAllowedAlg, parseStatusListIndex, decodeJwt, type BitstringStatusListEntry } from '@maskid/core';
+import {
+  BitstringStatusList, MaskidError, STATUS_PURPOSES, TYP_STATUS_MANIFEST, TYP_VC_JWT, checkStatusListCredential, checkStatusManifest, decodeJwt,
+  isAllowedAlg, manifestUrl, parseStatusListIndex, statusListUrl, statusListVersionUrl,
+  type BitstringStatusListEntry, type StatusManifest, type StatusPurpose,
+} from '@maskid/core';
 import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
 
-export const TYP_MANIFEST = 'maskid-status-manifest+jwt';
-/** A manifest lists every list URL of a platform: about 80 bytes each, so 1 MiB covers > 10,000 lists. */
+/** A manifest for 2 × 16,384 lists is at most ~200 KiB; anything much larger is refused unread. */
 export const MAX_MANIFEST_LENGTH = 1024 * 1024;
 
-interface CachedList {
-  url: string;
-  purpose: 'revocation' | 'suspension';
-  issuer: string;
+interface HeldList {
+  epoch: number;
   bytes: Uint8Array;
-  length: number;
-  etag?: string;
-  /** When the issuer last confirmed this content (200 or 304). */
-  confirmedAt: number;
-  validUntil: number;
-  ttlMs: number;
+  /** ms: the `iat` of the first verified manifest that named a newer epoch than this one. */
+  staleSince?: number;
 }
 
+interface IssuerStatus {
+  did: string;
+  url: string;
+  manifestUrl: string;
+  manifest?: StatusManifest;
+  manifestJwt?: string;
+  etag?: string;
+  lists: Map<string, HeldList>;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Options of {@link StatusListCache}. */
 export interface StatusCacheOptions {
   platform: string;
-  /** Manifest URL per trusted issuer. */
-  manifestUrls: string[];
-  maxStalenessMs: number;
+  /** Trusted issuers (did and base URL). */
+  issuers: readonly { did: string; url: string }[];
+  /** Staleness bound (ms); default: each manifest's lifetime. */
+  maxStalenessMs?: number;
+  /** Manifest poll interval (ms); default: the manifest's `epochSeconds`. */
+  pollMs?: number;
   now?: () => number;
-  /** Refresh at this fraction of ttl (default 0.8). */
-  refreshAt?: number;
-  minRefreshMs?: number;
+  skewSeconds?: number;
+  /** Lists fetched at once per issuer (default 8). */
+  concurrency?: number;
   onError?: (url: string, error: Error) => void;
 }
 
+const listKey = (purpose: StatusPurpose, n: number) => `${purpose}-${n}`;
+
+/**
+ * The status cache.
+ *
+ * @example
+ * ```ts
+ * const status = new StatusListCache(keys, fetcher, { platform: 'forum', issuers: [{ did, url }] })
+ * await status.start()
+ * status.lookup(entry, did) // true when the bit is set; ERR_STATUS_UNAVAILABLE when too stale
+ * ```
+ */
 export class StatusListCache {
-  readonly #lists = new Map<string, CachedList>();
-  readonly #inflight = new Map<string, Promise<void>>();
-  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #issuers = new Map<string, IssuerStatus>();
   readonly #now: () => number;
-  #manifestEtags = new Map<string, string>();
+  readonly #urlIndex = new Map<string, { purpose: StatusPurpose; n: number }>();
   #stopped = false;
+  /** Failed or refused manifest and list fetches. */
   readonly errors = { count: 0 };
 
   constructor(private readonly keys: IssuerKeyCache, private readonly fetcher: AllowListFetcher, private readonly options: StatusCacheOptions) {
     this.#now = options.now ?? Date.now;
+    for (const i of options.issuers) {
+      this.#issuers.set(i.did, { did: i.did, url: i.url, manifestUrl: manifestUrl(i.url, options.platform), lists: new Map() });
+    }
   }
 
-  /** Loads every manifest and every list in it; resolves when done (errors are counted, not thrown). */
+  /** Loads every issuer's manifest and the lists it names; resolves when done (errors are counted). */
   async start(): Promise<void> {
-    await Promise.all(this.options.manifestUrls.map((u) => this.refreshManifest(u)));
+    await Promise.all([...this.#issuers.values()].map((s) => this.#poll(s)));
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    for (const s of this.#issuers.values()) if (s.timer) clearTimeout(s.timer);
   }
 
-  /** Fetches a manifest and every list it names (lists already cached are refreshed conditionally). */
-  async refreshManifest(url: string): Promise<void> {
+  /** Polls every manifest now (and fetches what changed). */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.#issuers.values()].map((s) => this.refreshIssuer(s.did)));
+  }
+
+  /** One poll of one issuer's manifest, then the lists it names that are not held yet. */
+  async refreshIssuer(did: string): Promise<void> {
+    const s = this.#issuers.get(did);
+    if (!s) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'not a trusted issuer');
     try {
-      const res = await this.fetcher.get(url, this.#manifestEtags.get(url));
-      if (res.status === 304) {
-        this.#schedule(url, (res.maxAgeSeconds ?? 3600) * 1000, () => this.refreshManifest(url));
-        return;
-      }
-      if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `manifest: HTTP ${res.status}`);
-      const { header, payload } = decodeJwt(res.body.trim(), MAX_MANIFEST_LENGTH);
-      this.#verifySignature(res.body.trim(), header, String(payload['iss']), TYP_MANIFEST);
-      if (payload['sub'] !== this.options.platform) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the manifest is for another platform');
-      if (typeof payload['exp'] !== 'number' || payload['exp'] * 1000 <= this.#now()) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the manifest has expired');
-      const lists = payload['lists'];
-      if (!Array.isArray(lists)) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the manifest has no lists');
-      if (res.etag) this.#manifestEtags.set(url, res.etag);
-      await Promise.all((lists as { url?: unknown; purpose?: unknown }[]).map((l) => {
-        if (typeof l.url !== 'string' || (l.purpose !== 'revocation' && l.purpose !== 'suspension')) return Promise.resolve();
-        return this.refreshList(l.url, l.purpose, String(payload['iss']));
-      }));
-      this.#schedule(url, Number(payload['ttl'] ?? 3600_000), () => this.refreshManifest(url));
+      await this.#refreshManifest(s);
     } catch (e) {
-      this.#error(url, e as Error);
-      this.#schedule(url, 30_000, () => this.refreshManifest(url));
+      this.#error(s.manifestUrl, e as Error);
     }
+    if (s.manifest) await this.#fetchLists(s, s.manifest);
   }
 
-  /** Refreshes one list (coalesced: concurrent callers share one request). */
-  refreshList(url: string, purpose: 'revocation' | 'suspension', issuer: string): Promise<void> {
-    let p = this.#inflight.get(url);
-    if (!p) {
-      p = this.#fetchList(url, purpose, issuer).finally(() => this.#inflight.delete(url));
-      this.#inflight.set(url, p);
-    }
-    return p;
+  /** The staleness bound for a manifest (ms). */
+  #bound(m: Pick<StatusManifest, 'iat' | 'exp'>): number {
+    return this.options.maxStalenessMs ?? (m.exp - m.iat) * 1000;
   }
 
-  async #fetchList(url: string, purpose: 'revocation' | 'suspension', issuer: string): Promise<void> {
-    const cached = this.#lists.get(url);
-    try {
-      const res = await this.fetcher.get(url, cached?.etag);
-      if (res.status === 304 && cached) {
-        cached.confirmedAt = this.#now();
-        this.#schedule(url, cached.ttlMs, () => this.refreshList(url, purpose, issuer));
-        return;
-      }
-      if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `HTTP ${res.status}`);
-      const list = this.#parseList(url, purpose, issuer, res.body.trim());
-      if (res.etag) list.etag = res.etag;
-      this.#lists.set(url, list);
-      this.#schedule(url, list.ttlMs, () => this.refreshList(url, purpose, issuer));
-    } catch (e) {
-      this.#error(url, e as Error);
-      // Keep the old list; try again sooner.
-      this.#schedule(url, Math.min(cached?.ttlMs ?? 30_000, 30_000), () => this.refreshList(url, purpose, issuer));
-    }
-  }
-
-  #parseList(url: string, purpose: string, issuer: string, jwt: string): CachedList {
-    const { header, payload } = decodeJwt(jwt, 64 * 1024 * 1024);
-    this.#verifySignature(jwt, header, issuer, 'vc+jwt');
-    const now = this.#now();
-    if (payload['issuer'] !== issuer) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the list has another issuer');
-    if (payload['id'] !== url) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the list id is not its URL');
-    const type = payload['type'];
-    if (!Array.isArray(type) || !type.includes('BitstringStatusListCredential')) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'not a BitstringStatusListCredential');
-    const subject = payload['credentialSubject'] as Record<string, unknown> | undefined;
-    if (!subject || subject['type'] !== 'BitstringStatusList') throw new MaskidError('ERR_STATUS_LIST_INVALID', 'credentialSubject is not a BitstringStatusList');
-    if (subject['statusPurpose'] !== purpose) throw new MaskidError('ERR_STATUS_LIST_INVALID', `the list's statusPurpose is not ${purpose}`);
-    const validUntil = Date.parse(String(payload['validUntil']));
-    if (!Number.isFinite(validUntil) || validUntil <= now) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the list has expired');
-    const validFrom = Date.parse(String(payload['validFrom']));
-    if (Number.isFinite(validFrom) && validFrom > now + 60_000) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the list is not yet valid');
-    const list = BitstringStatusList.decode(String(subject['encodedList']));
-    const ttl = Number(subject['ttl']);
-    const ttlMs = Number.isFinite(ttl) && ttl > 0 ? ttl : 300_000;
-    return { url, purpose: purpose as CachedList['purpose'], issuer, bytes: list.bytes, length: list.length, confirmedAt: now, validUntil, ttlMs };
-  }
-
-  #verifySignature(jwt: string, header: Record<string, unknown>, issuer: string, typ: string): void {
-    if (header['typ'] !== typ) throw new MaskidError('ERR_TYP_INVALID', `expected typ ${typ}`);
-    if (!isAllowedAlg(header['alg'])) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg not allowed');
-    const key = this.keys.get(issuer, String(header['kid']));
-    if (key.alg !== header['alg']) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg does not fit the key');
-    const dot = jwt.lastIndexOf('.');
-    if (!verifyJoseSignature(key.alg, key.key, jwt.slice(0, dot), Buffer.from(jwt.slice(dot + 1), 'base64url'))) throw new MaskidError('ERR_SIGNATURE_INVALID', 'the signature does not verify');
-  }
-
-  #schedule(key: string, ttlMs: number, run: () => Promise<void>): void {
+  async #poll(s: IssuerStatus): Promise<void> {
+    await this.refreshIssuer(s.did);
     if (this.#stopped) return;
-    const old = this.#timers.get(key);
-    if (old) clearTimeout(old);
-    const delay = Math.max(this.options.minRefreshMs ?? 1000, Math.floor(ttlMs * (this.options.refreshAt ?? 0.8)));
-    const t = setTimeout(() => void run(), Math.min(delay, 2 ** 31 - 1));
-    t.unref();
-    this.#timers.set(key, t);
+    const every = this.options.pollMs ?? (s.manifest ? s.manifest.epochSeconds * 1000 : 30_000);
+    const ok = s.manifest !== undefined && this.#now() - s.manifest.iat * 1000 <= this.#bound(s.manifest);
+    s.timer = setTimeout(() => void this.#poll(s), Math.max(1000, ok ? every : Math.min(every, 5000)));
+    s.timer.unref();
+  }
+
+  async #refreshManifest(s: IssuerStatus): Promise<void> {
+    const res = await this.fetcher.get(s.manifestUrl, s.etag);
+    if (res.status === 304 && s.manifest) return;
+    if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `manifest: HTTP ${res.status}`);
+    const jwt = res.body.trim();
+    if (jwt === s.manifestJwt) return;
+    const { header, payload, signingInput, signature } = decodeJwt(jwt, MAX_MANIFEST_LENGTH);
+    if (header['typ'] !== TYP_STATUS_MANIFEST) throw new MaskidError('ERR_TYP_INVALID', `manifest typ must be ${TYP_STATUS_MANIFEST}`);
+    this.#verify(s.did, header, signingInput, signature, payload['iat']);
+    const now = this.#now();
+    const m = checkStatusManifest(payload, { issuer: s.did, platform: this.options.platform, issuerUrl: s.url, now, skewSeconds: this.options.skewSeconds ?? 60, held: s.manifest });
+    if (now - m.iat * 1000 > this.#bound(m)) throw new MaskidError('ERR_STATUS_MANIFEST_INVALID', 'status manifest: older than the staleness bound');
+    if (s.manifest && m.epoch === s.manifest.epoch) throw new MaskidError('ERR_ROLLBACK', `status manifest: epoch ${m.epoch} again with other bytes`);
+    for (const purpose of STATUS_PURPOSES) {
+      const epochs = m.epochs[purpose];
+      for (let n = 0; n < epochs.length; n++) {
+        const held = s.lists.get(listKey(purpose, n));
+        if (held && epochs[n]! > held.epoch && held.staleSince === undefined) held.staleSince = m.iat * 1000;
+      }
+    }
+    s.manifest = m;
+    s.manifestJwt = jwt;
+    if (res.etag) s.etag = res.etag;
+  }
+
+  /** Fetches every list the manifest names at a newer epoch than held (a few at a time). */
+  async #fetchLists(s: IssuerStatus, m: StatusManifest): Promise<void> {
+    const todo: { purpose: StatusPurpose; n: number; epoch: number }[] = [];
+    for (const purpose of STATUS_PURPOSES) {
+      const epochs = m.epochs[purpose];
+      for (let n = 0; n < epochs.length; n++) {
+        const want = epochs[n]!;
+        if (want > (s.lists.get(listKey(purpose, n))?.epoch ?? 0)) todo.push({ purpose, n, epoch: want });
+      }
+    }
+    const worker = async () => {
+      for (let job = todo.shift(); job; job = todo.shift()) {
+        const url = statusListVersionUrl(statusListUrl(s.url, this.options.platform, job.purpose, job.n), job.epoch);
+        try {
+          await this.#fetchList(s, m, job.purpose, job.n, job.epoch);
+        } catch (e) {
+          this.#error(url, e as Error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, todo.length) }, worker));
+  }
+
+  async #fetchList(s: IssuerStatus, m: StatusManifest, purpose: StatusPurpose, n: number, epoch: number): Promise<void> {
+    const canonical = statusListUrl(s.url, this.options.platform, purpose, n);
+    const res = await this.fetcher.get(statusListVersionUrl(canonical, epoch));
+    if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `HTTP ${res.status}`);
+    const jwt = res.body.trim();
+    const { header, payload, signingInput, signature } = decodeJwt(jwt, 64 * 1024 * 1024);
+    if (header['typ'] !== TYP_VC_JWT) throw new MaskidError('ERR_TYP_INVALID', `status list typ must be ${TYP_VC_JWT}`);
+    const validFrom = Date.parse(String(payload['validFrom']));
+    this.#verify(s.did, header, signingInput, signature, Number.isFinite(validFrom) ? Math.floor(validFrom / 1000) : undefined);
+    const encoded = checkStatusListCredential(payload, { url: canonical, issuer: s.did, purpose, epoch });
+    const list = BitstringStatusList.decode(encoded, { minEntries: m.listSize, maxEntries: m.listSize });
+    const key = listKey(purpose, n);
+    const held = s.lists.get(key);
+    if (held && held.epoch >= epoch) return;
+    const current = s.manifest?.epochs[purpose][n] ?? epoch;
+    s.lists.set(key, { epoch, bytes: list.bytes, ...(current > epoch && held?.staleSince !== undefined ? { staleSince: held.staleSince } : {}) });
+  }
+
+  #verify(did: string, header: Record<string, unknown>, signingInput: string, signature: Uint8Array, signedAt: unknown): void {
+    if (!isAllowedAlg(header['alg'])) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg not allowed');
+    if (typeof signedAt !== 'number') throw new MaskidError('ERR_STATUS_LIST_INVALID', 'the document carries no signing time');
+    const key = this.keys.get(did, String(header['kid']), signedAt);
+    if (key.alg !== header['alg']) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg does not fit the key');
+    if (!verifyJoseSignature(key.alg, key.key, signingInput, signature)) throw new MaskidError('ERR_SIGNATURE_INVALID', 'the signature does not verify');
   }
 
   #error(url: string, e: Error): void {
@@ -167,33 +209,81 @@ export class StatusListCache {
     this.options.onError?.(url, e);
   }
 
-  /**
-   * Whether the bit for `entry` is set, from memory. Throws ERR_STATUS_UNAVAILABLE when the list is
-   * unknown, too stale or past its validUntil, and ERR_STATUS_LIST_INVALID for a bad index.
-   */
-  lookup(entry: BitstringStatusListEntry, issuer: string): boolean {
-    const list = this.#lists.get(entry.statusListCredential);
-    if (!list || list.issuer !== issuer || list.purpose !== entry.statusPurpose) throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'no current status list for this credential');
-    const now = this.#now();
-    if (now >= list.validUntil || now - list.confirmedAt > Math.max(this.options.maxStalenessMs, list.ttlMs)) {
-      throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'the status list is too old and the issuer cannot be reached');
+  /** Where a `statusListCredential` URL sits in the manifest's layout (cached). */
+  #locate(s: IssuerStatus, m: StatusManifest, url: string): { purpose: StatusPurpose; n: number } | undefined {
+    let at = this.#urlIndex.get(url);
+    if (!at) {
+      const prefix = `${m.base}/`;
+      if (!url.startsWith(prefix)) return undefined;
+      const match = /^(revocation|suspension)-(0|[1-9][0-9]{0,6})$/.exec(url.slice(prefix.length));
+      if (!match || Number(match[2]) >= m.count || url !== statusListUrl(s.url, this.options.platform, match[1] as StatusPurpose, Number(match[2]))) return undefined;
+      at = { purpose: match[1] as StatusPurpose, n: Number(match[2]) };
+      if (this.#urlIndex.size >= 65_536) this.#urlIndex.clear();
+      this.#urlIndex.set(url, at);
     }
-    const index = parseStatusListIndex(entry.statusListIndex);
-    if (index === undefined || index >= list.length) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'statusListIndex is outside the list');
-    return (list.bytes[index >>> 3]! & (0x80 >>> (index & 7))) !== 0;
+    return at;
   }
 
-  /** For metrics and health: lists held and the age of the oldest confirmation (seconds). */
-  stats(): { lists: number; oldestAgeSeconds: number; usable: number; fingerprint: string } {
+  /**
+   * Whether the bit for `entry` is set, from memory. Throws `ERR_STATUS_UNAVAILABLE` when no current
+   * manifest is held, when it or the list is past the staleness bound, or when the list changed and
+   * has not been fetched; `ERR_STATUS_LIST_INVALID` for an entry outside the manifest's lists.
+   */
+  lookup(entry: BitstringStatusListEntry, issuer: string): boolean {
+    const s = this.#issuers.get(issuer);
+    const m = s?.manifest;
+    if (!s || !m) throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'no status manifest for this issuer yet');
     const now = this.#now();
-    let oldest = 0;
-    let usable = 0;
-    const h = createHash('sha256');
-    for (const l of this.#lists.values()) {
-      oldest = Math.max(oldest, (now - l.confirmedAt) / 1000);
-      if (now < l.validUntil && now - l.confirmedAt <= Math.max(this.options.maxStalenessMs, l.ttlMs)) usable++;
-      h.update(l.url);
+    const bound = this.#bound(m);
+    if (now - m.iat * 1000 > bound) throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'status is too old: no newer signed manifest has arrived');
+    const at = this.#locate(s, m, entry.statusListCredential);
+    if (!at || at.purpose !== entry.statusPurpose) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'statusListCredential is not a list of this platform\'s manifest');
+    const index = parseStatusListIndex(entry.statusListIndex);
+    if (index === undefined || index >= m.listSize) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'statusListIndex is outside the list');
+    const want = m.epochs[at.purpose][at.n]!;
+    const held = s.lists.get(listKey(at.purpose, at.n));
+    if (!held) {
+      if (want === 0) return false;
+      throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'the status list changed and its new version has not arrived');
     }
-    return { lists: this.#lists.size, oldestAgeSeconds: oldest, usable, fingerprint: h.digest('hex').slice(0, 16) };
+    if (held.epoch < want && held.staleSince !== undefined && now - held.staleSince > bound) {
+      throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'the status list is too old: its newer version has not arrived');
+    }
+    return (held.bytes[index >>> 3]! & (0x80 >>> (index & 7))) !== 0;
+  }
+
+  /** For metrics and health. */
+  stats(): { lists: number; manifestAgeSeconds: number; epoch: number; usable: boolean; staleLists: number; fingerprint: string } {
+    const now = this.#now();
+    let lists = 0;
+    let age = Infinity;
+    let epoch = 0;
+    let usable = this.#issuers.size > 0;
+    let stale = 0;
+    const h = createHash('sha256');
+    for (const s of this.#issuers.values()) {
+      const m = s.manifest;
+      if (!m) {
+        usable = false;
+        continue;
+      }
+      const bound = this.#bound(m);
+      age = Math.min(age, (now - m.iat * 1000) / 1000);
+      epoch = Math.max(epoch, m.epoch);
+      if (now - m.iat * 1000 > bound) usable = false;
+      for (const purpose of STATUS_PURPOSES) {
+        for (let n = 0; n < m.count; n++) {
+          const want = m.epochs[purpose][n]!;
+          const held = s.lists.get(listKey(purpose, n));
+          if ((held?.epoch ?? 0) < want) {
+            stale++;
+            if (!held || (held.staleSince !== undefined && now - held.staleSince > bound)) usable = false;
+          }
+        }
+      }
+      lists += s.lists.size;
+      h.update(`${s.did}|${m.epoch}`);
+    }
+    return { lists, manifestAgeSeconds: Number.isFinite(age) ? age : -1, epoch, usable, staleLists: stale, fingerprint: h.digest('hex').slice(0, 16) };
   }
 }

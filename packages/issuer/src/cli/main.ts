@@ -12,8 +12,10 @@ import { EnrollmentService, type EnrollInput } from '../services/enrollment.js';
 import { parseEnrollmentCsv } from '../services/enrollment-csv.js';
 import { PlatformService } from '../services/platforms.js';
 import { CredentialService } from '../services/credentials.js';
-import { StatusService } from '../services/status.js';
-import { AuditService, createApproval } from '../services/audit.js';
+import { DEFAULT_EPOCH_SECONDS, StatusService, startEpochs } from '../services/status.js';
+import { AuditService, createApproval, createOperatorApproval } from '../services/audit.js';
+import { KeyService } from '../services/keys.js';
+import { createRootKeyFile, loadRootKey } from '../crypto/root-key.js';
 import { createOutput, reportError, EXIT, type Output } from './output.js';
 import { Openid4vciService } from '../services/openid4vci.js';
 import { createIssuerApp } from '../http/app.js';
@@ -113,6 +115,15 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     }
   };
 
+  const rootKey = program.command('root-key').description('the offline root key (key ceremony; no data directory needed)');
+  rootKey.command('create')
+    .description('make a root key (private JWK to --out, mode 600, never overwritten; keep it offline) and print its thumbprint')
+    .requiredOption('--out <file>', 'where to write the private JWK')
+    .action(async (opts) => {
+      const key = await createRootKeyFile(opts.out);
+      out().result({ rootKeyFile: opts.out, rootThumbprint: key.thumbprint, publicJwk: key.jwk }, () => `wrote ${opts.out}\nroot thumbprint ${key.thumbprint}`);
+    });
+
   program.command('init')
     .description('create the issuer: database, did:web with an assertion key, K_mask v1, blind-index and status-index keys (idempotent; never replaces keys)')
     .requiredOption('--url <url>', 'the issuer base URL (https; http://localhost only with --dev); the DID is its did:web')
@@ -121,17 +132,29 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .option('--list-size <n>', 'entries per status list (≥ 131072)', (v) => Number(v))
     .option('--ttl <seconds>', 'status list ttl in seconds', (v) => Number(v))
     .option('--validity-days <days>', 'credential validity in days (before jitter)', (v) => Number(v))
+    .option('--root-key <file>', 'the offline root key that signs the key list (`root-key create`); required outside --dev')
+    .option('--operator <id=public-jwk-file>', 'a first operator (give two: re-identification and operator changes need a second person)', collect)
     .action((opts) => withIssuer(async (issuer, o) => {
       const { created, settings } = await issuer.init({
         url: opts.url,
+        ...(opts.rootKey ? { rootKey: await loadRootKey(opts.rootKey) } : {}),
         keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1',
         ...(opts.capacity ? { capacity: opts.capacity } : {}),
         ...(opts.listSize ? { listSize: opts.listSize } : {}),
         ...(opts.ttl ? { ttlMs: opts.ttl * 1000 } : {}),
         ...(opts.validityDays ? { credentialValidityDays: opts.validityDays } : {}),
       });
+      if (opts.operator?.length) {
+        const operators = (opts.operator as string[]).map((spec) => {
+          const eq = spec.indexOf('=');
+          if (eq < 1) throw new MaskidError('ERR_INPUT_INVALID', `--operator takes ID=PUBLIC_JWK_FILE, not ${spec}`);
+          return { id: spec.slice(0, eq), jwk: readJsonFile(spec.slice(eq + 1), 'operator public key') };
+        });
+        await new AuditService(issuer).bootstrapOperators(operators);
+      }
       const { jwk } = await issuer.signer();
-      o.result({ created, ...settings, publicJwk: jwk }, () => `${created ? 'created' : 'already initialised'}: ${settings.did}\n  key ${settings.did}#${settings.kid}\n  status capacity ${settings.capacity} per platform in lists of ${settings.listSize}`);
+      const rootThumbprint = await new KeyService(issuer).rootThumbprint();
+      o.result({ created, ...settings, publicJwk: jwk, rootThumbprint }, () => `${created ? 'created' : 'already initialised'}: ${settings.did}\n  key ${settings.did}#${settings.kid}\n  root thumbprint ${rootThumbprint} (configure verifiers and wallets with it)\n  status capacity ${settings.capacity} per platform in lists of ${settings.listSize}`);
     }, true));
 
   program.command('enroll')
@@ -233,13 +256,30 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
 
   const operator = program.command('operator').description('operators who request and approve re-identification');
   operator.command('add')
-    .description('register an operator\'s public key (JWK file, P-256 or Ed25519)')
+    .description('register an operator\'s public key (JWK file, P-256 or Ed25519), approved by a different existing operator (`operator approve-add`)')
     .requiredOption('--id <id>')
     .requiredOption('--public-key <file>', 'public JWK (JSON)')
+    .requiredOption('--by <id>', 'you, the registered operator making the change')
+    .requiredOption('--approval <file>', 'approval JWS by another registered operator')
     .action((opts) => withIssuer(async (issuer, o) => {
-      const r = await new AuditService(issuer).addOperator(opts.id, readJsonFile(opts.publicKey, 'public key'));
+      const r = await new AuditService(issuer).addOperator(opts.id, readJsonFile(opts.publicKey, 'public key'), { by: opts.by, approval: readTextFile(opts.approval, 'approval') });
       o.result(r, () => `operator ${r.id} added`);
     }));
+  operator.command('approve-add')
+    .description('as an existing operator (not the one running `operator add`), approve adding an operator (no data directory needed)')
+    .requiredOption('--key <file>', 'your private JWK')
+    .requiredOption('--id <id>', 'your operator id')
+    .requiredOption('--requester <id>', 'the operator who runs `operator add`')
+    .requiredOption('--new-id <id>', 'the operator to add')
+    .requiredOption('--new-public-key <file>', 'their public JWK')
+    .option('--ttl <seconds>', 'validity of the approval', (v) => Number(v), 86_400)
+    .option('--out <file>', 'write the approval here instead of stdout')
+    .action(async (opts) => {
+      const { signer } = operatorSigner(opts.key);
+      const jws = await createOperatorApproval(signer, { approver: opts.id, requester: opts.requester, operatorId: opts.newId, jwk: readJsonFile(opts.newPublicKey, 'public key') as Jwk, ttlSeconds: opts.ttl });
+      if (opts.out) writeFileSync(opts.out, jws + '\n', { mode: 0o600 });
+      out().result({ approval: jws }, () => (opts.out ? `wrote ${opts.out}` : jws));
+    });
   operator.command('list').description('list operators').action(() => withIssuer(async (issuer, o) => {
     const ops = await new AuditService(issuer).operators();
     o.result({ operators: ops }, () => ops.map((op) => `${op.id}\t${op.addedAt}`).join('\n') || 'no operators');
@@ -291,32 +331,72 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
       o.result(r, () => `${r.uri}\nPIN ${r.txCode} (give it by another channel); expires ${r.expiresAt}`);
     }));
 
-  const key = program.command('key').description('issuer signing keys');
+  const key = program.command('key').description('issuer assertion keys and the root-signed key list (key ceremonies)');
   key.command('rotate')
-    .description('add a new assertion key and sign with it from now on; old keys stay in the DID document so earlier credentials still verify')
+    .description('announce a new assertion key in the key list; it signs after the lead time, the current key until then (and stays accepted until its credentials expire)')
+    .requiredOption('--root-key <file>', 'the offline root key')
+    .option('--lead <hours>', 'hours before the new key signs (≥ 2× the verifiers\' key refresh and the wallets\' wake-up; 0 only in an emergency)', (v) => Number(v), 72)
     .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
     .action((opts) => withIssuer(async (issuer, o) => {
-      const r = await issuer.rotateKey(opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1');
-      await issuer.write((m) => new AuditService(issuer).append(m, { action: 'key.rotate', detail: r }));
-      await new AuditService(issuer).signHead();
-      o.result(r, () => `signing key is now ${r.current} (previous ${r.previous} stays in the DID document)`);
+      if (!Number.isFinite(opts.lead) || opts.lead < 0) throw new MaskidError('ERR_INPUT_INVALID', '--lead must be a number of hours ≥ 0');
+      const r = await new KeyService(issuer).rotate(await loadRootKey(opts.rootKey), { leadSeconds: Math.round(opts.lead * 3600), keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1' });
+      o.result(r, () => `announced ${r.kid} (key list v${r.version}); it signs from ${r.signFrom}, ${r.previous} until then`);
+    }));
+  key.command('retire')
+    .description('distrust a key: it leaves the key list now, and every credential it signed is refused from the verifiers\' next key refresh')
+    .requiredOption('--root-key <file>', 'the offline root key')
+    .requiredOption('--kid <kid>', 'the key (DID URL or key id)')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new KeyService(issuer).retire(await loadRootKey(opts.rootKey), opts.kid);
+      o.result(r, () => `retired ${r.retired} (key list v${r.version})`);
+    }));
+  key.command('anchor')
+    .description('print the trust anchor verifiers and wallets are configured with (issuer URL and root key thumbprint)')
+    .action(() => withIssuer(async (issuer, o) => {
+      const s = await issuer.settings();
+      const rootThumbprint = await new KeyService(issuer).rootThumbprint();
+      o.result({ url: s.url, rootThumbprint }, () => `issuer ${s.url}\nroot thumbprint ${rootThumbprint}\nverifier config: "trustedIssuers": [{ "url": "${s.url}", "rootThumbprint": "${rootThumbprint}" }]`);
+    }));
+  const keyList = key.command('list').description('the key list');
+  keyList.command('show')
+    .description('the key schedule and the current signed key list')
+    .action(() => withIssuer(async (issuer, o) => {
+      const keys = new KeyService(issuer);
+      const schedule = await keys.schedule();
+      const version = Number(await issuer.getMeta('key_list_version'));
+      const iso = (t?: number) => (t === undefined ? '-' : new Date(t * 1000).toISOString());
+      o.result({ version, rootThumbprint: await keys.rootThumbprint(), schedule, keyList: await keys.keyList() },
+        () => [`key list v${version}`, ...schedule.map((k) => `  ${k.kid}\tsigns ${iso(k.signFrom)} – ${iso(k.signUntil)}\taccepted until ${iso(k.verifyUntil)}`)].join('\n'));
+    }));
+  keyList.command('sign')
+    .description('re-sign the key list unchanged (a new version and expiry); do it well before it expires')
+    .requiredOption('--root-key <file>', 'the offline root key')
+    .action((opts) => withIssuer(async (issuer, o) => {
+      const r = await new KeyService(issuer).resign(await loadRootKey(opts.rootKey));
+      o.result(r, () => `key list v${r.version} signed`);
     }));
 
   program.command('serve')
     .description('serve the DID document, context, platform registry, status lists, audit head and the OpenID4VCI endpoints')
     .option('--port <port>', 'port (default: the issuer URL\'s port)', (v) => Number(v))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--status-dir <dir>', 'published status epoch to serve (default <data-dir>/public/status)')
+    .option('--epoch <seconds>', 'publish a status epoch this often (one epoch at a time across processes on one database); 0 = never', (v) => Number(v), DEFAULT_EPOCH_SECONDS)
+    .option('--trust-proxy <setting>', 'behind a load balancer: which proxies to trust for the client address (express "trust proxy": a hop count, "loopback", or CIDRs); rate limits key on that address')
     .action((opts) => withIssuer(async (issuer, o) => {
       const settings = await issuer.settings();
       const port = opts.port ?? (Number(new URL(settings.url).port) || (new URL(settings.url).protocol === 'https:' ? 443 : 80));
-      const app = createIssuerApp(issuer, { ...(opts.statusDir ? { statusDir: opts.statusDir } : {}) });
+      if (!Number.isSafeInteger(opts.epoch) || opts.epoch < 0 || opts.epoch > 86_400) throw new MaskidError('ERR_INPUT_INVALID', '--epoch must be 0 to 86400 seconds');
+      const app = createIssuerApp(issuer, { ...(opts.trustProxy !== undefined ? { trustProxy: /^\d+$/.test(opts.trustProxy) ? Number(opts.trustProxy) : opts.trustProxy } : {}) });
+      const epochs = opts.epoch > 0 ? startEpochs(issuer, opts.epoch, (e) => o.warn(`maskid-issuer: status epoch failed: ${(e as Error).message}`)) : undefined;
       const server = app.listen(port, opts.host);
       await new Promise<void>((resolveListen, reject) => { server.once('listening', resolveListen); server.once('error', reject); });
       o.note(`maskid-issuer: serving ${settings.did} on http://${opts.host}:${port} (public URL ${settings.url})`);
       if (o.json) o.result({ listening: `http://${opts.host}:${port}`, did: settings.did, url: settings.url }, () => '');
       await new Promise<void>((done) => {
-        const stop = () => server.close(() => done());
+        const stop = () => {
+          epochs?.stop();
+          server.close(() => done());
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
@@ -324,19 +404,21 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
 
   const status = program.command('status').description('status lists');
   status.command('publish')
-    .description('publish one epoch: every platform\'s revocation and suspension lists (vc+jwt) and signed manifest')
-    .option('--out <dir>', 'output directory (default <data-dir>/public/status)')
+    .description('publish one epoch now (`serve` does it on its --epoch schedule): the changed lists (vc+jwt) and every platform\'s signed manifest')
+    .option('--out <dir>', 'also export every published document as static files to this directory (for a CDN)')
+    .option('--epoch-seconds <n>', 'the epoch length the manifests announce (default: the last one used, or 300)', (v) => Number(v))
     .action((opts) => withIssuer(async (issuer, o) => {
       let progress: ReturnType<typeof progressReporter> | undefined;
       const r = await new StatusService(issuer).publish({
         ...(opts.out ? { outDir: opts.out } : {}),
+        ...(opts.epochSeconds !== undefined ? { epochSeconds: opts.epochSeconds } : {}),
         onProgress: (done, total) => {
           progress ??= progressReporter(total, o.json, stderr);
           progress.update(done, total);
         },
       });
       progress?.stop();
-      o.result(r, () => `epoch ${r.epoch}: ${r.lists} lists for ${r.platforms} platform(s), ${r.setBits} set bit(s) → ${r.outDir}`);
+      o.result(r, () => `epoch ${r.epoch}: ${r.lists} list(s) signed, ${r.platforms} manifest(s)${r.outDir ? ` → ${r.outDir}` : ''}`);
     }));
 
   const audit = program.command('audit').description('the hash-chained audit log');

@@ -174,5 +174,71 @@ export const GrantEntity = new EntitySchema<GrantRow>({
   },
 });
 
+
+/**
+ * The current signed version of each status list that ever changed (a list that never changed is all
+ * zeros at epoch 0 and has no row), and the version before it, so that both immutable URLs answer
+ * while verifiers move to the newer manifest.
+ */
+export interface StatusListRow {
+  platformNumber: string;
+  purpose: 'revocation' | 'suspension';
+  listNo: number;
+  epoch: number;
+  kid: string;
+  jwt: string;
+  prevEpoch: number | null;
+  prevJwt: string | null;
+}
+export const StatusListEntity = new EntitySchema<StatusListRow>({
+  name: 'MaskidStatusList',
+  tableName: 'maskid_status_list',
+  columns: {
+    platformNumber: { type: String, name: 'platform_number', length: 16, primary: true },
+    purpose: { type: String, length: 16, primary: true },
+    listNo: { type: 'integer', name: 'list_no', primary: true },
+    epoch: { type: 'integer' },
+    kid: { type: String, length: 128 },
+    jwt: { type: 'text' },
+    prevEpoch: { type: 'integer', name: 'prev_epoch', nullable: true },
+    prevJwt: { type: 'text', name: 'prev_jwt', nullable: true },
+  },
+});
+
+/** A list whose bits changed since the last epoch (written in the same transaction as the bit). */
+export interface StatusDirtyRow {
+  platformNumber: string;
+  purpose: 'revocation' | 'suspension';
+  listNo: number;
+}
+export const StatusDirtyEntity = new EntitySchema<StatusDirtyRow>({
+  name: 'MaskidStatusDirty',
+  tableName: 'maskid_status_dirty',
+  columns: {
+    platformNumber: { type: String, name: 'platform_number', length: 16, primary: true },
+    purpose: { type: String, length: 16, primary: true },
+    listNo: { type: 'integer', name: 'list_no', primary: true },
+  },
+});
+
+/** The current signed manifest of each platform. */
+export interface StatusManifestRow {
+  platformNumber: string;
+  epoch: number;
+  jwt: string;
+}
+export const StatusManifestEntity = new EntitySchema<StatusManifestRow>({
+  name: 'MaskidStatusManifest',
+  tableName: 'maskid_status_manifest',
+  columns: {
+    platformNumber: { type: String, name: 'platform_number', length: 16, primary: true },
+    epoch: { type: 'integer' },
+    jwt: { type: 'text' },
+  },
+});
+
 /** Every maskid entity (Veramo's come from @veramo/data-store). */
-export const MASKID_ENTITIES: EntitySchema<any>[] = [MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity, GrantEntity]; // eslint-disable-line @typescript-eslint/no-explicit-any
+export const MASKID_ENTITIES: EntitySchema<any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity, GrantEntity,
+  StatusListEntity, StatusDirtyEntity, StatusManifestEntity,
+];

@@ -87,4 +87,32 @@ export class MaskidOpenid4vci1767100000000 implements MigrationInterface {
   }
 }
 
-export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000];
+/** Status lists signed only when they change, the dirty set, and per-platform manifests in the database. */
+export class MaskidStatusEpochs1767200000000 implements MigrationInterface {
+  name = 'MaskidStatusEpochs1767200000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(new Table({
+      name: 'maskid_status_list',
+      columns: [
+        str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'list_no', type: 'integer', isPrimary: true },
+        { name: 'epoch', type: 'integer' }, str('kid', 128), { name: 'jwt', type: 'text' },
+        { name: 'prev_epoch', type: 'integer', isNullable: true }, { name: 'prev_jwt', type: 'text', isNullable: true },
+      ],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_status_dirty',
+      columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'list_no', type: 'integer', isPrimary: true }],
+    }), true);
+    await q.createTable(new Table({
+      name: 'maskid_status_manifest',
+      columns: [str('platform_number', 16, { isPrimary: true }), { name: 'epoch', type: 'integer' }, { name: 'jwt', type: 'text' }],
+    }), true);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of ['maskid_status_manifest', 'maskid_status_dirty', 'maskid_status_list']) await q.dropTable(t, true);
+  }
+}
+
+export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000, MaskidStatusEpochs1767200000000];

@@ -3,10 +3,12 @@
  * status lists, audit head) and the OpenID4VCI endpoints. There are no admin actions here: the CLI
  * works on the database.
  */
-import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { Issuer } from '../issuer.js';
 import { Openid4vciService, type Openid4vciLifetimes } from '../services/openid4vci.js';
+import { StatusService } from '../services/status.js';
+import { PlatformService, type Platform } from '../services/platforms.js';
+import { keyListRoute } from './routes/key-list.js';
 import type { IssuerHttpContext } from './context.js';
 import { errorHandler, sendProblem } from './errors.js';
 import { didDocumentRoute } from './routes/did-document.js';
@@ -23,8 +25,15 @@ import { credentialRoute } from './routes/credential.js';
 
 /** Options of {@link createIssuerApp}. */
 export interface IssuerAppOptions {
-  statusDir?: string;
+  /** Token requests per minute per grant (refresh token or pre-authorized code). */
   tokenRequestsPerMinute?: number;
+  /** Token requests per minute per client address (all grants together). */
+  tokenRequestsPerMinutePerClient?: number;
+  /**
+   * express's `trust proxy` (a hop count, `loopback`, CIDRs…): behind a load balancer, which
+   * `X-Forwarded-For` entries name the client. Unset: the peer address is the client.
+   */
+  trustProxy?: boolean | number | string;
   lifetimes?: Partial<Openid4vciLifetimes>;
   now?: () => number;
   /** Called for every request (tests count issuer requests with it). */
@@ -44,10 +53,12 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   const ctx: IssuerHttpContext = {
     issuer,
     oid4vci: new Openid4vciService(issuer, { ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.now ? { now: options.now } : {}) }),
-    statusDir: options.statusDir ?? join(issuer.dataDir, 'public', 'status'),
+    status: new StatusService(issuer),
+    platform: platformLookup(issuer),
   };
   const app = express();
   app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.set('etag', false);
   if (options.onRequest) app.use((req, _res, next) => { options.onRequest!(req.method, req.path, req.get('user-agent') ?? ''); next(); });
   // Everything here is public or bearer-bound (no cookies), so any origin may call it; wallets run in
@@ -63,6 +74,7 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   });
   const router = express.Router();
   didDocumentRoute(router, ctx);
+  keyListRoute(router, ctx);
   contextRoute(router);
   platformsRoute(router, ctx);
   statusManifestRoute(router, ctx);
@@ -70,11 +82,20 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   auditHeadRoute(router, ctx);
   credentialIssuerMetadataRoute(router, ctx);
   authorizationServerMetadataRoute(router, ctx);
-  tokenRoute(router, ctx, { perMinute: options.tokenRequestsPerMinute ?? 60 });
+  tokenRoute(router, ctx, { perGrantPerMinute: options.tokenRequestsPerMinute ?? 60, perClientPerMinute: options.tokenRequestsPerMinutePerClient ?? 600 });
   nonceRoute(router, ctx);
   credentialRoute(router, ctx);
   app.use(router);
   app.use((_req, res) => sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such endpoint'));
   app.use(errorHandler);
   return Object.assign(app, { context: ctx });
+}
+
+/** Platforms by id, re-read at most every 2 s (a `platform add` shows up without a restart). */
+function platformLookup(issuer: Issuer): (id: string) => Promise<Platform | undefined> {
+  let cache: { at: number; byId: Map<string, Platform> } | undefined;
+  return async (id) => {
+    if (!cache || Date.now() - cache.at > 2000) cache = { at: Date.now(), byId: new Map((await new PlatformService(issuer).list()).map((p) => [p.id, p])) };
+    return cache.byId.get(id);
+  };
 }

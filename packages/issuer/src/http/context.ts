@@ -1,10 +1,13 @@
-/** What every issuer route gets: the issuer, the OpenID4VCI service and where published files are. */
+/** What every issuer route gets: the issuer, its OpenID4VCI and status services, and a platform lookup. */
 import type { Issuer } from '../issuer.js';
 import type { Openid4vciService } from '../services/openid4vci.js';
+import type { StatusService } from '../services/status.js';
+import type { Platform } from '../services/platforms.js';
 
 export interface IssuerHttpContext {
   issuer: Issuer;
   oid4vci: Openid4vciService;
-  /** Directory of the published status epoch (`status publish` output). */
-  statusDir: string;
+  status: StatusService;
+  /** A registered platform by id (cached briefly), or undefined. */
+  platform(id: string): Promise<Platform | undefined>;
 }

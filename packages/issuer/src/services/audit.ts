@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
-  algForJwk, decodeJwt, isAllowedAlg, publicJwk, signJwt, verifyJwt, MaskidError, type Jwk, type JwsSigner,
+  algForJwk, decodeJwt, isAllowedAlg, jwkThumbprint, publicJwk, signJwt, verifyJwt, MaskidError, type Jwk, type JwsSigner,
 } from '@maskid/core';
 import { AuditEntity, OperatorEntity, PersonEntity, type AuditRow, type OperatorRow } from '../db/entities.js';
 import { openMaskedId } from '../crypto/masked-id.js';
@@ -67,22 +67,47 @@ export interface AuditVerification {
 export class AuditService {
   constructor(private readonly issuer: Issuer) {}
 
-  /** Registers an operator's public key (P-256 or Ed25519 JWK). */
-  async addOperator(id: string, jwk: unknown): Promise<OperatorRow> {
-    if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'operator id must be 1-63 characters of letters, digits, . _ -');
-    if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new MaskidError('ERR_INPUT_INVALID', 'operator key must be a public JWK (no "d")');
-    let pub: Jwk;
-    try {
-      pub = publicJwk(jwk as Jwk);
-      algForJwk(pub);
-    } catch (cause) {
-      throw new MaskidError('ERR_INPUT_INVALID', 'operator key must be an EC P-256 or OKP Ed25519 JWK', { cause });
-    }
-    const row: OperatorRow = { id, publicJwk: pub, addedAt: new Date().toISOString() };
+  /**
+   * The first operators, set at `init`: at least two, so that no re-identification and no later
+   * operator change can be done by one person. Only while there is no operator yet.
+   */
+  async bootstrapOperators(operators: readonly { id: string; jwk: unknown }[]): Promise<OperatorRow[]> {
+    if (operators.length < 2) throw new MaskidError('ERR_INPUT_INVALID', 'at least two operators are set at init (--operator ID=PUBLIC_JWK_FILE, twice)');
+    const rows = operators.map((o) => operatorRow(o.id, o.jwk));
+    if (new Set(rows.map((r) => r.id)).size !== rows.length) throw new MaskidError('ERR_INPUT_INVALID', 'operator ids must differ');
+    await this.issuer.write(async (m) => {
+      if ((await m.count(OperatorEntity)) > 0) throw new MaskidError('ERR_CONFLICT', 'operators are already set; add more with `operator add` and another operator\'s approval');
+      for (const row of rows) {
+        await m.insert(OperatorEntity, row as never);
+        await this.append(m, { action: 'operator.add', operator: row.id, detail: { jwk: row.publicJwk, bootstrap: true } });
+      }
+    });
+    await this.signHead();
+    return rows;
+  }
+
+  /**
+   * Registers an operator's public key (P-256 or Ed25519 JWK). Needs the signed approval of a
+   * *different* existing operator: never `by` (the operator running the command), never the new
+   * operator. Each approval works once; the change is in the audit chain.
+   */
+  async addOperator(id: string, jwk: unknown, authority: { by: string; approval: string; now?: number }): Promise<OperatorRow> {
+    const row = operatorRow(id, jwk);
+    const now = authority.now ?? Date.now();
+    const by = await this.issuer.ds.getRepository(OperatorEntity).findOneBy({ id: authority.by ?? '' });
+    if (!by) throw new MaskidError('ERR_APPROVAL_INVALID', `operator ${String(authority.by)} (--by) is not registered`);
+    if (by.id === id) throw new MaskidError('ERR_APPROVAL_INVALID', 'an operator cannot add themselves');
+    const approval = await this.#verifiedApproval(authority.approval, by.id, now, async (payload) => {
+      if (payload['action'] !== 'operator.add' || payload['operator'] !== id || payload['jkt'] !== (await jwkThumbprint(row.publicJwk as Jwk))) {
+        throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is for another operator change');
+      }
+    });
+    if (approval.approver === id) throw new MaskidError('ERR_APPROVAL_INVALID', 'the new operator cannot approve their own addition');
     await this.issuer.write(async (m) => {
       if (await m.findOneBy(OperatorEntity, { id })) throw new MaskidError('ERR_CONFLICT', `operator ${id} already exists`);
+      await this.#refuseUsed(m, approval.jti);
       await m.insert(OperatorEntity, row as never);
-      await this.append(m, { action: 'operator.add', operator: id, detail: { jwk: pub } });
+      await this.append(m, { action: 'operator.add', operator: id, approver: approval.approver, approvalJti: approval.jti, approval: authority.approval.trim(), detail: { jwk: row.publicJwk, by: by.id } });
     });
     await this.signHead();
     return row;
@@ -145,8 +170,7 @@ export class AuditService {
       throw new MaskidError('ERR_NOT_FOUND', `masked ID was not issued for platform ${platform.id}`);
     }
     const result = await this.issuer.write(async (m) => {
-      const used = await m.getRepository(AuditEntity).createQueryBuilder('a').where('a.body LIKE :j', { j: `%"approvalJti":${JSON.stringify(approval.jti)}%` }).getCount();
-      if (used > 0) throw new MaskidError('ERR_APPROVAL_INVALID', 'this approval was already used');
+      await this.#refuseUsed(m, approval.jti);
       const person = await m.findOneBy(PersonEntity, { serial: serialKey(opened.personSerial) });
       if (!person) throw new MaskidError('ERR_NOT_FOUND', 'masked ID does not belong to an enrolled person');
       const networkNumber = formatNetworkNumber(opened.personSerial);
@@ -160,8 +184,20 @@ export class AuditService {
     return result;
   }
 
-  /** Verifies an approval JWS; returns the approver and the approval's jti. */
+  /** Verifies a re-identification approval JWS; returns the approver and the approval's jti. */
   async checkApproval(rawJws: string, expected: { caseRef: string; platformId: string; maskedId: string; requester: string; now: number }): Promise<{ approver: string; jti: string }> {
+    return this.#verifiedApproval(rawJws, expected.requester, expected.now, (payload) => {
+      if (payload['case'] !== expected.caseRef || payload['platform'] !== expected.platformId || payload['maskedId'] !== expected.maskedId) {
+        throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is for another case, platform, masked ID or requester');
+      }
+    });
+  }
+
+  /**
+   * An approval JWS (`typ: maskid-approval+jwt`) by a registered operator other than `requester`,
+   * naming that requester, not expired, with a `jti`; `matches` checks what it approves.
+   */
+  async #verifiedApproval(rawJws: string, requester: string, now: number, matches: (payload: Record<string, unknown>) => void | Promise<void>): Promise<{ approver: string; jti: string }> {
     const jws = String(rawJws ?? '').trim();
     let header: Record<string, unknown>;
     let payload: Record<string, unknown>;
@@ -172,7 +208,7 @@ export class AuditService {
     }
     const approver = payload['iss'];
     if (typeof approver !== 'string') throw new MaskidError('ERR_APPROVAL_INVALID', 'approval has no iss (approving operator)');
-    if (approver === expected.requester) throw new MaskidError('ERR_APPROVAL_INVALID', 'an operator cannot approve their own request');
+    if (approver === requester) throw new MaskidError('ERR_APPROVAL_INVALID', 'an operator cannot approve their own request');
     const op = await this.issuer.ds.getRepository(OperatorEntity).findOneBy({ id: approver });
     if (!op) throw new MaskidError('ERR_APPROVAL_INVALID', `approving operator ${approver} is not registered`);
     if (!isAllowedAlg(header['alg'])) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval alg is not allowed');
@@ -181,14 +217,19 @@ export class AuditService {
     } catch (cause) {
       throw new MaskidError('ERR_APPROVAL_INVALID', `approval does not verify: ${(cause as Error).message}`, { cause });
     }
-    const nowSec = Math.floor(expected.now / 1000);
-    if (payload['case'] !== expected.caseRef || payload['platform'] !== expected.platformId || payload['maskedId'] !== expected.maskedId || payload['requester'] !== expected.requester) {
-      throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is for another case, platform, masked ID or requester');
-    }
+    if (payload['requester'] !== requester) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is for another case, platform, masked ID or requester');
+    await matches(payload);
+    const nowSec = Math.floor(now / 1000);
     if (typeof payload['exp'] !== 'number' || payload['exp'] <= nowSec) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval has expired');
     if (typeof payload['iat'] !== 'number' || payload['iat'] > nowSec + 60) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval iat is in the future');
     if (typeof payload['jti'] !== 'string' || payload['jti'].length < 8) throw new MaskidError('ERR_APPROVAL_INVALID', 'approval needs a jti');
     return { approver, jti: payload['jti'] };
+  }
+
+  /** Refuses an approval whose jti is already in the audit chain (each approval works once). */
+  async #refuseUsed(m: EntityManager, jti: string): Promise<void> {
+    const used = await m.getRepository(AuditEntity).createQueryBuilder('a').where('a.body LIKE :j', { j: `%"approvalJti":${JSON.stringify(jti)}%` }).getCount();
+    if (used > 0) throw new MaskidError('ERR_APPROVAL_INVALID', 'this approval was already used');
   }
 
   /** Walks the chain: sequence, links, hashes, approvals, and the signed head. */
@@ -209,7 +250,7 @@ export class AuditService {
         return broken(r.seq, `entry ${r.seq} is not JSON`);
       }
       if (body['seq'] !== r.seq) return broken(r.seq, `entry ${r.seq} body has another seq`);
-      if (body['action'] === 'reidentify') {
+      if (body['action'] === 'reidentify' || (body['action'] === 'operator.add' && body['approval'] !== undefined)) {
         const key = operators.get(String(body['approver']));
         try {
           if (!key) throw new Error('unknown approver');
@@ -250,4 +291,33 @@ export async function createApproval(
     iss: input.approver, requester: input.requester, case: input.caseRef, platform: input.platformId, maskedId: input.maskedId,
     iat, exp: iat + (input.ttlSeconds ?? 86_400), jti: randomUUID(),
   }, signer);
+}
+
+/**
+ * Creates an approval for adding an operator (run by an existing operator other than the one who
+ * runs `operator add`, with their own private key).
+ */
+export async function createOperatorApproval(
+  signer: JwsSigner,
+  input: { approver: string; requester: string; operatorId: string; jwk: Jwk; ttlSeconds?: number; now?: number },
+): Promise<string> {
+  const iat = Math.floor((input.now ?? Date.now()) / 1000);
+  return signJwt({ typ: TYP_APPROVAL }, {
+    iss: input.approver, requester: input.requester, action: 'operator.add', operator: input.operatorId, jkt: await jwkThumbprint(publicJwk(input.jwk)),
+    iat, exp: iat + (input.ttlSeconds ?? 86_400), jti: randomUUID(),
+  }, signer);
+}
+
+/** A validated operator row. */
+function operatorRow(id: string, jwk: unknown): OperatorRow {
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'operator id must be 1-63 characters of letters, digits, . _ -');
+  if (!jwk || typeof jwk !== 'object' || 'd' in jwk) throw new MaskidError('ERR_INPUT_INVALID', 'operator key must be a public JWK (no "d")');
+  let pub: Jwk;
+  try {
+    pub = publicJwk(jwk as Jwk);
+    algForJwk(pub);
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', 'operator key must be an EC P-256 or OKP Ed25519 JWK', { cause });
+  }
+  return { id, publicJwk: pub, addedAt: new Date().toISOString() };
 }

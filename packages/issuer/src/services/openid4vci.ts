@@ -6,15 +6,19 @@
  * - the token response lists one `credential_identifier` per registered platform, and the wallet
  *   sends one credential request per platform with a proof by a fresh key (`openid4vci-proof+jwt`,
  *   `aud` = issuer URL, `nonce` = a `c_nonce` from the nonce endpoint);
+ * - `c_nonce`s are stateless: an expiry and random bytes under a MAC keyed from the KEK, valid for
+ *   {@link Openid4vciLifetimes.cNonce} seconds and usable for every proof of a wallet's batch within
+ *   that time (OpenID4VCI 1.0 leaves single use to the issuer); `POST /nonce` writes nothing. A proof
+ *   key is still accepted once per grant;
  * - tokens carry the person's generation: `reissue` invalidates every older token;
- * - single-use values (c_nonces, DPoP jtis, used credential keys) live in the database, so any number
- *   of issuer processes can serve one wallet's requests.
+ * - single-use values (DPoP jtis, used credential keys) live in the database, so any number of
+ *   issuer processes can serve one wallet's requests.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import {
   algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk,
 } from '@maskid/core';
-import { In, LessThan, MoreThan, type EntityManager } from 'typeorm';
+import { In, LessThan, type EntityManager } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
@@ -122,16 +126,32 @@ export class Openid4vciService {
     return { uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  /** A fresh, single-use `c_nonce`. */
+  /** A fresh `c_nonce`: `base64url(expiry ‖ 12 random bytes ‖ MAC)`, nothing stored. */
   async nonce(): Promise<string> {
-    await this.#sweep();
-    const n = secret();
-    await this.#remember('c_nonce', hash(n), this.#now() + this.lifetimes.cNonce * 1000);
-    return n;
+    const body = Buffer.alloc(16);
+    body.writeUInt32BE(Math.floor(this.#now() / 1000) + this.lifetimes.cNonce, 0);
+    randomBytes(12).copy(body, 4);
+    return Buffer.concat([body, this.#nonceMac(body)]).toString('base64url');
+  }
+
+  /** True for a `c_nonce` made here whose lifetime has not passed. */
+  #validNonce(nonce: string): boolean {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(nonce)) return false;
+    const raw = Buffer.from(nonce, 'base64url');
+    if (raw.length !== 32) return false;
+    const body = raw.subarray(0, 16);
+    if (!timingSafeEqual(raw.subarray(16), this.#nonceMac(body))) return false;
+    return body.readUInt32BE(0) * 1000 > this.#now();
+  }
+
+  #nonceKey: Buffer | undefined;
+  #nonceMac(body: Buffer): Buffer {
+    this.#nonceKey ??= this.issuer.sealer.derive('openid4vci-c-nonce');
+    return createHmac('sha256', this.#nonceKey).update(body).digest().subarray(0, 16);
   }
 
   /** Stores a single-use value; false when it is already there (a replay). */
-  async #remember(kind: 'c_nonce' | 'dpop_jti' | 'proof_key', handle: string, expiresAt: number): Promise<boolean> {
+  async #remember(kind: 'dpop_jti' | 'proof_key', handle: string, expiresAt: number): Promise<boolean> {
     const repo = this.issuer.ds.getRepository(GrantEntity);
     try {
       await repo.insert({ handle, kind, serial: '', generation: 0, txCodeHash: null, attempts: 0, jkt: null, expiresAt, used: false });
@@ -142,11 +162,6 @@ export class Openid4vciService {
     }
   }
 
-  /** Consumes a stored single-use value: true for exactly one caller, and only before it expires. */
-  async #consume(kind: 'c_nonce', handle: string): Promise<boolean> {
-    const r = await this.issuer.ds.getRepository(GrantEntity).delete({ handle, kind, expiresAt: MoreThan(this.#now()) });
-    return r.affected === 1;
-  }
 
   /**
    * Checks a DPoP proof (RFC 9449 §4.3): `typ`, allowed `alg`, a public `jwk` that signed it, `htm`,
@@ -295,7 +310,7 @@ export class Openid4vciService {
     if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
     if ('iss' in payload) throw new OAuthError(400, 'invalid_proof', 'iss must be omitted with anonymous pre-authorized access');
     const nonce = payload['nonce'];
-    if (typeof nonce !== 'string' || !(await this.#consume('c_nonce', hash(nonce)))) {
+    if (typeof nonce !== 'string' || !this.#validNonce(nonce)) {
       throw new OAuthError(400, 'invalid_nonce', 'the key proof nonce is unknown or stale; get a new c_nonce');
     }
     return publicJwk(jwk);

@@ -68,6 +68,8 @@ export class PlatformService {
       while (number === '0000000000000000' || (await m.findOneBy(PlatformEntity, { number })));
       const row: PlatformRow = { id: input.id, number, name, origins, claims, createdAt: new Date().toISOString() };
       await m.insert(PlatformEntity, row);
+      // The registry's version only grows: wallets refuse an older registry than the one they hold.
+      await this.issuer.setMeta('registry_version', String(Number((await this.issuer.getMeta('registry_version', m)) ?? '0') + 1), m);
       return toPlatform(row);
     });
   }

@@ -5,11 +5,15 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EntityManager } from 'typeorm';
+import { Between, Not, type EntityManager } from 'typeorm';
 import {
-  BitstringStatusList, signJwt, VC_CONTEXT_V2, MaskidError, type BitstringStatusListEntry,
+  BitstringStatusList, MAX_MANIFEST_LIFETIME_SECONDS, TYP_STATUS_MANIFEST, VC_CONTEXT_V2, contextUrlFor, encodeListEpochs,
+  manifestUrl, signJwt, statusListUrl, statusListVersionUrl, MaskidError, type BitstringStatusListEntry, type StatusPurpose,
 } from '@maskid/core';
-import { GrantEntity, PersonEntity, PlatformEntity, StatusBitEntity, type PersonRow, type StatusBitRow } from '../db/entities.js';
+import {
+  GrantEntity, PersonEntity, PlatformEntity, StatusBitEntity, StatusDirtyEntity, StatusListEntity, StatusManifestEntity,
+  type PersonRow, type StatusBitRow, type StatusListRow,
+} from '../db/entities.js';
 import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
@@ -18,8 +22,13 @@ import { AuditService } from './audit.js';
 import { EnrollmentService, findPerson } from './enrollment.js';
 import { toPlatform, type Platform } from './platforms.js';
 
-export type StatusPurpose = 'revocation' | 'suspension';
-export const TYP_MANIFEST = 'maskid-status-manifest+jwt';
+export { manifestUrl, statusListUrl, type StatusPurpose };
+/** @deprecated the manifest `typ` lives in `@maskid/core` as `TYP_STATUS_MANIFEST`. */
+export const TYP_MANIFEST = TYP_STATUS_MANIFEST;
+/** The default epoch length (seconds): a manifest every 5 minutes, valid 3 epochs. */
+export const DEFAULT_EPOCH_SECONDS = 300;
+/** Lists signed by a key other than the current one that each epoch re-signs per platform (a rolling re-sign after a rotation, without a burst). */
+export const RESIGN_PER_EPOCH = 64;
 
 /** Where one slot sits on one platform. */
 export interface StatusPosition {
@@ -29,15 +38,17 @@ export interface StatusPosition {
   offset: number;
 }
 
-/** The URL of a platform's list. */
-export function statusListUrl(issuerUrl: string, platformId: string, purpose: StatusPurpose, list: number): string {
-  return `${issuerUrl}/status/${platformId}/${purpose}-${list}`;
+/** The result of one published epoch. */
+export interface PublishResult {
+  epoch: number;
+  platforms: number;
+  /** Lists signed in this epoch (changed, first published, or re-signed under a new key). */
+  lists: number;
+  /** Where files were exported (`--out`), if asked. */
+  outDir?: string;
 }
 
-/** The URL of a platform's manifest. */
-export function manifestUrl(issuerUrl: string, platformId: string): string {
-  return `${issuerUrl}/status/${platformId}/manifest`;
-}
+const platformKey = (n: bigint) => n.toString(16).padStart(16, '0');
 
 /** Result of a status change. */
 export interface StatusChange {
@@ -98,16 +109,16 @@ export class StatusService {
   async #setBits(m: EntityManager, platforms: Platform[], slot: number, purpose: StatusPurpose, value: boolean): Promise<number> {
     let changed = 0;
     for (const platform of platforms) {
-      const { index } = await this.position(platform, slot);
-      const row: StatusBitRow = { platformNumber: platform.number.toString(16).padStart(16, '0'), purpose, idx: index };
+      const { index, list } = await this.position(platform, slot);
+      const row: StatusBitRow = { platformNumber: platformKey(platform.number), purpose, idx: index };
       const exists = await m.findOneBy(StatusBitEntity, row);
-      if (value && !exists) {
-        await m.insert(StatusBitEntity, row);
-        changed++;
-      } else if (!value && exists) {
-        await m.delete(StatusBitEntity, row);
-        changed++;
-      }
+      if (value === Boolean(exists)) continue;
+      if (value) await m.insert(StatusBitEntity, row);
+      else await m.delete(StatusBitEntity, row);
+      // The list is re-signed at the next epoch (same transaction as the bit: a crash loses neither).
+      const dirty = { platformNumber: row.platformNumber, purpose, listNo: list };
+      if (!(await m.findOneBy(StatusDirtyEntity, dirty))) await m.insert(StatusDirtyEntity, dirty);
+      changed++;
     }
     return changed;
   }
@@ -192,73 +203,184 @@ export class StatusService {
   }
 
   /**
-   * Publishes one epoch: for every platform all its revocation and suspension lists (`vc+jwt`
-   * BitstringStatusListCredentials with `ttl` and `validUntil`) and a signed manifest of their URLs.
-   * Files are written to a fresh directory and swapped in, so readers never see half an epoch.
+   * Publishes one epoch, in one write transaction (so one epoch at a time across issuer processes):
+   * claims the next epoch number, re-signs only the lists whose bits changed (plus, per platform, up
+   * to {@link RESIGN_PER_EPOCH} lists still signed by a key that no longer signs), and re-signs every
+   * platform's manifest with `iat` and `exp` = `iat` + 3 epochs (at most 1 h). With `ifDueMs`, nothing
+   * happens (undefined) when the last epoch was published less than 90 % of that ago: the `serve`
+   * scheduler calls it on a timer from every process.
    */
-  async publish(input: { outDir?: string; now?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<{ epoch: number; outDir: string; platforms: number; lists: number; setBits: number }> {
-    const s = await this.issuer.settings();
+  async publish(input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<PublishResult> {
+    const r = await this.publishIfDue(input);
+    if (!r) throw new MaskidError('ERR_STATE_INVALID', 'an epoch was published moments ago; nothing to do');
+    return r;
+  }
+
+  /** {@link publish}, or undefined when `ifDueMs` says it is not due. */
+  async publishIfDue(input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<PublishResult | undefined> {
     const now = input.now ?? Date.now();
-    const outDir = resolve(input.outDir ?? join(this.issuer.dataDir, 'public', 'status'));
-    const tmp = `${outDir}.tmp-${process.pid}`;
+    const s = await this.issuer.settings();
+    const { signer, kid } = await this.issuer.signer();
+    const listsPerPurpose = s.capacity / s.listSize;
+    const result = await this.issuer.write(async (m) => {
+      const last = Number((await this.issuer.getMeta('epoch_published_at', m)) ?? '0');
+      if (input.ifDueMs !== undefined && now - last < input.ifDueMs * 0.9) return undefined;
+      const epochSeconds = input.epochSeconds ?? Number((await this.issuer.getMeta('epoch_seconds', m)) ?? DEFAULT_EPOCH_SECONDS);
+      if (!Number.isSafeInteger(epochSeconds) || epochSeconds < 1 || epochSeconds > 86_400) throw new MaskidError('ERR_INPUT_INVALID', 'the epoch length must be 1 s to 1 day');
+      const epoch = Number((await this.issuer.getMeta('epoch', m)) ?? '0') + 1;
+      await this.issuer.setMeta('epoch', String(epoch), m);
+      await this.issuer.setMeta('epoch_published_at', String(now), m);
+      await this.issuer.setMeta('epoch_seconds', String(epochSeconds), m);
+      const platforms = (await m.find(PlatformEntity, { order: { id: 'ASC' } })).map(toPlatform);
+      let lists = 0;
+      for (const platform of platforms) {
+        const pn = platformKey(platform.number);
+        const todo = new Map<string, { purpose: StatusPurpose; listNo: number }>();
+        const note = (purpose: StatusPurpose, listNo: number) => todo.set(`${purpose}-${listNo}`, { purpose, listNo });
+        for (const d of await m.findBy(StatusDirtyEntity, { platformNumber: pn })) note(d.purpose, d.listNo);
+        if (!(await m.findOneBy(StatusManifestEntity, { platformNumber: pn }))) {
+          // First epoch of this platform (or of a database from before per-list epochs): every list holding a set bit.
+          for (const b of await m.findBy(StatusBitEntity, { platformNumber: pn })) note(b.purpose, Math.floor(b.idx / s.listSize));
+        }
+        for (const old of await m.find(StatusListEntity, { where: { platformNumber: pn, kid: Not(kid) }, take: RESIGN_PER_EPOCH })) note(old.purpose, old.listNo);
+        for (const { purpose, listNo } of todo.values()) {
+          const list = BitstringStatusList.create(s.listSize);
+          const from = listNo * s.listSize;
+          for (const b of await m.findBy(StatusBitEntity, { platformNumber: pn, purpose, idx: Between(from, from + s.listSize - 1) })) list.set(b.idx - from, true);
+          const url = statusListUrl(s.url, platform.id, purpose, listNo);
+          const jwt = await this.#signList(url, purpose, list, epoch, now, s.kid);
+          const prev = await m.findOneBy(StatusListEntity, { platformNumber: pn, purpose, listNo });
+          const row: StatusListRow = { platformNumber: pn, purpose, listNo, epoch, kid, jwt, prevEpoch: prev?.epoch ?? null, prevJwt: prev?.jwt ?? null };
+          await m.save(StatusListEntity, row);
+          lists++;
+        }
+        await m.delete(StatusDirtyEntity, { platformNumber: pn });
+        const epochs = { revocation: new Uint32Array(listsPerPurpose), suspension: new Uint32Array(listsPerPurpose) };
+        for (const row of await m.find(StatusListEntity, { where: { platformNumber: pn }, select: { purpose: true, listNo: true, epoch: true } })) epochs[row.purpose][row.listNo] = row.epoch;
+        const iat = Math.floor(now / 1000);
+        const manifest = await signJwt({ typ: TYP_STATUS_MANIFEST, kid }, {
+          iss: s.did, sub: platform.id, epoch, iat, exp: iat + Math.min(3 * epochSeconds, MAX_MANIFEST_LIFETIME_SECONDS), epochSeconds,
+          lists: {
+            base: `${s.url}/status/${platform.id}`, count: listsPerPurpose, listSize: s.listSize,
+            revocation: encodeListEpochs(epochs.revocation), suspension: encodeListEpochs(epochs.suspension),
+          },
+        }, signer);
+        await m.save(StatusManifestEntity, { platformNumber: pn, epoch, jwt: manifest });
+        input.onProgress?.(platforms.indexOf(platform) + 1, platforms.length);
+      }
+      const published: PublishResult = { epoch, platforms: platforms.length, lists };
+      return published;
+    });
+    if (result && input.outDir) result.outDir = await this.exportTo(input.outDir);
+    return result;
+  }
+
+  /** Signs one `BitstringStatusListCredential` (`vc+jwt`) carrying its epoch, through the agent. */
+  async #signList(url: string, purpose: StatusPurpose, list: BitstringStatusList, epoch: number, now: number, keyRef: string): Promise<string> {
+    const s = await this.issuer.settings();
+    const credential = {
+      '@context': [VC_CONTEXT_V2, contextUrlFor(s.did)],
+      id: url,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: s.did,
+      validFrom: new Date(now).toISOString(),
+      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: list.encode(), epoch },
+    };
+    const vc = (await this.issuer.agent.createVerifiableCredential({ credential: credential as never, proofFormat: 'vc+jwt' as never, keyRef })) as unknown as { id: string };
+    return vc.id.slice('data:application/vc+jwt,'.length);
+  }
+
+  /** The signed manifest of a platform, or undefined before its first epoch. */
+  async manifest(platform: Platform): Promise<{ epoch: number; jwt: string } | undefined> {
+    return (await this.issuer.ds.getRepository(StatusManifestEntity).findOneBy({ platformNumber: platformKey(platform.number) })) ?? undefined;
+  }
+
+  /**
+   * One signed list version: `epoch` undefined = the latest. A list that never changed is epoch 0,
+   * all zeros: signed on demand (for verifiers that read the canonical URL without the manifest).
+   */
+  async listVersion(platform: Platform, purpose: StatusPurpose, listNo: number, epoch?: number): Promise<{ epoch: number; jwt: string } | undefined> {
+    const s = await this.issuer.settings();
+    if (!Number.isSafeInteger(listNo) || listNo < 0 || listNo >= s.capacity / s.listSize) return undefined;
+    const row = await this.issuer.ds.getRepository(StatusListEntity).findOneBy({ platformNumber: platformKey(platform.number), purpose, listNo });
+    if (row && (epoch === undefined || epoch === row.epoch)) return { epoch: row.epoch, jwt: row.jwt };
+    if (row && epoch === row.prevEpoch && row.prevJwt) return { epoch, jwt: row.prevJwt };
+    if (row || (epoch !== undefined && epoch !== 0)) return undefined;
+    const key = `${platform.id}/${purpose}-${listNo}/${s.kid}`;
+    let jwt = this.#zeroLists.get(key);
+    if (!jwt) {
+      jwt = await this.#signList(statusListUrl(s.url, platform.id, purpose, listNo), purpose, BitstringStatusList.create(s.listSize), 0, Date.now(), s.kid);
+      if (this.#zeroLists.size >= 4096) this.#zeroLists.clear();
+      this.#zeroLists.set(key, jwt);
+    }
+    return { epoch: 0, jwt };
+  }
+
+  readonly #zeroLists = new Map<string, string>();
+
+  /**
+   * Writes the published documents as static files for a CDN or web server: per platform
+   * `manifest`, and for every list that ever changed its canonical file `<purpose>-<n>` and its
+   * immutable version `<purpose>-<n>.e<epoch>`. Written to a fresh directory and swapped in whole.
+   */
+  async exportTo(outDir: string): Promise<string> {
+    const dir = resolve(outDir);
+    const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    // Claim the epoch number first, so two publishing processes never write the same epoch.
-    const epoch = await this.issuer.write(async (m) => {
-      const next = Number((await this.issuer.getMeta('epoch', m)) ?? '0') + 1;
-      await this.issuer.setMeta('epoch', String(next), m);
-      return next;
-    });
-    const platforms = (await this.issuer.ds.getRepository(PlatformEntity).find({ order: { id: 'ASC' } })).map(toPlatform);
-    const listsPerPlatform = s.capacity / s.listSize;
-    const validFrom = new Date(now).toISOString();
-    const validUntil = new Date(now + s.listValidityMs).toISOString();
-    const { signer, kid } = await this.issuer.signer();
-    let lists = 0;
-    let setBits = 0;
-    const total = platforms.length * listsPerPlatform * 2;
+    const platforms = (await this.issuer.ds.getRepository(PlatformEntity).find()).map(toPlatform);
     for (const platform of platforms) {
-      const dir = join(tmp, platform.id);
-      mkdirSync(dir);
-      const bits = await this.issuer.ds.getRepository(StatusBitEntity).findBy({ platformNumber: platform.number.toString(16).padStart(16, '0') });
-      setBits += bits.length;
-      const manifestLists: { purpose: StatusPurpose; url: string }[] = [];
-      for (const purpose of ['revocation', 'suspension'] as const) {
-        const built = Array.from({ length: listsPerPlatform }, () => BitstringStatusList.create(s.listSize));
-        for (const b of bits) if (b.purpose === purpose) built[Math.floor(b.idx / s.listSize)]!.set(b.idx % s.listSize, true);
-        for (let n = 0; n < listsPerPlatform; n++) {
-          const url = statusListUrl(s.url, platform.id, purpose, n);
-          const credential = {
-            '@context': [VC_CONTEXT_V2],
-            id: url,
-            type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-            issuer: s.did,
-            validFrom,
-            validUntil,
-            credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: built[n]!.encode(), ttl: s.ttlMs },
-          };
-          const vc = (await this.issuer.agent.createVerifiableCredential({ credential: credential as never, proofFormat: 'vc+jwt' as never, keyRef: s.kid })) as unknown as { id: string };
-          writeFileSync(join(dir, `${purpose}-${n}.jwt`), vc.id.slice('data:application/vc+jwt,'.length));
-          manifestLists.push({ purpose, url });
-          lists++;
-          input.onProgress?.(lists, total);
-        }
+      const pn = platformKey(platform.number);
+      const pdir = join(tmp, platform.id);
+      mkdirSync(pdir);
+      const manifest = await this.manifest(platform);
+      if (manifest) writeFileSync(join(pdir, 'manifest'), manifest.jwt);
+      for (const row of await this.issuer.ds.getRepository(StatusListEntity).findBy({ platformNumber: pn })) {
+        const name = `${row.purpose}-${row.listNo}`;
+        writeFileSync(join(pdir, name), row.jwt);
+        writeFileSync(join(pdir, statusListVersionUrl(name, row.epoch)), row.jwt);
+        if (row.prevEpoch !== null && row.prevJwt) writeFileSync(join(pdir, statusListVersionUrl(name, row.prevEpoch)), row.prevJwt);
       }
-      const manifest = await signJwt({ typ: TYP_MANIFEST, kid }, {
-        iss: s.did, sub: platform.id, epoch, iat: Math.floor(now / 1000), exp: Math.floor((now + s.listValidityMs) / 1000), ttl: s.ttlMs, lists: manifestLists,
-      }, signer);
-      writeFileSync(join(dir, 'manifest.jwt'), manifest);
     }
-    writeFileSync(join(tmp, 'epoch.json'), JSON.stringify({ epoch, publishedAt: validFrom, validUntil, platforms: platforms.map((p) => p.id) }, null, 2));
-    const old = `${outDir}.old-${process.pid}`;
+    const old = `${dir}.old-${process.pid}`;
     rmSync(old, { recursive: true, force: true });
     try {
-      renameSync(outDir, old);
+      renameSync(dir, old);
     } catch {
-      mkdirSync(resolve(outDir, '..'), { recursive: true });
+      mkdirSync(resolve(dir, '..'), { recursive: true });
     }
-    renameSync(tmp, outDir);
+    renameSync(tmp, dir);
     rmSync(old, { recursive: true, force: true });
-    return { epoch, outDir, platforms: platforms.length, lists, setBits };
+    return dir;
   }
+}
+
+/**
+ * The issuer's own epoch schedule (`serve --epoch`): every process on a database ticks four times an
+ * epoch and publishes when the last epoch is due (the check and the publication are one write
+ * transaction, so processes never publish the same epoch twice). Returns a handle to stop it.
+ *
+ * @example
+ * ```ts
+ * const epochs = startEpochs(issuer, 300, (e) => log.warn(e))
+ * epochs.stop()
+ * ```
+ */
+export function startEpochs(issuer: Issuer, epochSeconds: number, onError: (e: unknown) => void, now: () => number = Date.now): { stop(): void; tick(): Promise<PublishResult | undefined> } {
+  const service = new StatusService(issuer);
+  const epochMs = epochSeconds * 1000;
+  let running: Promise<PublishResult | undefined> | undefined;
+  const tick = () => {
+    running ??= service.publishIfDue({ epochSeconds, ifDueMs: epochMs, now: now() }).catch((e: unknown) => {
+      onError(e);
+      return undefined;
+    }).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), Math.max(250, Math.floor(epochMs / 4)));
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
 }

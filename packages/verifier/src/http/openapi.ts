@@ -93,8 +93,12 @@ export const OPENAPI = {
         },
       },
       Health: {
-        type: 'object', required: ['status', 'issuerKeys', 'lists', 'usableLists', 'oldestListAgeSeconds'], additionalProperties: false,
-        properties: { status: { enum: ['ok', 'degraded'] }, issuerKeys: { type: 'integer' }, lists: { type: 'integer' }, usableLists: { type: 'integer' }, oldestListAgeSeconds: { type: 'number' }, replica: { type: 'integer', description: 'which replica answered (serve --replicas N: 1..N; 0 for a single process)' } },
+        type: 'object', required: ['status', 'issuerKeys', 'lists', 'epoch', 'staleLists', 'manifestAgeSeconds'], additionalProperties: false,
+        properties: {
+          status: { enum: ['ok', 'degraded'] }, issuerKeys: { type: 'integer' }, lists: { type: 'integer', description: 'status lists held (lists that never changed are all zeros and need none)' },
+          epoch: { type: 'integer', description: 'the newest verified status manifest\'s epoch' }, staleLists: { type: 'integer', description: 'lists whose newer version has not arrived yet' },
+          manifestAgeSeconds: { type: 'number', description: 'seconds since the newest verified manifest\'s signed iat (-1: none yet)' },
+          replica: { type: 'integer', description: 'which replica answered (serve --replicas N: 1..N; 0 for a single process)' } },
       },
     },
   },

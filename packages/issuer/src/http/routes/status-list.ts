@@ -1,28 +1,26 @@
 /**
- * `GET /status/:platform/:list`: one BitstringStatusListCredential (`vc+jwt`), whole, unauthenticated,
- * with an ETag and `Cache-Control: max-age` = the list's ttl in seconds.
+ * `GET /status/:platform/<purpose>-<n>`: the latest version of a BitstringStatusListCredential
+ * (`vc+jwt`; revalidated on every use), and `GET /status/:platform/<purpose>-<n>.e<epoch>`: one
+ * version, immutable (`max-age=31536000, immutable`), as the manifest names it. Whole and
+ * unauthenticated.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Router } from 'express';
+import type { StatusPurpose } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
 import { sendProblem } from '../errors.js';
-import { conditional } from './static-files.js';
+import { CACHE_IMMUTABLE, CACHE_REVALIDATE, conditional } from './static-files.js';
 import { SEGMENT } from './status-manifest.js';
 
-const LIST = /^(revocation|suspension)-\d{1,6}$/;
+const LIST = /^(revocation|suspension)-(\d{1,7})(?:\.e(\d{1,10}))?$/;
 
 export function statusListRoute(router: Router, ctx: IssuerHttpContext): void {
   router.get('/status/:platform/:list', async (req, res) => {
-    const platform = String(req.params['platform']);
-    const list = String(req.params['list']);
-    if (!SEGMENT.test(platform) || !LIST.test(list)) return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such status list');
-    let body: string;
-    try {
-      body = await readFile(join(ctx.statusDir, platform, `${list}.jwt`), 'utf8');
-    } catch {
-      return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such status list (run `maskid-issuer status publish`)');
-    }
-    conditional(req, res, body, 'application/vc+jwt', Math.floor((await ctx.issuer.settings()).ttlMs / 1000));
+    const id = String(req.params['platform']);
+    const match = LIST.exec(String(req.params['list']));
+    const platform = SEGMENT.test(id) && match ? await ctx.platform(id) : undefined;
+    const epoch = match?.[3] === undefined ? undefined : Number(match[3]);
+    const version = platform && match ? await ctx.status.listVersion(platform, match[1] as StatusPurpose, Number(match[2]), epoch) : undefined;
+    if (!version) return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such status list version');
+    conditional(req, res, version.jwt, 'application/vc+jwt', epoch === undefined ? CACHE_REVALIDATE : CACHE_IMMUTABLE);
   });
 }

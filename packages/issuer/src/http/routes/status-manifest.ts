@@ -1,23 +1,20 @@
-/** `GET /status/:platform/manifest`: the signed manifest of a platform's list URLs (whole file, no auth). */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * `GET /status/:platform/manifest`: the platform's signed manifest of the current epoch (whole, no
+ * auth), `Cache-Control: no-cache` with an ETag: a cache may keep it but must revalidate each time.
+ */
 import type { Router } from 'express';
 import type { IssuerHttpContext } from '../context.js';
 import { sendProblem } from '../errors.js';
-import { conditional } from './static-files.js';
+import { CACHE_REVALIDATE, conditional } from './static-files.js';
 
 export const SEGMENT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function statusManifestRoute(router: Router, ctx: IssuerHttpContext): void {
   router.get('/status/:platform/manifest', async (req, res) => {
-    const platform = String(req.params['platform']);
-    if (!SEGMENT.test(platform)) return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such manifest');
-    let body: string;
-    try {
-      body = await readFile(join(ctx.statusDir, platform, 'manifest.jwt'), 'utf8');
-    } catch {
-      return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no manifest published for this platform (run `maskid-issuer status publish`)');
-    }
-    conditional(req, res, body, 'application/jwt', Math.floor((await ctx.issuer.settings()).ttlMs / 1000));
+    const id = String(req.params['platform']);
+    const platform = SEGMENT.test(id) ? await ctx.platform(id) : undefined;
+    const manifest = platform ? await ctx.status.manifest(platform) : undefined;
+    if (!manifest) return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no manifest published for this platform (the issuer publishes one every epoch)');
+    conditional(req, res, manifest.jwt, 'application/jwt', CACHE_REVALIDATE);
   });
 }

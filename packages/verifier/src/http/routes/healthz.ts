@@ -1,4 +1,4 @@
-/** `GET /healthz`: 200 when keys and every status list are usable, 503 when verification fails closed. */
+/** `GET /healthz`: 200 when keys and a current status manifest (and every list it names) are held, 503 when verification fails closed. */
 import type { Router } from 'express';
 import type { VerifierService } from '../../service.js';
 

@@ -1,0 +1,79 @@
+/**
+ * Strict JSON: RFC 8259 leaves duplicate member names to the parser ("the names within an object
+ * SHOULD be unique"); `JSON.parse` keeps the last one. Two parsers that pick different duplicates
+ * see two different documents under one signature, so everything maskid parses outside the login
+ * hot path refuses them.
+ */
+import { MaskidError } from './errors.js';
+
+/**
+ * The first member name that occurs twice in one object of a JSON text, or `undefined`. The text
+ * must already be valid JSON (this only scans; {@link parseJsonStrict} parses first). Escaped names
+ * are compared after decoding (`"a"` and `"\u0061"` are the same name).
+ *
+ * @example
+ * ```ts
+ * duplicateMemberName('{"a":1,"b":{"a":2}}') // undefined
+ * duplicateMemberName('{"a":1,"\\u0061":2}')  // 'a'
+ * ```
+ */
+export function duplicateMemberName(text: string): string | undefined {
+  const stack: (Set<string> | null)[] = [];
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      let escaped = false;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) {
+          escaped = true;
+          j++;
+        } else if (d === 0x22) break;
+      }
+      const names = stack[stack.length - 1];
+      if (names && expectName) {
+        const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (names.has(name)) return name;
+        names.add(name);
+        expectName = false;
+      }
+      i = j;
+    } else if (c === 0x7b) {
+      stack.push(new Set());
+      expectName = true;
+    } else if (c === 0x5b) {
+      stack.push(null);
+      expectName = false;
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+      expectName = false;
+    } else if (c === 0x2c) {
+      expectName = stack[stack.length - 1] != null;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `JSON.parse` that refuses duplicate member names (`ERR_INPUT_INVALID`, or `code`).
+ *
+ * @example
+ * ```ts
+ * parseJsonStrict('{"version":2,"version":1}') // throws MaskidError ERR_INPUT_INVALID
+ * ```
+ */
+export function parseJsonStrict(text: string, what = 'JSON', code: 'ERR_INPUT_INVALID' | 'ERR_JWT_MALFORMED' = 'ERR_INPUT_INVALID'): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new MaskidError(code, `${what} is not JSON`, { cause });
+  }
+  if (typeof value === 'object' && value !== null) {
+    const dup = duplicateMemberName(text);
+    if (dup !== undefined) throw new MaskidError(code, `${what} has the member ${JSON.stringify(dup.slice(0, 40))} twice`);
+  }
+  return value;
+}
