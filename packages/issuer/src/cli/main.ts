@@ -389,6 +389,10 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
       const app = createIssuerApp(issuer, { ...(opts.trustProxy !== undefined ? { trustProxy: /^\d+$/.test(opts.trustProxy) ? Number(opts.trustProxy) : opts.trustProxy } : {}) });
       const epochs = opts.epoch > 0 ? startEpochs(issuer, opts.epoch, (e) => o.warn(`maskid-issuer: status epoch failed: ${(e as Error).message}`)) : undefined;
       const server = app.listen(port, opts.host);
+      // Longer than load balancers' and clients' idle timeouts: Node's 5 s default closes connections
+      // that a client is about to reuse (it sees "fetch failed").
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
       await new Promise<void>((resolveListen, reject) => { server.once('listening', resolveListen); server.once('error', reject); });
       o.note(`maskid-issuer: serving ${settings.did} on http://${opts.host}:${port} (public URL ${settings.url})`);
       if (o.json) o.result({ listening: `http://${opts.host}:${port}`, did: settings.did, url: settings.url }, () => '');
