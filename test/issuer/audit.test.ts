@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
-import { AuditService, CredentialService, createApproval, type Issuer } from '@maskid/issuer';
+import { AuditService, CredentialService, createApproval, createOperatorApproval, type Issuer } from '@maskid/issuer';
 import { MaskidError, publicJwk, type Jwk, type JwsSigner } from '@maskid/core';
 import { AuditEntityForTests } from './audit-helpers.js';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
@@ -65,6 +65,28 @@ describe('re-identification and the audit log', () => {
     await assert.rejects(request(once), refused, 'replayed approval');
     await assert.rejects(request(await approve(bob.signer, { platformId: 'other' }), { platformId: 'other' }), (e: MaskidError) => e.code === 'ERR_NOT_FOUND', 'masked ID of another platform');
     await assert.rejects(request(await approve(bob.signer), { caseRef: '' }), (e: MaskidError) => e.code === 'ERR_INPUT_INVALID');
+  });
+
+  it('adding an operator needs a different operator\'s approval: no self-approval, not through a second identity', async () => {
+    const alice2 = operatorKey();
+    const addAlice2 = (approval: string, by = 'alice') => audit.addOperator('alice2', alice2.jwk, { by, approval });
+    const approveAdd = (signer: JwsSigner, approver: string, requester = 'alice', jwk = alice2.jwk) =>
+      createOperatorApproval(signer, { approver, requester, operatorId: 'alice2', jwk });
+    await assert.rejects(addAlice2(await approveAdd(alice.signer, 'alice')), refused, 'alice approves her own change');
+    await assert.rejects(addAlice2(await approveAdd(alice2.signer, 'alice2')), refused, 'the new identity approves itself');
+    await assert.rejects(addAlice2(await approveAdd(alice.signer, 'bob')), refused, 'alice signs an approval in bob\'s name');
+    await assert.rejects(addAlice2(await approveAdd(bob.signer, 'bob', 'alice', mallory.jwk)), refused, 'an approval for another key');
+    await assert.rejects(addAlice2(await approveAdd(bob.signer, 'bob'), 'nobody'), refused, 'an unregistered requester');
+    await assert.rejects(audit.addOperator('alice2', alice2.jwk, { by: 'alice2', approval: await approveAdd(bob.signer, 'bob', 'alice2') }), refused, 'the new operator adds themselves');
+    const ok = await approveAdd(bob.signer, 'bob');
+    await addAlice2(ok);
+    await assert.rejects(audit.addOperator('alice3', alice2.jwk, { by: 'alice', approval: ok }), refused, 'an approval works once (and names one operator)');
+    // A second identity of alice still cannot approve alice's re-identification request alone: it needs
+    // its own approver (bob) to have been added, and the chain records who approved the addition.
+    const entries = await issuer.ds.getRepository(AuditEntityForTests).find();
+    assert.ok(entries.some((e) => /"action":"operator.add"/.test(e.body) && /"approver":"bob"/.test(e.body) && /"operator":"alice2"/.test(e.body)));
+    assert.equal((await audit.verify()).ok, true);
+    await assert.rejects(audit.bootstrapOperators([{ id: 'x', jwk: alice2.jwk }, { id: 'y', jwk: bob.jwk }]), (e: MaskidError) => e.code === 'ERR_CONFLICT', 'bootstrap only while there are none');
   });
 
   it('detects a tampered, removed or re-ordered audit entry', async () => {

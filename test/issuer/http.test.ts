@@ -260,6 +260,38 @@ describe('issuer HTTP', () => {
     assert.deepEqual(codes, [400, 400, 400, 429, 429]);
   });
 
+  it('rate-limits per grant (one client cannot use up another\'s refreshes) and per client address, which trust proxy takes from X-Forwarded-For', async () => {
+    const k = await newHolder();
+    const post = async (a: typeof app, body: Record<string, string>, forwardedFor?: string) => {
+      const r = request(a).post('/token').type('form').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`));
+      if (forwardedFor) r.set('X-Forwarded-For', forwardedFor);
+      return (await r.send(body)).status;
+    };
+    const perGrant = createIssuerApp(issuer, { tokenRequestsPerMinute: 2, tokenRequestsPerMinutePerClient: 1000 });
+    const spent = [];
+    for (let i = 0; i < 3; i++) spent.push(await post(perGrant, { grant_type: 'refresh_token', refresh_token: 'grant-of-mallory-000000000000' }));
+    assert.deepEqual(spent, [400, 400, 429], 'one grant is limited');
+    assert.equal(await post(perGrant, { grant_type: 'refresh_token', refresh_token: 'grant-of-alice-00000000000000' }), 400, 'another grant is not');
+    // Behind a proxy: without `trust proxy` every client looks like the proxy; with it, each X-Forwarded-For address has its own quota.
+    const behind = createIssuerApp(issuer, { tokenRequestsPerMinute: 1000, tokenRequestsPerMinutePerClient: 2, trustProxy: 'loopback' });
+    const a = [await post(behind, { grant_type: 'x' }, '203.0.113.1'), await post(behind, { grant_type: 'x' }, '203.0.113.1'), await post(behind, { grant_type: 'x' }, '203.0.113.1')];
+    assert.deepEqual(a, [400, 400, 429]);
+    assert.equal(await post(behind, { grant_type: 'x' }, '203.0.113.2'), 400, 'another client behind the same proxy');
+  });
+
+  it('refuses a credential request whose JSON names a member twice', async () => {
+    const k = await newHolder();
+    const o = await offer();
+    const access = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body.access_token as string;
+    const proof = await keyProof(await newHolder(), await nonce());
+    const body = `{"credential_identifier":"forum","credential_identifier":"video","proofs":{"jwt":[${JSON.stringify(proof)}]}}`;
+    const r = await request(app).post('/credential').set('Authorization', `DPoP ${access}`).set('Content-Type', 'application/json')
+      .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) })).send(body);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error, 'invalid_credential_request');
+    assert.match(r.body.error_description, /twice/);
+  });
+
   it('keeps the previous key in the key list and DID document after a rotation, so earlier credentials still verify', async () => {
     const holder = await newHolder();
     const nn = await enrollPerson(issuer);

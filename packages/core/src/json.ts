@@ -20,18 +20,16 @@ import { MaskidError } from './errors.js';
 export function duplicateMemberName(text: string): string | undefined {
   const stack: (Set<string> | null)[] = [];
   let expectName = false;
+  let backslash = text.indexOf('\\');
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      let j = i + 1;
-      let escaped = false;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j++;
-        } else if (d === 0x22) break;
-      }
+      // The closing quote: the next '"' not preceded by an odd run of backslashes (indexOf is native).
+      let j = text.indexOf('"', i + 1);
+      while (j > 0 && escapedAt(text, j)) j = text.indexOf('"', j + 1);
+      if (j < 0) return undefined;
+      if (backslash >= 0 && backslash < i) backslash = text.indexOf('\\', i);
+      const escaped = backslash >= 0 && backslash < j;
       const names = stack[stack.length - 1];
       if (names && expectName) {
         const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
@@ -54,6 +52,13 @@ export function duplicateMemberName(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** True when the character at `at` is preceded by an odd number of backslashes. */
+function escapedAt(text: string, at: number): boolean {
+  let n = 0;
+  for (let k = at - 1; k >= 0 && text.charCodeAt(k) === 0x5c; k--) n++;
+  return n % 2 === 1;
 }
 
 /**

@@ -3,7 +3,7 @@
  * a frozen object. A bad file fails fast with one clear message naming the field.
  */
 import { readFileSync } from 'node:fs';
-import { isClaimName, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
+import { isClaimName, parseJsonStrict, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
 
 /**
  * A trusted issuer: its base URL (the did:web is derived from it) and the RFC 7638 thumbprint of its
@@ -147,9 +147,9 @@ export function loadConfig(file: string): Readonly<VerifierConfig> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonStrict(text, `verifier config ${file}`);
   } catch (cause) {
-    throw new MaskidError('ERR_CONFIG_INVALID', `verifier config ${file} is not JSON: ${(cause as Error).message}`, { cause });
+    throw new MaskidError('ERR_CONFIG_INVALID', `verifier config ${file} is not JSON (or names a field twice): ${(cause as Error).message}`, { cause });
   }
   return parseConfig(json);
 }

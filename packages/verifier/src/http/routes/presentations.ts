@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { VerifierService } from '../../service.js';
 import { MAX_PRESENTATION_LENGTH } from '../../engine.js';
+import { parseJsonStrict } from '@maskid/core';
 import { sendOverloaded, sendProblem, sendWhole } from '../problem.js';
 
 export const PRESENTATIONS_PATH = '/v1/presentations';
@@ -59,9 +60,9 @@ export async function handlePresentation(req: IncomingMessage, res: ServerRespon
   if (!raw) return sendProblem(res, 'ERR_TOKEN_TOO_LARGE', 'request body too large', 413);
   let body: { requestId?: unknown; origin?: unknown; vp_token?: unknown } | null;
   try {
-    body = JSON.parse(raw.toString('utf8')) as typeof body;
+    body = parseJsonStrict(raw.toString('utf8'), 'the request body') as typeof body;
   } catch {
-    return sendProblem(res, 'ERR_INPUT_INVALID', 'the request body is not valid JSON', 400);
+    return sendProblem(res, 'ERR_INPUT_INVALID', 'the request body is not valid JSON (or names a member twice)', 400);
   }
   if (!body || typeof body !== 'object' || typeof body.requestId !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'requestId is required', 400);
   if (body.origin !== undefined && typeof body.origin !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'origin must be a string', 400);
