@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
-  Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, createIssuerApp, nationalIdCheckChar,
+  Issuer, KeyService, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, createIssuerApp, nationalIdCheckChar,
 } from '@maskid/issuer';
 import { didJwkFor, presentInternetIdCredential, webCryptoSigner } from '@maskid/core';
 
@@ -55,7 +55,7 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
   await new Promise((r) => server.once('listening', r));
   return {
     issuer, url, dir, presentations, holders, enrolled,
-    verifierConfig: { platform: 'forum', origins: [ORIGIN], trustedIssuers: [{ url }], allowedClaims: ['ageOver18', 'region'], dev: true, maxKbAgeSeconds: 24 * 3600,
+    verifierConfig: { platform: 'forum', origins: [ORIGIN], trustedIssuers: [{ url, rootThumbprint: await new KeyService(issuer).rootThumbprint() }], allowedClaims: ['ageOver18', 'region'], dev: true, maxKbAgeSeconds: 24 * 3600,
       // Load shedding off: the HTTP rows measure verification capacity; a closed loop at saturation would
       // otherwise see a few 503 ERR_OVERLOADED (the soak test covers shedding).
       maxEventLoopDelayMs: 0 },

@@ -99,7 +99,8 @@ log(`enroll --csv: ${out.csv.cliRowsPerSecond.median.toFixed(0)} rows/s (CLI), $
   await close();
 }
 {
-  // Publishing one platform's 1,048,576 entries per purpose (8 lists each), with 1,000 set bits.
+  // Publishing one epoch of one platform with 1,048,576 entries per purpose (8 lists each) and no
+  // change since the last: only the manifest is signed (lists are re-signed only when they change).
   const { issuer, close } = await freshIssuer({ capacity: 1_048_576 });
   await new PlatformService(issuer).add({ id: 'forum', name: 'Forum', origins: ['https://forum.example'], claims: ['ageOver18'] });
   const times = [];

@@ -43,8 +43,6 @@ export interface IssuerSettings {
   /** Index capacity per platform (status slots). */
   capacity: number;
   listSize: number;
-  ttlMs: number;
-  listValidityMs: number;
   credentialValidityDays: number;
 }
 
@@ -54,8 +52,6 @@ export interface InitOptions {
   keyType?: 'Secp256r1' | 'Ed25519';
   capacity?: number;
   listSize?: number;
-  ttlMs?: number;
-  listValidityMs?: number;
   credentialValidityDays?: number;
   /**
    * The offline root key that signs the key list (see {@link KeyService}). Required outside `--dev`;
@@ -195,8 +191,6 @@ export class Issuer {
         issuer_kid: kid,
         capacity: String(capacity),
         list_size: String(listSize),
-        ttl_ms: String(options.ttlMs ?? 6 * 3600_000),
-        list_validity_ms: String(options.listValidityMs ?? 7 * 24 * 3600_000),
         credential_validity_days: String(options.credentialValidityDays ?? 30),
         next_slot: '0',
         epoch: '0',
@@ -245,8 +239,6 @@ export class Issuer {
       kid: schedule.length > 0 ? signingKeyAt(schedule, Date.now()).kid : m.get('issuer_kid')!,
       capacity: Number(m.get('capacity')),
       listSize: Number(m.get('list_size')),
-      ttlMs: Number(m.get('ttl_ms')),
-      listValidityMs: Number(m.get('list_validity_ms')),
       credentialValidityDays: Number(m.get('credential_validity_days')),
     };
     this.#settingsAt = Date.now();

@@ -130,7 +130,6 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
     .option('--capacity <n>', 'status slots per platform (people × generations); a multiple of the list size', (v) => Number(v))
     .option('--list-size <n>', 'entries per status list (≥ 131072)', (v) => Number(v))
-    .option('--ttl <seconds>', 'status list ttl in seconds', (v) => Number(v))
     .option('--validity-days <days>', 'credential validity in days (before jitter)', (v) => Number(v))
     .option('--root-key <file>', 'the offline root key that signs the key list (`root-key create`); required outside --dev')
     .option('--operator <id=public-jwk-file>', 'a first operator (give two: re-identification and operator changes need a second person)', collect)
@@ -141,7 +140,6 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
         keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1',
         ...(opts.capacity ? { capacity: opts.capacity } : {}),
         ...(opts.listSize ? { listSize: opts.listSize } : {}),
-        ...(opts.ttl ? { ttlMs: opts.ttl * 1000 } : {}),
         ...(opts.validityDays ? { credentialValidityDays: opts.validityDays } : {}),
       });
       if (opts.operator?.length) {
