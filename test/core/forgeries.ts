@@ -104,6 +104,12 @@ export async function forgeryCases(f: Fixture): Promise<ForgeryCase[]> {
     { name: 'statusListIndex beyond safe integers', presentation: await resign(p, f.issuerSigner, (_hh, pp) => { ((pp['credentialStatus'] as Record<string, unknown>[])[0]!)['statusListIndex'] = '99999999999999999999999'; }), expect: 'ERR_PROFILE_INVALID' },
     { name: 'issuer JWT with four segments', presentation: [`${h}.${payloadB64}.${sig}.x`, ...rest].join('~'), expect: 'ERR_SDJWT_MALFORMED' },
     { name: 'issuer payload is an array', presentation: [`${h}.${base64urlText('[1,2]')}.${sig}`, ...rest].join('~'), expect: 'ERR_SDJWT_MALFORMED' },
+    { name: 'issuer payload names a member twice (validly signed)', presentation: await (async () => {
+      // A second "validUntil" after the first: a last-wins parser would see another expiry under the same signature.
+      const text = Buffer.from(payloadB64!, 'base64url').toString().replace('{', '{"validUntil":"2099-01-01T00:00:00Z",');
+      const input = `${h}.${base64urlText(text)}`;
+      return [`${input}.${Buffer.from(await f.issuerSigner.sign(new TextEncoder().encode(input))).toString('base64url')}`, ...rest].join('~');
+    })(), expect: 'ERR_SDJWT_MALFORMED' },
     { name: 'revoked', presentation: p, context: { revoked: true }, expect: 'ERR_STATUS_REVOKED' },
     { name: 'suspended', presentation: p, context: { suspended: true }, expect: 'ERR_STATUS_SUSPENDED' },
     { name: 'empty', presentation: '', expect: 'ERR_SDJWT_MALFORMED' },

@@ -150,6 +150,45 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     if (otherList !== listUrl) assert.equal(await login(v, other), 'ok', 'credentials in other lists still verify');
   });
 
+  it('fresh manifests keep coming but the changed list\'s new version is withheld: the held list is used until the bound from the first manifest that named a newer version, then fails closed', async () => {
+    net.reset();
+    let now = Date.now();
+    const status = new StatusService(server.issuer);
+    const c = await issue();
+    const revocationList = (x: { sdJwt: string }) => JSON.parse(Buffer.from(x.sdJwt.split('.')[1]!, 'base64url').toString()).credentialStatus[0].statusListCredential as string;
+    // c's revocation list has changed once, so the verifier holds a version of it: revoke a neighbour in the same list.
+    let neighbour = await issue();
+    for (let i = 0; i < 200 && revocationList(neighbour) !== revocationList(c); i++) neighbour = await issue();
+    assert.equal(revocationList(neighbour), revocationList(c));
+    await status.revoke({ networkNumber: neighbour.networkNumber, platformId: 'forum' });
+    await status.publish({ now });
+    const v = await verifier({}, () => now);
+    assert.equal(await login(v, c, Math.floor(now / 1000)), 'ok');
+    const listUrl = revocationList(c);
+    assert.equal(v.status.stats().staleLists, 0);
+    assert.equal(await login(v, neighbour, Math.floor(now / 1000)), 'ERR_STATUS_REVOKED', 'the list is held');
+    await status.revoke({ networkNumber: c.networkNumber, platformId: 'forum' });
+    net.rules.push((url) => (url.startsWith(`${listUrl}.e`) ? new Response(null, { status: 503 }) : undefined));
+    const firstNamed = now;
+    await status.publish({ now });
+    await v.status.refresh();
+    assert.equal(v.status.stats().staleLists, 1);
+    const m = JSON.parse(Buffer.from((await (await fetch(`${server.url}/status/forum/manifest`)).text()).split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+    const bound = (m.exp - m.iat) * 1000;
+    now = firstNamed + bound - 60_000;
+    await status.publish({ now });
+    await v.status.refresh();
+    assert.equal(await login(v, c, Math.floor(now / 1000)), 'ok', 'inside the bound: the held version (the documented window)');
+    now = firstNamed + bound + 60_000;
+    await status.publish({ now });
+    await v.status.refresh();
+    assert.equal(v.status.stats().manifestAgeSeconds < 120, true, 'the manifest itself is fresh');
+    assert.equal(await login(v, c, Math.floor(now / 1000)), 'ERR_STATUS_UNAVAILABLE', 'past the bound from the first manifest naming the new version');
+    net.reset();
+    await v.status.refresh();
+    assert.equal(await login(v, c, Math.floor(now / 1000)), 'ERR_STATUS_REVOKED', 'once the version arrives');
+  });
+
   it('a freshly started verifier given old data accepts no manifest older than the staleness bound', async () => {
     net.reset();
     await publish();

@@ -16,8 +16,9 @@ import { REPO_ROOT } from '../helpers.js';
 
 const DIR = join(REPO_ROOT, 'test', 'vectors', 'forgeries');
 const LIST_URL = `https://id.example.gov/status/${PLATFORM}/revocation-0`;
-/** The epoch of the good list (the first manifest names it); the second manifest names list 0 at epoch 6. */
+/** The held manifest is epoch 5 and names the good list at epoch 3 (it last changed then); the next manifest names list 0 at epoch 6. */
 const GOOD_EPOCH = 5;
+const GOOD_LIST_EPOCH = 3;
 const NEXT_EPOCH = 6;
 const LISTS = 8;
 
@@ -63,8 +64,8 @@ async function main(): Promise<void> {
   writeFileSync(join(DIR, '_context.json'), `${JSON.stringify({
     comment: 'Shared context of the forgery vectors: the trusted issuer, the platform, the request, the clock, and a good status list (index 7 not set).',
     issuer: ISSUER, kid: f.kid, issuerJwk: f.issuerJwk, platform: PLATFORM, origin: ORIGIN, nonce: NONCE, now: NOW,
-    requestedClaims: ['ageOver18', 'region'], statusListUrl: LIST_URL, goodStatusList: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_EPOCH }),
-    goodManifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_EPOCH), nextManifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH),
+    requestedClaims: ['ageOver18', 'region'], statusListUrl: LIST_URL, goodStatusList: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_LIST_EPOCH }),
+    goodManifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_LIST_EPOCH), nextManifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH),
   }, null, 2)}\n`);
 
   for (const c of cases) write(c.name, { kind: 'presentation', expect: c.expect, ...(c.context ? { context: c.context } : {}), presentation: c.presentation });
@@ -93,14 +94,14 @@ async function main(): Promise<void> {
   write('status list signed by another key', { kind: 'status-list', expect: 'ERR_SIGNATURE_INVALID', list: await statusList(otherSigner, f.kid, { revoked: [7] }) });
   write('status list too short', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { length: 1024 }) });
   write('status list of another purpose', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { purpose: 'suspension', revoked: [7] }) });
-  write('status list of an older epoch than the manifest names (rollback)', { kind: 'status-list', expect: 'ERR_ROLLBACK', list: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_EPOCH - 1, revoked: [7] }) });
+  write('status list of an older epoch than the manifest names (rollback)', { kind: 'status-list', expect: 'ERR_ROLLBACK', list: await statusList(f.issuerSigner, f.kid, { epoch: GOOD_LIST_EPOCH, revoked: [7] }) });
   write('status list of another epoch than the manifest names', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { epoch: NEXT_EPOCH + 1, revoked: [7] }) });
   write('status list without an epoch', { kind: 'status-list', expect: 'ERR_STATUS_LIST_INVALID', list: await statusList(f.issuerSigner, f.kid, { epoch: 'x' as unknown as number, revoked: [7] }) });
 
   // Manifests from the network: rejected, counted, the held manifest kept.
-  write('manifest of an older epoch (rollback)', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH - 1, GOOD_EPOCH - 1) });
-  write('manifest whose list goes back to an older epoch', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, GOOD_EPOCH - 1) });
-  write('manifest of the same epoch with other bytes', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_EPOCH, { epochSeconds: 301 }) });
+  write('manifest of an older epoch (rollback), lists unchanged', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH - 1, GOOD_LIST_EPOCH) });
+  write('manifest whose list goes back to an older epoch', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, GOOD_LIST_EPOCH - 1) });
+  write('manifest of the same epoch with other bytes', { kind: 'status-manifest', expect: 'ERR_ROLLBACK', manifest: await manifest(f.issuerSigner, f.kid, GOOD_EPOCH, GOOD_LIST_EPOCH, { epochSeconds: 301 }) });
   write('manifest for another platform', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { sub: 'shop-b' }) });
   write('manifest expired', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { iat: Math.floor(NOW / 1000) - 1000, exp: Math.floor(NOW / 1000) - 100 }) });
   write('manifest valid longer than an hour', { kind: 'status-manifest', expect: 'ERR_STATUS_MANIFEST_INVALID', manifest: await manifest(f.issuerSigner, f.kid, NEXT_EPOCH, NEXT_EPOCH, { exp: Math.floor(NOW / 1000) + 7200 }) });

@@ -337,6 +337,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .addOption(new Option('--key-type <type>', 'signing key type').choices(['ES256', 'EdDSA']).default('ES256'))
     .action((opts) => withIssuer(async (issuer, o) => {
       if (!Number.isFinite(opts.lead) || opts.lead < 0) throw new MaskidError('ERR_INPUT_INVALID', '--lead must be a number of hours ≥ 0');
+      if (opts.lead < 36) o.warn(`maskid-issuer: WARNING: a lead of ${opts.lead} h is shorter than 2 × the wallets' wake-up (18 h): wallets and verifiers that have not re-read the key list refuse the new key's credentials until they do`);
       const r = await new KeyService(issuer).rotate(await loadRootKey(opts.rootKey), { leadSeconds: Math.round(opts.lead * 3600), keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1' });
       o.result(r, () => `announced ${r.kid} (key list v${r.version}); it signs from ${r.signFrom}, ${r.previous} until then`);
     }));
