@@ -17,7 +17,11 @@ export function csvEnrolment({ runs, rows }) {
     const kek = join(dir, 'kek.txt');
     writeFileSync(kek, 'a long operator passphrase for the bench', { mode: 0o600 });
     const cli = (...args) => {
-      const r = spawnSync(process.execPath, [BIN, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', env: { ...process.env, MASKID_KEK_FILE: kek }, maxBuffer: 1 << 28 });
+      const r = spawnSync(process.execPath, [BIN, '--data-dir', join(dir, 'data'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, MASKID_KEK_FILE: kek },
+        maxBuffer: 1 << 28,
+      });
       if (r.status !== 0) throw new Error(`maskid-issuer ${args[0]} exited ${r.status}: ${r.stderr.slice(-500)}`);
       return r.stdout;
     };

@@ -4,15 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import {
-  Issuer, KeyService, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, createIssuerApp, nationalIdCheckChar,
-} from '@maskid/issuer';
+import { Issuer, KeyService, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, createIssuerApp, nationalIdCheckChar } from '@maskid/issuer';
 import { didJwkFor, presentInternetIdCredential, webCryptoSigner } from '@maskid/core';
 
 export const ORIGIN = 'https://forum.example';
 
 export function freePort() {
-  return new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 let idCounter = 0;
@@ -36,7 +39,10 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
   await issuer.init({ url, ...(capacity ? { capacity } : {}) });
   await new PlatformService(issuer).add({ id: 'forum', name: 'Forum', origins: [ORIGIN], claims: ['ageOver18', 'region'] });
   const enrol = new EnrollmentService(issuer);
-  const rows = Array.from({ length: people }, () => { const id = nationalId(); return { ...id, familyName: 'Zhang', givenName: 'San', gender: 'M', region: '11' }; });
+  const rows = Array.from({ length: people }, () => {
+    const id = nationalId();
+    return { ...id, familyName: 'Zhang', givenName: 'San', gender: 'M', region: '11' };
+  });
   const { enrolled } = await enrol.enrollMany(rows);
   const creds = new CredentialService(issuer);
   const presentations = [];
@@ -54,11 +60,23 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
   const server = createIssuerApp(issuer, { tokenRequestsPerMinute: 1e6 }).listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {
-    issuer, url, dir, presentations, holders, enrolled,
-    verifierConfig: { platform: 'forum', origins: [ORIGIN], trustedIssuers: [{ url, rootThumbprint: await new KeyService(issuer).rootThumbprint() }], allowedClaims: ['ageOver18', 'region'], dev: true, maxKbAgeSeconds: 24 * 3600,
+    issuer,
+    url,
+    dir,
+    presentations,
+    holders,
+    enrolled,
+    verifierConfig: {
+      platform: 'forum',
+      origins: [ORIGIN],
+      trustedIssuers: [{ url, rootThumbprint: await new KeyService(issuer).rootThumbprint() }],
+      allowedClaims: ['ageOver18', 'region'],
+      dev: true,
+      maxKbAgeSeconds: 24 * 3600,
       // Load shedding off: the HTTP rows measure verification capacity; a closed loop at saturation would
       // otherwise see a few 503 ERR_OVERLOADED (the soak test covers shedding).
-      maxEventLoopDelayMs: 0 },
+      maxEventLoopDelayMs: 0,
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

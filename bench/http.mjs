@@ -27,18 +27,33 @@ const port = await freePort();
 writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...fx.verifierConfig, port, host: '127.0.0.1' }));
 /** Starts `maskid-verifier serve` (pinned to core 0, or with `--replicas 2` on every core) and waits for /healthz. */
 async function startService(replicas) {
-  const args = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), join(ROOT, 'packages/verifier/bin/maskid-verifier.js'), 'serve', '--config', join(tmp, 'config.json'),
-    ...(replicas > 1 ? ['--replicas', String(replicas), '--redis-url', REDIS] : [])];
+  const args = [
+    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+    join(ROOT, 'packages/verifier/bin/maskid-verifier.js'),
+    'serve',
+    '--config',
+    join(tmp, 'config.json'),
+    ...(replicas > 1 ? ['--replicas', String(replicas), '--redis-url', REDIS] : []),
+  ];
   const out = process.env.BENCH_TRACE_GC ? fs.openSync(process.env.BENCH_TRACE_GC, 'a') : 'ignore';
-  const child = replicas > 1 ? spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } })
-    : spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
+  const child =
+    replicas > 1
+      ? spawn(process.execPath, args, { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } })
+      : spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', out, 'pipe'], env: { ...process.env, MASKID_LOG_LEVEL: 'warn' } });
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  child.on('exit', (code) => { if (code) process.stderr.write(`bench: verifier exited ${code}: ${err}\n`); });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  child.on('exit', (code) => {
+    if (code) process.stderr.write(`bench: verifier exited ${code}: ${err}\n`);
+  });
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${base}/healthz`)).ok && (replicas === 1 || (err.match(/listening on/g) ?? []).length >= replicas)) break;
-    } catch { /* starting */ }
+    } catch {
+      /* starting */
+    }
     if (i > 150) throw new Error(`verifier did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -49,49 +64,56 @@ const base = `http://127.0.0.1:${port}`;
 let service = await startService(1);
 
 // Each credential with only its ageOver18 disclosure, and its holder's private key.
-const creds = await Promise.all(fx.presentations.map(async (p, i) => {
-  const parts = p.sdJwt.split('~');
-  const disclosure = parts.slice(1).find((d) => d && JSON.parse(Buffer.from(d, 'base64url'))[1] === 'ageOver18');
-  const key = createPrivateKey({ key: await crypto.subtle.exportKey('jwk', fx.holders[i].kp.privateKey), format: 'jwk' });
-  const sd = `${parts[0]}~${disclosure}~`;
-  return { sd, key, sdHash: createHash('sha256').update(sd).digest('base64url') };
-}));
+const creds = await Promise.all(
+  fx.presentations.map(async (p, i) => {
+    const parts = p.sdJwt.split('~');
+    const disclosure = parts.slice(1).find((d) => d && JSON.parse(Buffer.from(d, 'base64url'))[1] === 'ageOver18');
+    const key = createPrivateKey({ key: await crypto.subtle.exportKey('jwk', fx.holders[i].kp.privateKey), format: 'jwk' });
+    const sd = `${parts[0]}~${disclosure}~`;
+    return { sd, key, sdHash: createHash('sha256').update(sd).digest('base64url') };
+  }),
+);
 
 /** Creates `n` requests on the service (64 at a time, kept-alive) and a valid presentation body for each. */
 async function bodies(n) {
   const out = new Array(n);
   const now = Math.floor(Date.now() / 1000);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const createRequest = () => new Promise((resolve, reject) => {
-    const req = request(`${base}/v1/requests`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`POST /v1/requests: ${res.statusCode} ${text}`))));
+  const createRequest = () =>
+    new Promise((resolve, reject) => {
+      const req = request(`${base}/v1/requests`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`POST /v1/requests: ${res.statusCode} ${text}`))));
+      });
+      req.on('error', reject);
+      req.end('{"claims":["ageOver18"]}');
     });
-    req.on('error', reject);
-    req.end('{"claims":["ageOver18"]}');
-  });
   let next = 0;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next < n) {
-      const i = next++;
-      let r;
-      for (let attempt = 0; !r; attempt++) {
-        try {
-          r = await createRequest();
-        } catch (e) {
-          // 503 ERR_OVERLOADED while 64 creations run at once: back off as Retry-After asks.
-          if (attempt > 100) throw e;
-          await new Promise((r) => setTimeout(r, 20));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < n) {
+        const i = next++;
+        let r;
+        for (let attempt = 0; !r; attempt++) {
+          try {
+            r = await createRequest();
+          } catch (e) {
+            // 503 ERR_OVERLOADED while 64 creations run at once: back off as Retry-After asks.
+            if (attempt > 100) throw e;
+            await new Promise((r) => setTimeout(r, 20));
+          }
         }
+        const c = creds[i % creds.length];
+        const input = `${b64('{"typ":"kb+jwt","alg":"ES256"}')}.${b64(JSON.stringify({ iat: now, aud: `origin:${ORIGIN}`, nonce: r.request.data.nonce, sd_hash: c.sdHash }))}`;
+        const kb = `${input}.${sign('sha256', Buffer.from(input), { key: c.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+        out[i] = JSON.stringify({ requestId: r.requestId, origin: ORIGIN, vp_token: { internet_id: [c.sd + kb] } });
       }
-      const c = creds[i % creds.length];
-      const input = `${b64('{"typ":"kb+jwt","alg":"ES256"}')}.${b64(JSON.stringify({ iat: now, aud: `origin:${ORIGIN}`, nonce: r.request.data.nonce, sd_hash: c.sdHash }))}`;
-      const kb = `${input}.${sign('sha256', Buffer.from(input), { key: c.key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-      out[i] = JSON.stringify({ requestId: r.requestId, origin: ORIGIN, vp_token: { internet_id: [c.sd + kb] } });
-    }
-  }));
+    }),
+  );
   agent.destroy();
   const file = join(tmp, `bodies-${Date.now()}-${Math.random()}.json`);
   writeFileSync(file, JSON.stringify(out));
@@ -102,7 +124,10 @@ async function bodies(n) {
 function serviceCpu() {
   try {
     const pid = service.pid;
-    const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
     const target = children[0] ?? pid;
     const f = require_fs().readFileSync(`/proc/${target}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
@@ -115,13 +140,37 @@ function serviceCpu() {
 function load(file, rate, connections = 32, pinned = true) {
   const cpu0 = serviceCpu();
   const generator = rate > 0 ? 'bench/paced.mjs' : 'bench/load.mjs';
-  const cmd = [process.execPath, '--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), join(ROOT, generator), `${base}`, file, String(DURATION), String(rate), String(connections)];
-  const r = pinned ? spawnSync('taskset', ['-c', '1', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 24 }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const cmd = [
+    process.execPath,
+    '--expose-gc',
+    ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+    join(ROOT, generator),
+    `${base}`,
+    file,
+    String(DURATION),
+    String(rate),
+    String(connections),
+  ];
+  const r = pinned
+    ? spawnSync('taskset', ['-c', '1', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 24 });
   rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(r.stderr);
   if (process.env.BENCH_TRACE_GC) fs.appendFileSync(process.env.BENCH_TRACE_GC, `--- generator ${generator} rate ${rate}\n`);
-  if (process.env.BENCH_TRACE_GC) process.stderr.write(r.stdout.split('\n').filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l) && / (\d{2,}|[5-9])\.\d+ \/ /.test(l)).join('\n') + '\n');
-  const out = JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1));
+  if (process.env.BENCH_TRACE_GC)
+    process.stderr.write(
+      r.stdout
+        .split('\n')
+        .filter((l) => /Mark-Compact|Scavenge|Mark-sweep/.test(l) && / (\d{2,}|[5-9])\.\d+ \/ /.test(l))
+        .join('\n') + '\n',
+    );
+  const out = JSON.parse(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1),
+  );
   out.serviceCpuShare = (serviceCpu() - cpu0) / DURATION;
   return out;
 }
@@ -150,7 +199,9 @@ try {
     peaks.push(peak);
     const half = load(await bodies(Math.ceil((peak.rps / 2) * DURATION * 1.2)), Math.round(peak.rps / 2));
     halves.push(half);
-    log(`http: peak ${peak.rps.toFixed(0)}/s (service core busy ${(peak.serviceCpuShare * 100).toFixed(0)}%, non-2xx ${peak.non2xx}, errors ${peak.errors}); half ${half.rps.toFixed(0)}/s p50 ${half.p50} ms p99 ${half.p99} ms (non-2xx ${half.non2xx})`);
+    log(
+      `http: peak ${peak.rps.toFixed(0)}/s (service core busy ${(peak.serviceCpuShare * 100).toFixed(0)}%, non-2xx ${peak.non2xx}, errors ${peak.errors}); half ${half.rps.toFixed(0)}/s p50 ${half.p50} ms p99 ${half.p99} ms (non-2xx ${half.non2xx})`,
+    );
   }
   // Cluster / all cores: `serve --replicas 2` (nonces in Redis) with the load generator sharing the
   // same 2 cores (nothing pinned) — the whole machine, not a per-core figure.
@@ -191,9 +242,18 @@ try {
   await fx.close();
   rmSync(tmp, { recursive: true, force: true });
 }
-process.stdout.write(JSON.stringify({
-  peak: stats(peaks.map((p) => p.rps)),
-  peakErrors: peaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0),
-  cluster: clusterSkipped ? { skipped: clusterSkipped } : { replicas: 2, peak: stats(clusterPeaks.map((p) => p.rps)), errors: clusterPeaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0) },
-  half: { rps: stats(halves.map((h) => h.rps)), p50: stats(halves.map((h) => h.p50)), p99: stats(halves.map((h) => h.p99)), errors: halves.reduce((a, h) => a + h.errors + h.non2xx + h.timeouts, 0) },
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    peak: stats(peaks.map((p) => p.rps)),
+    peakErrors: peaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0),
+    cluster: clusterSkipped
+      ? { skipped: clusterSkipped }
+      : { replicas: 2, peak: stats(clusterPeaks.map((p) => p.rps)), errors: clusterPeaks.reduce((a, p) => a + p.errors + p.non2xx + p.timeouts, 0) },
+    half: {
+      rps: stats(halves.map((h) => h.rps)),
+      p50: stats(halves.map((h) => h.p50)),
+      p99: stats(halves.map((h) => h.p99)),
+      errors: halves.reduce((a, h) => a + h.errors + h.non2xx + h.timeouts, 0),
+    },
+  }) + '\n',
+);

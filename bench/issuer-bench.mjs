@@ -4,9 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, buildClaimsForBench,
-} from './issuer-bench-helpers.mjs';
+import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, buildClaimsForBench } from './issuer-bench-helpers.mjs';
 import { BitstringStatusList, didJwkFor } from '@maskid/core';
 import { nationalId, stats } from './fixture.mjs';
 import { csvEnrolment } from './enrol-csv.mjs';
@@ -18,7 +16,13 @@ async function freshIssuer(init = {}, db) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-issuer-'));
   const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(db ? { db } : {}) }, true);
   await issuer.init({ url: 'http://localhost:8443', ...init });
-  return { issuer, close: async () => { await issuer.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    issuer,
+    close: async () => {
+      await issuer.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 const row = () => ({ ...nationalId(), familyName: 'Zhang', givenName: 'San', gender: 'F', region: '11' });
 /** Enrols 2,000 fresh rows; returns them and the rate. */
@@ -123,7 +127,13 @@ log(`enroll --csv: ${out.csv.cliRowsPerSecond.median.toFixed(0)} rows/s (CLI), $
   for (let i = 0; i < lists; i++) held.push(BitstringStatusList.decode(encoded).bytes);
   globalThis.gc?.();
   const after = process.memoryUsage();
-  out.verifierMemory100MEntries = { lists: held.length, entries: held.length * 131_072, heldMiB: held.reduce((a, b) => a + b.byteLength, 0) / 2 ** 20, arrayBuffersMiB: (after.arrayBuffers - before.arrayBuffers) / 2 ** 20, rssMiB: (after.rss - before.rss) / 2 ** 20 };
+  out.verifierMemory100MEntries = {
+    lists: held.length,
+    entries: held.length * 131_072,
+    heldMiB: held.reduce((a, b) => a + b.byteLength, 0) / 2 ** 20,
+    arrayBuffersMiB: (after.arrayBuffers - before.arrayBuffers) / 2 ** 20,
+    rssMiB: (after.rss - before.rss) / 2 ** 20,
+  };
   log(`100M entries: ${out.verifierMemory100MEntries.heldMiB.toFixed(1)} MiB held (arrayBuffers delta ${out.verifierMemory100MEntries.arrayBuffersMiB.toFixed(1)} MiB)`);
 }
 // The same enrolment and issuance on SQLite and on PostgreSQL (issue: scale out). PostgreSQL is the

@@ -30,15 +30,24 @@ await new Promise((resolve) => {
       const i = sent++;
       const scheduled = start + i * interval;
       const body = bodies[i % bodies.length];
-      const req = request({ host: target.hostname, port: target.port, path: '/v1/presentations', method: 'POST', agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
-        res.resume();
-        res.on('end', () => {
-          latencies[i] = performance.now() - scheduled;
-          if (++done === total) resolve();
-        });
-      });
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: '/v1/presentations',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+          res.resume();
+          res.on('end', () => {
+            latencies[i] = performance.now() - scheduled;
+            if (++done === total) resolve();
+          });
+        },
+      );
       req.on('error', () => {
         errors++;
         latencies[i] = performance.now() - scheduled;
@@ -54,6 +63,17 @@ const elapsed = (performance.now() - start) / 1000;
 const sorted = [...latencies].sort((a, b) => a - b);
 const q = (p) => Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(2));
 agent.destroy();
-process.stdout.write(JSON.stringify({
-  rps: total / elapsed, sent: total, total, p50: q(0.5), p99: q(0.99), p999: q(0.999), errors, timeouts: 0, non2xx, reused: total > bodies.length,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    rps: total / elapsed,
+    sent: total,
+    total,
+    p50: q(0.5),
+    p99: q(0.99),
+    p999: q(0.999),
+    errors,
+    timeouts: 0,
+    non2xx,
+    reused: total > bodies.length,
+  }) + '\n',
+);

@@ -22,7 +22,14 @@ function run(name, [cmd, args]) {
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), quick };
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+  quick,
+};
 const single = run('single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')]));
 const http = run('HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]);
 const issuer = run('issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]);
@@ -48,16 +55,27 @@ const md = [
   `| (2b) maskid engine, every holder key first seen | 1 core | ${range(single.engine)} logins/s | ${ratio(single.engine.median, L)} (${ratio(single.engine.median, single.limitCold.median)} of 1b) |`,
   `| (3) HTTP \`POST /v1/presentations\` peak | service 1 core, load 1 core | ${range(http.peak)} req/s, ${http.peakErrors} errors | **${ratio(http.peak.median, L)}** |`,
   `| (3) HTTP at 50 % of peak, paced open-loop generator: p50 / p99 latency | same | ${range(http.half.p50, f1)} ms / ${range(http.half.p99, f1)} ms, ${http.half.errors} errors | |`,
-  http.cluster.skipped ? `| (3) cluster: \`serve --replicas 2\` | skipped: ${http.cluster.skipped} | | |`
+  http.cluster.skipped
+    ? `| (3) cluster: \`serve --replicas 2\` | skipped: ${http.cluster.skipped} | | |`
     : `| (3) cluster / all cores: \`serve --replicas 2\` (nonces in Redis), load generator on the same 2 cores | whole machine | ${range(http.cluster.peak)} req/s, ${http.cluster.errors} errors | ${ratio(http.cluster.peak.median, L)} (${ratio(http.cluster.peak.median, http.peak.median)}× 1 replica) |`,
   `| (4) @sd-jwt/core verify + key binding (no status) | 1 core | ${range(single.sdjwt)} logins/s | ${ratio(single.sdjwt.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwt.median)}×) |`,
   `| (4) @sd-jwt/core + status list fetched per verify (as @sd-jwt/sd-jwt-vc does) | 1 core + loopback | ${range(single.sdjwtWithStatus)} logins/s | ${ratio(single.sdjwtWithStatus.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwtWithStatus.median)}×) |`,
   `| (4) Veramo 7 verifyPresentation + verifyCredential, JWT VC/VP, same keys (no status) | 1 core | ${range(single.veramo)} logins/s | ${ratio(single.veramo.median, L)} (maskid ${ratio(single.engineWarm.median, single.veramo.median)}×) |`,
-  ...single.curve.map((c) => `| (6) engine with ${c.cachedLists} cached lists (holder keys first seen) | 1 core | ${f1(c.usPerLogin.median)} µs/login (${f1(c.usPerLogin.min)}–${f1(c.usPerLogin.max)}) | |`),
-  ...(issuer.csv ? [`| (5) \`maskid-issuer enroll --csv\` (SQLite), ${f0(issuer.csv.rows)} rows per file: the CLI's rows/s / whole process incl. start-up and CSV parsing | 1 process | ${range(issuer.csv.cliRowsPerSecond)} / ${range(issuer.csv.processRowsPerSecond)} rows/s | |`] : []),
+  ...single.curve.map(
+    (c) =>
+      `| (6) engine with ${c.cachedLists} cached lists (holder keys first seen) | 1 core | ${f1(c.usPerLogin.median)} µs/login (${f1(c.usPerLogin.min)}–${f1(c.usPerLogin.max)}) | |`,
+  ),
+  ...(issuer.csv
+    ? [
+        `| (5) \`maskid-issuer enroll --csv\` (SQLite), ${f0(issuer.csv.rows)} rows per file: the CLI's rows/s / whole process incl. start-up and CSV parsing | 1 process | ${range(issuer.csv.cliRowsPerSecond)} / ${range(issuer.csv.processRowsPerSecond)} rows/s | |`,
+      ]
+    : []),
   `| (5) enrolment (SQLite, EnrollmentService.enrollMany, 2,000 rows in batches of 500) | 1 process | ${range(issuer.enrolRowsPerSecond)} rows/s | |`,
-  ...Object.entries(issuer.databases ?? {}).map(([db, d]) => d.skipped ? `| (5) ${db}: skipped (${d.skipped}) | | | |`
-    : `| (5) ${db}: enrolment (batches of 500) / issuance (CredentialService.issue, one at a time) | 1 process | ${range(d.enrolRowsPerSecond)} rows/s / ${range(d.issuePerSecond)} credentials/s | |`),
+  ...Object.entries(issuer.databases ?? {}).map(([db, d]) =>
+    d.skipped
+      ? `| (5) ${db}: skipped (${d.skipped}) | | | |`
+      : `| (5) ${db}: enrolment (batches of 500) / issuance (CredentialService.issue, one at a time) | 1 process | ${range(d.enrolRowsPerSecond)} rows/s / ${range(d.issuePerSecond)} credentials/s | |`,
+  ),
   `| (5) keyManagerSign ES256: node:crypto KMS vs Veramo stock KMS | 1 process | ${range(issuer.kmsSignPerSecondNode)} vs ${range(issuer.kmsSignPerSecondStock)} /s | |`,
   `| (5) issuance through the Veramo agent: node:crypto KMS vs stock KMS | 1 process | ${range(issuer.issuePerSecondNodeKms)} vs ${range(issuer.issuePerSecondStockKms)} credentials/s | |`,
   `| (5) one person's batch for 500 platforms | 1 process | ${range(issuer.batch500PlatformsSeconds, (x) => x.toFixed(2))} s | |`,
@@ -68,6 +86,7 @@ writeFileSync(join(outDir, 'results.md'), md + '\n');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const start = '<!-- bench:start -->';
 const end = '<!-- bench:end -->';
-if (readme.includes(start) && !quick) writeFileSync(join(ROOT, 'README.md'), readme.slice(0, readme.indexOf(start) + start.length) + '\n' + md + '\n' + readme.slice(readme.indexOf(end)));
+if (readme.includes(start) && !quick)
+  writeFileSync(join(ROOT, 'README.md'), readme.slice(0, readme.indexOf(start) + start.length) + '\n' + md + '\n' + readme.slice(readme.indexOf(end)));
 process.stderr.write(`bench: wrote ${outDir}/results.json and results.md${quick ? '' : ' and the README table'}\n`);
 console.log(md);

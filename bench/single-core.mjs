@@ -42,9 +42,14 @@ const raw = fx.presentations.map(({ vp }) => {
   const kb = vp.slice(last + 1);
   const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
   return {
-    si: Buffer.from(jwt.slice(0, jwt.lastIndexOf('.'))), sig: Buffer.from(jwt.slice(jwt.lastIndexOf('.') + 1), 'base64url'),
-    ksi: Buffer.from(kb.slice(0, kb.lastIndexOf('.'))), ksig: Buffer.from(kb.slice(kb.lastIndexOf('.') + 1), 'base64url'),
-    holderJwk: payload.cnf.jwk, holderKey: createPublicKey({ key: payload.cnf.jwk, format: 'jwk' }), disclosures: segs.slice(1), sdIn: vp.slice(0, last + 1),
+    si: Buffer.from(jwt.slice(0, jwt.lastIndexOf('.'))),
+    sig: Buffer.from(jwt.slice(jwt.lastIndexOf('.') + 1), 'base64url'),
+    ksi: Buffer.from(kb.slice(0, kb.lastIndexOf('.'))),
+    ksig: Buffer.from(kb.slice(kb.lastIndexOf('.') + 1), 'base64url'),
+    holderJwk: payload.cnf.jwk,
+    holderKey: createPublicKey({ key: payload.cnf.jwk, format: 'jwk' }),
+    disclosures: segs.slice(1),
+    sdIn: vp.slice(0, last + 1),
   };
 });
 const limitOne = (x) => {
@@ -68,7 +73,15 @@ const limitColdOne = (x) => {
 
 // (2) Engine: distinct presentations, status included, lists cached; a fresh engine per pass so each
 // holder key is seen for the first time (no warm cnf-key cache).
-const engineOptions = { platform: 'forum', origins: fx.verifierConfig.origins, allowedClaims: ['ageOver18', 'region'], keys: svc.keys, status: svc.status, nonces: svc.nonces, maxKbAgeSeconds: 86400 };
+const engineOptions = {
+  platform: 'forum',
+  origins: fx.verifierConfig.origins,
+  allowedClaims: ['ageOver18', 'region'],
+  keys: svc.keys,
+  status: svc.status,
+  nonces: svc.nonces,
+  maxKbAgeSeconds: 86400,
+};
 /** Logins/s with a fresh engine for every pass (created before the timed loop): every key is first seen. */
 const firstSeenRate = (presentations, options) => {
   const engines = Array.from({ length: PASSES }, () => new PresentationVerifier(options));
@@ -81,11 +94,17 @@ const engineWarm = new PresentationVerifier(engineOptions);
 const engineWarmRate = () => rate(fx.presentations, PASSES, (p) => engineWarm.verifyWith(p.vp, p.nonce, ['ageOver18']).verified);
 
 // (4a) @sd-jwt/core on the same presentations (signature, disclosures, key binding with the nonce).
-const hasher = (data) => new Uint8Array(createHash('sha256').update(typeof data === 'string' ? data : Buffer.from(data)).digest());
+const hasher = (data) =>
+  new Uint8Array(
+    createHash('sha256')
+      .update(typeof data === 'string' ? data : Buffer.from(data))
+      .digest(),
+  );
 const sdjwt = new SDJwtInstance({
   hasher,
   verifier: (data, sig) => nodeVerify('sha256', Buffer.from(data), { key: issuerKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')),
-  kbVerifier: (data, sig, payload) => nodeVerify('sha256', Buffer.from(data), { key: createPublicKey({ key: payload.cnf.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')),
+  kbVerifier: (data, sig, payload) =>
+    nodeVerify('sha256', Buffer.from(data), { key: createPublicKey({ key: payload.cnf.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')),
 });
 async function sdjwtRate(withStatus) {
   const t0 = performance.now();
@@ -98,7 +117,8 @@ async function sdjwtRate(withStatus) {
       const jwt = await (await fetch(entry.statusListCredential)).text();
       const { payload } = decodeJwt(jwt);
       const dot = jwt.lastIndexOf('.');
-      if (!nodeVerify('sha256', Buffer.from(jwt.slice(0, dot)), { key: issuerKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(jwt.slice(dot + 1), 'base64url'))) throw new Error('list signature');
+      if (!nodeVerify('sha256', Buffer.from(jwt.slice(0, dot)), { key: issuerKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(jwt.slice(dot + 1), 'base64url')))
+        throw new Error('list signature');
       if (BitstringStatusList.decode(payload.credentialSubject.encodedList).get(Number(entry.statusListIndex))) throw new Error('revoked');
     }
     if (r.kb) ok++;
@@ -120,7 +140,9 @@ await repeat(RUNS, async () => {
   results.sdjwt.push(await sdjwtRate(false));
   results.sdjwtWithStatus.push(await sdjwtRate(true));
   results.veramo.push(await veramo.rate());
-  log(`limit ${results.limit.at(-1).toFixed(0)}/s (cold ${results.limitCold.at(-1).toFixed(0)}) engine ${results.engine.at(-1).toFixed(0)}/s (warm ${results.engineWarm.at(-1).toFixed(0)}) sd-jwt ${results.sdjwt.at(-1).toFixed(0)} veramo ${results.veramo.at(-1).toFixed(0)}`);
+  log(
+    `limit ${results.limit.at(-1).toFixed(0)}/s (cold ${results.limitCold.at(-1).toFixed(0)}) engine ${results.engine.at(-1).toFixed(0)}/s (warm ${results.engineWarm.at(-1).toFixed(0)}) sd-jwt ${results.sdjwt.at(-1).toFixed(0)} veramo ${results.veramo.at(-1).toFixed(0)}`,
+  );
 });
 // repeat() runs one warm-up round first: drop it.
 for (const k of Object.keys(results)) results[k] = results[k].slice(1);
@@ -143,9 +165,16 @@ for (const listsPerPurpose of [1, 8, 80, 500]) {
 
 await svc.stop();
 await fx.close();
-process.stdout.write(JSON.stringify({
-  presentations: fx.presentations.length,
-  limit: stats(results.limit), limitCold: stats(results.limitCold), engine: stats(results.engine), engineWarm: stats(results.engineWarm),
-  sdjwt: stats(results.sdjwt), sdjwtWithStatus: stats(results.sdjwtWithStatus), veramo: stats(results.veramo),
-  curve,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    presentations: fx.presentations.length,
+    limit: stats(results.limit),
+    limitCold: stats(results.limitCold),
+    engine: stats(results.engine),
+    engineWarm: stats(results.engineWarm),
+    sdjwt: stats(results.sdjwt),
+    sdjwtWithStatus: stats(results.sdjwtWithStatus),
+    veramo: stats(results.veramo),
+    curve,
+  }) + '\n',
+);

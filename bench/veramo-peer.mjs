@@ -13,7 +13,11 @@ import { CredentialProviderJWT } from '@veramo/credential-jwt';
 import { createECDH } from 'node:crypto';
 
 const hexOfD = (jwk) => Buffer.from(jwk.d, 'base64url').toString('hex');
-const compressed = (privHex) => { const e = createECDH('prime256v1'); e.setPrivateKey(Buffer.from(privHex, 'hex')); return e.getPublicKey('hex', 'compressed'); };
+const compressed = (privHex) => {
+  const e = createECDH('prime256v1');
+  e.setPrivateKey(Buffer.from(privHex, 'hex'));
+  return e.getPublicKey('hex', 'compressed');
+};
 
 export async function veramoPeer({ issuerPrivateHex, holders, nonces }) {
   const agent = createAgent({
@@ -35,7 +39,10 @@ export async function veramoPeer({ issuerPrivateHex, holders, nonces }) {
       proofFormat: 'jwt',
     });
     const vp = await agent.createVerifiablePresentation({
-      presentation: { holder: holder.did, verifiableCredential: [vc.proof.jwt] }, proofFormat: 'jwt', challenge: nonces[i], domain: 'origin:https://forum.example',
+      presentation: { holder: holder.did, verifiableCredential: [vc.proof.jwt] },
+      proofFormat: 'jwt',
+      challenge: nonces[i],
+      domain: 'origin:https://forum.example',
     });
     cases.push({ vp: vp.proof.jwt, vc: vc.proof.jwt, challenge: nonces[i] });
   }

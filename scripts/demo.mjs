@@ -19,7 +19,16 @@ import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
-  Issuer, KeyService, loadKek, EnrollmentService, PlatformService, StatusService, Openid4vciService, createIssuerApp, nationalIdCheckChar, startEpochs,
+  Issuer,
+  KeyService,
+  loadKek,
+  EnrollmentService,
+  PlatformService,
+  StatusService,
+  Openid4vciService,
+  createIssuerApp,
+  nationalIdCheckChar,
+  startEpochs,
 } from '@maskid/issuer';
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
 import { buildDcApiRequest } from '@maskid/core';
@@ -34,12 +43,20 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'maskid-demo-'));
 const step = (n, text) => console.log(`\n\x1b[1m${n}. ${text}\x1b[0m`);
 const show = (label, value) => console.log(`   ${label.padEnd(22)} ${value}`);
-const freePort = (preferred = 0) => new Promise((resolve) => {
-  const s = createServer();
-  s.once('error', () => resolve(freePort()));
-  s.listen(preferred, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-const listen = (server, port) => new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
+const freePort = (preferred = 0) =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(freePort()));
+    s.listen(preferred, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const listen = (server, port) =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
 const servers = [];
 
 // Fixed ports when free (so a loaded extension keeps working across runs), any free port otherwise.
@@ -57,7 +74,11 @@ try {
   const { settings } = await issuer.init({ url: issuerUrl });
   const anchor = { url: issuerUrl, rootThumbprint: await new KeyService(issuer).rootThumbprint() };
   let requests = 0;
-  server = createIssuerApp(issuer, { onRequest: () => { requests++; } }).listen(port, '127.0.0.1');
+  server = createIssuerApp(issuer, {
+    onRequest: () => {
+      requests++;
+    },
+  }).listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   show('issuer DID', settings.did);
   show('trust anchor', `root key thumbprint ${anchor.rootThumbprint} (verifiers and the wallet are built with it)`);
@@ -66,7 +87,12 @@ try {
   step(2, 'Enrol a person, register two platforms');
   const first17 = '44030420010915123';
   const { networkNumber } = await new EnrollmentService(issuer).enroll({
-    nationalId: first17 + nationalIdCheckChar(first17), familyName: '李', givenName: '小龙', birthDate: '2001-09-15', gender: 'M', region: '44',
+    nationalId: first17 + nationalIdCheckChar(first17),
+    familyName: '李',
+    givenName: '小龙',
+    birthDate: '2001-09-15',
+    gender: 'M',
+    region: '44',
   });
   show('network number', `${networkNumber}  (never shown to platforms)`);
   const platforms = { video: `http://localhost:${sitePorts.video}`, forum: `http://localhost:${sitePorts.forum}` };
@@ -127,14 +153,25 @@ try {
     const verifier = createHttpServer(createVerifierListener(service));
     const verifierPort = await freePort(id === 'video' ? 8081 : 8082);
     await listen(verifier, verifierPort);
-    const site = createHttpServer(createDemoPlatform({ name: id === 'video' ? 'Video Site' : 'Community Forum', origin, verifierUrl: `http://127.0.0.1:${verifierPort}`, claims: claimsOf[id] }));
+    const site = createHttpServer(
+      createDemoPlatform({ name: id === 'video' ? 'Video Site' : 'Community Forum', origin, verifierUrl: `http://127.0.0.1:${verifierPort}`, claims: claimsOf[id] }),
+    );
     await listen(site, sitePorts[id]);
-    servers.push(site, verifier, { close: (cb) => { void service.stop().then(cb); } });
+    servers.push(site, verifier, {
+      close: (cb) => {
+        void service.stop().then(cb);
+      },
+    });
     show(`${id} site`, `${origin}  (verifier http://127.0.0.1:${verifierPort})`);
   }
   const first17b = '11010519900307123';
   const person = await new EnrollmentService(issuer).enroll({
-    nationalId: first17b + nationalIdCheckChar(first17b), familyName: '王', givenName: '芳', birthDate: '1990-03-07', gender: 'F', region: '11',
+    nationalId: first17b + nationalIdCheckChar(first17b),
+    familyName: '王',
+    givenName: '芳',
+    birthDate: '1990-03-07',
+    gender: 'F',
+    region: '11',
   });
   const browserOffer = await new Openid4vciService(issuer).createOffer(person.networkNumber);
   const extensionDir = await buildExtension({ out: join(REPO, 'packages', 'extension', 'build'), trustedIssuers: [anchor] });
@@ -149,15 +186,22 @@ try {
 
    Then open ${platforms.video} and ${platforms.forum} and press "Sign in with Internet ID":
    each site gets a different masked ID and only what it asked for.
-${once ? `
+${
+  once
+    ? `
    (--once: everything stops now and the data directory is removed; run \`npm run demo\` without
-   --once to try revocation in the browser.)` : `
+   --once to try revocation in the browser.)`
+    : `
    Revoke the person while you watch: the issuer publishes an epoch every ${EPOCH_SECONDS} s and each
    verifier polls the manifest as often, so the next sign-in is refused within about ${3 * EPOCH_SECONDS} s:
-     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}`}`);
+     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}`
+}`);
   if (!once) {
     console.log('\n   Running until Ctrl-C …');
-    await new Promise((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+    await new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
   }
 } finally {
   epochs?.stop();

@@ -20,13 +20,16 @@ function find(dir) {
 }
 
 const filter = process.env.MASKID_TEST_FILTER;
-const files = find(dist).filter((f) => !filter || f.includes(filter)).sort();
+const files = find(dist)
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error('run-tests: no compiled tests found under test/dist (did `tsc -b` run?)');
   process.exit(1);
 }
 console.error(`run-tests: ${files.length} test files: ${files.map((f) => relative(dist, f)).join(', ')}`);
-const run = (list, env) => spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...list], { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } }).status ?? 1;
+const run = (list, env) =>
+  spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.slice(2), ...list], { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } }).status ?? 1;
 // Timing-sensitive suites (test/dist/soak) pin processes to cores and measure the machine's peak:
 // they run alone, after everything else, so no other test file competes for those cores.
 const alone = files.filter((f) => relative(dist, f).startsWith('soak'));

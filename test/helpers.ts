@@ -112,7 +112,12 @@ export async function enrollPerson(issuer: Issuer, overrides: Partial<{ familyNa
   const birthDate = overrides.birthDate ?? id.birthDate;
   const nationalId = overrides.nationalId ?? (overrides.birthDate ? makeNationalId(birthDate) : id.nationalId);
   const r = await new EnrollmentService(issuer).enroll({
-    nationalId, familyName: overrides.familyName ?? 'Zhang', givenName: overrides.givenName ?? 'San', birthDate, gender: 'M', region: '11',
+    nationalId,
+    familyName: overrides.familyName ?? 'Zhang',
+    givenName: overrides.givenName ?? 'San',
+    birthDate,
+    gender: 'M',
+    region: '11',
   });
   return r.networkNumber;
 }
@@ -136,7 +141,10 @@ export function allFiles(dir: string): string[] {
 /** Loads JSON vectors from test/vectors/<name>/*.json. */
 export function loadVectors<T>(name: string): { file: string; vector: T }[] {
   const dir = join(REPO_ROOT, 'test', 'vectors', name);
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, vector: JSON.parse(readFileSync(join(dir, file), 'utf8')) as T }));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, vector: JSON.parse(readFileSync(join(dir, file), 'utf8')) as T }));
 }
 
 /** The MaskidError code a synchronous call throws, or 'no error'. */
@@ -154,11 +162,14 @@ export function thrownCode(f: () => unknown): string {
  * JSON's `\uXXXX` escapes (lower and upper case hex) of every non-ASCII character.
  */
 export function piiPatterns(value: string): Buffer[] {
-  const escape = (upper: boolean) => [...value].map((ch) => {
-    if (ch.charCodeAt(0) <= 127) return ch;
-    const hex = ch.charCodeAt(0).toString(16).padStart(4, '0');
-    return `\\u${upper ? hex.toUpperCase() : hex}`;
-  }).join('');
+  const escape = (upper: boolean) =>
+    [...value]
+      .map((ch) => {
+        if (ch.charCodeAt(0) <= 127) return ch;
+        const hex = ch.charCodeAt(0).toString(16).padStart(4, '0');
+        return `\\u${upper ? hex.toUpperCase() : hex}`;
+      })
+      .join('');
   return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escape(false)), Buffer.from(escape(true))];
 }
 

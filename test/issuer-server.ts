@@ -27,7 +27,9 @@ export interface RunningIssuer {
 }
 
 /** An initialised dev issuer with platforms, serving on 127.0.0.1. */
-export async function startIssuer(options: { platforms?: { id: string; claims: string[]; origin?: string }[]; app?: IssuerAppOptions; init?: Partial<InitOptions> } = {}): Promise<RunningIssuer> {
+export async function startIssuer(
+  options: { platforms?: { id: string; claims: string[]; origin?: string }[]; app?: IssuerAppOptions; init?: Partial<InitOptions> } = {},
+): Promise<RunningIssuer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t = await testIssuer({ url, ...options.init });

@@ -30,14 +30,21 @@ export async function buildExtension(options) {
     const url = new URL(t.url);
     const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
     if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) throw new Error(`trusted issuer ${t.url} must be https (http only on localhost)`);
-    if (typeof t.rootThumbprint !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(t.rootThumbprint)) throw new Error(`trusted issuer ${t.url} needs --root-thumbprint (43 base64url characters; \`maskid-issuer key anchor\` prints it)`);
+    if (typeof t.rootThumbprint !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(t.rootThumbprint))
+      throw new Error(`trusted issuer ${t.url} needs --root-thumbprint (43 base64url characters; \`maskid-issuer key anchor\` prints it)`);
     return { url: t.url.replace(/\/+$/, ''), rootThumbprint: t.rootThumbprint };
   });
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, join(HERE, 'src', `${e}.ts`)])),
-    outdir: out, bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'warning', legalComments: 'none',
+    outdir: out,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    logLevel: 'warning',
+    legalComments: 'none',
   });
   cpSync(join(HERE, 'static'), out, { recursive: true });
   const manifest = {
@@ -58,16 +65,29 @@ export async function buildExtension(options) {
     content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'" },
   };
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  const config = { trustedIssuers: issuers, ...(options.refreshEveryMs ? { refreshEveryMs: options.refreshEveryMs } : {}), ...(options.refreshJitterMs !== undefined ? { refreshJitterMs: options.refreshJitterMs } : {}) };
+  const config = {
+    trustedIssuers: issuers,
+    ...(options.refreshEveryMs ? { refreshEveryMs: options.refreshEveryMs } : {}),
+    ...(options.refreshJitterMs !== undefined ? { refreshJitterMs: options.refreshJitterMs } : {}),
+  };
   writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   return out;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const { values } = parseArgs({ options: { 'trusted-issuer': { type: 'string', multiple: true }, 'root-thumbprint': { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      options: {
+        'trusted-issuer': { type: 'string', multiple: true },
+        'root-thumbprint': { type: 'string', multiple: true },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     if (values.help) {
-      console.log('Usage: node packages/extension/build.mjs --trusted-issuer URL --root-thumbprint T [--trusted-issuer URL --root-thumbprint T …] [--out DIR]\nBuilds the Manifest V3 wallet into a folder to load with chrome://extensions → "Load unpacked".\nThe root thumbprint of an issuer is printed by `maskid-issuer key anchor` on the issuer.');
+      console.log(
+        'Usage: node packages/extension/build.mjs --trusted-issuer URL --root-thumbprint T [--trusted-issuer URL --root-thumbprint T …] [--out DIR]\nBuilds the Manifest V3 wallet into a folder to load with chrome://extensions → "Load unpacked".\nThe root thumbprint of an issuer is printed by `maskid-issuer key anchor` on the issuer.',
+      );
     } else {
       const urls = values['trusted-issuer'] ?? [];
       const thumbs = values['root-thumbprint'] ?? [];

@@ -9,11 +9,14 @@ describe('DCQL and DC API requests', () => {
   it('builds the profile query and parses it back', () => {
     const q = buildDcqlQuery(['ageOver18', 'region']);
     assert.deepEqual(q, {
-      credentials: [{
-        id: 'internet_id', format: 'vc+sd-jwt',
-        meta: { type_values: [['VerifiableCredential', 'InternetIdCredential']] },
-        claims: [{ path: ['credentialSubject', 'ageOver18'] }, { path: ['credentialSubject', 'region'] }],
-      }],
+      credentials: [
+        {
+          id: 'internet_id',
+          format: 'vc+sd-jwt',
+          meta: { type_values: [['VerifiableCredential', 'InternetIdCredential']] },
+          claims: [{ path: ['credentialSubject', 'ageOver18'] }, { path: ['credentialSubject', 'region'] }],
+        },
+      ],
     });
     assert.deepEqual(parseDcqlQuery(JSON.parse(JSON.stringify(q))), ['ageOver18', 'region']);
     const req = buildDcApiRequest('n'.repeat(22), ['ageOver18']);
@@ -24,25 +27,88 @@ describe('DCQL and DC API requests', () => {
   it('refuses anything outside the profile', () => {
     const base = () => JSON.parse(JSON.stringify(buildDcqlQuery(['ageOver18'])));
     const mutations: [string, (q: any) => void][] = [
-      ['other format', (q) => { q.credentials[0].format = 'dc+sd-jwt'; }],
-      ['two credentials', (q) => { q.credentials.push(q.credentials[0]); }],
-      ['values matching', (q) => { q.credentials[0].claims[0].values = [true]; }],
-      ['unknown claim', (q) => { q.credentials[0].claims[0].path[1] = 'nationalId'; }],
-      ['nested path', (q) => { q.credentials[0].claims[0].path.push('x'); }],
-      ['claim_sets', (q) => { q.credentials[0].claim_sets = [['a']]; }],
-      ['credential_sets', (q) => { q.credential_sets = []; }],
-      ['other type', (q) => { q.credentials[0].meta.type_values = [['VerifiableCredential']]; }],
-      ['no claims', (q) => { q.credentials[0].claims = []; }],
-      ['duplicate claim', (q) => { q.credentials[0].claims.push(q.credentials[0].claims[0]); }],
+      [
+        'other format',
+        (q) => {
+          q.credentials[0].format = 'dc+sd-jwt';
+        },
+      ],
+      [
+        'two credentials',
+        (q) => {
+          q.credentials.push(q.credentials[0]);
+        },
+      ],
+      [
+        'values matching',
+        (q) => {
+          q.credentials[0].claims[0].values = [true];
+        },
+      ],
+      [
+        'unknown claim',
+        (q) => {
+          q.credentials[0].claims[0].path[1] = 'nationalId';
+        },
+      ],
+      [
+        'nested path',
+        (q) => {
+          q.credentials[0].claims[0].path.push('x');
+        },
+      ],
+      [
+        'claim_sets',
+        (q) => {
+          q.credentials[0].claim_sets = [['a']];
+        },
+      ],
+      [
+        'credential_sets',
+        (q) => {
+          q.credential_sets = [];
+        },
+      ],
+      [
+        'other type',
+        (q) => {
+          q.credentials[0].meta.type_values = [['VerifiableCredential']];
+        },
+      ],
+      [
+        'no claims',
+        (q) => {
+          q.credentials[0].claims = [];
+        },
+      ],
+      [
+        'duplicate claim',
+        (q) => {
+          q.credentials[0].claims.push(q.credentials[0].claims[0]);
+        },
+      ],
     ];
     for (const [what, mutate] of mutations) {
       const q = base();
       mutate(q);
-      assert.equal(code(() => parseDcqlQuery(q)), 'ERR_DCQL_INVALID', what);
+      assert.equal(
+        code(() => parseDcqlQuery(q)),
+        'ERR_DCQL_INVALID',
+        what,
+      );
     }
-    assert.equal(code(() => parseDcApiRequest({ protocol: 'openid4vp', data: {} })), 'ERR_DCQL_INVALID');
-    assert.equal(code(() => parseDcApiRequest({ ...buildDcApiRequest('short', ['ageOver18']) })), 'ERR_DCQL_INVALID');
-    assert.equal(code(() => buildDcqlQuery(['nationalId' as never])), 'ERR_DCQL_INVALID');
+    assert.equal(
+      code(() => parseDcApiRequest({ protocol: 'openid4vp', data: {} })),
+      'ERR_DCQL_INVALID',
+    );
+    assert.equal(
+      code(() => parseDcApiRequest({ ...buildDcApiRequest('short', ['ageOver18']) })),
+      'ERR_DCQL_INVALID',
+    );
+    assert.equal(
+      code(() => buildDcqlQuery(['nationalId' as never])),
+      'ERR_DCQL_INVALID',
+    );
   });
 
   it('routes only Internet ID requests to the wallet (isInternetIdRequest)', () => {
@@ -53,10 +119,34 @@ describe('DCQL and DC API requests', () => {
       patch(r);
       return isInternetIdRequest(r);
     };
-    assert.equal(other((r) => { (r as { protocol: string }).protocol = 'openid4vp-v1-signed'; }), false, 'another protocol');
-    assert.equal(other((r) => { (r.data.dcql_query.credentials[0] as { format: string }).format = 'dc+sd-jwt'; }), false, 'another format');
-    assert.equal(other((r) => { (r.data.dcql_query.credentials[0]!.meta as unknown as { type_values: string[][] }).type_values = [['VerifiableCredential', 'OtherCredential']]; }), false, 'another type');
-    assert.equal(other((r) => { (r.data as { dcql_query: unknown }).dcql_query = { credentials: 'x' }; }), false, 'malformed query');
+    assert.equal(
+      other((r) => {
+        (r as { protocol: string }).protocol = 'openid4vp-v1-signed';
+      }),
+      false,
+      'another protocol',
+    );
+    assert.equal(
+      other((r) => {
+        (r.data.dcql_query.credentials[0] as { format: string }).format = 'dc+sd-jwt';
+      }),
+      false,
+      'another format',
+    );
+    assert.equal(
+      other((r) => {
+        (r.data.dcql_query.credentials[0]!.meta as unknown as { type_values: string[][] }).type_values = [['VerifiableCredential', 'OtherCredential']];
+      }),
+      false,
+      'another type',
+    );
+    assert.equal(
+      other((r) => {
+        (r.data as { dcql_query: unknown }).dcql_query = { credentials: 'x' };
+      }),
+      false,
+      'malformed query',
+    );
     for (const junk of [null, undefined, 1, 'openid4vp-v1-unsigned', [], { protocol: 'openid4vp-v1-unsigned' }, { protocol: 'openid4vp-v1-unsigned', data: null }]) {
       assert.equal(isInternetIdRequest(junk), false, JSON.stringify(junk));
     }

@@ -1,7 +1,19 @@
 /** Core fixtures: an issuer key, a holder, a credential, and helpers to forge variants of it. */
 import {
-  MaskidError, base64url, base64urlText, issueInternetIdCredential, presentInternetIdCredential, sha256, signJwt, utf8, webCryptoSigner,
-  type ClaimName, type IssueInput, type Jwk, type JwsSigner, type VerifyOptions,
+  MaskidError,
+  base64url,
+  base64urlText,
+  issueInternetIdCredential,
+  presentInternetIdCredential,
+  sha256,
+  signJwt,
+  utf8,
+  webCryptoSigner,
+  type ClaimName,
+  type IssueInput,
+  type Jwk,
+  type JwsSigner,
+  type VerifyOptions,
 } from '@maskid/core';
 import { newHolder, type Holder } from '../helpers.js';
 
@@ -44,8 +56,16 @@ export async function makeFixture(overrides: Partial<IssueInput> = {}): Promise<
       { id: `${listUrl('suspension')}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'suspension', statusListIndex: '7', statusListCredential: listUrl('suspension') },
     ],
     claims: {
-      givenName: '三', familyName: '张', birthDate: '2000-01-01', ageOver14: true, ageOver16: true, ageOver18: true,
-      gender: 'male', region: '11', nationality: 'CN', realNameVerified: true,
+      givenName: '三',
+      familyName: '张',
+      birthDate: '2000-01-01',
+      ageOver14: true,
+      ageOver16: true,
+      ageOver18: true,
+      gender: 'male',
+      region: '11',
+      nationality: 'CN',
+      realNameVerified: true,
     },
     ...overrides,
   };
@@ -65,15 +85,18 @@ export async function makeFixture(overrides: Partial<IssueInput> = {}): Promise<
     ...over,
   });
   const present = (claims: ClaimName[] = ['ageOver18', 'region'], over: { nonce?: string; aud?: string; iat?: number; signer?: JwsSigner } = {}) =>
-    presentInternetIdCredential(sdJwt, { claims, kbSigner: over.signer ?? holder.signer, nonce: over.nonce ?? NONCE, aud: over.aud ?? AUD, iat: over.iat ?? Math.floor(NOW / 1000) });
+    presentInternetIdCredential(sdJwt, {
+      claims,
+      kbSigner: over.signer ?? holder.signer,
+      nonce: over.nonce ?? NONCE,
+      aud: over.aud ?? AUD,
+      iat: over.iat ?? Math.floor(NOW / 1000),
+    });
   return { issuerJwk, issuerSigner, kid, holder, sdJwt, input, options, present };
 }
 
 /** Re-signs the issuer JWT of an SD-JWT after changing its header or payload. */
-export async function resign(
-  sdJwt: string, signer: JwsSigner,
-  change: (header: Record<string, unknown>, payload: Record<string, unknown>) => void,
-): Promise<string> {
+export async function resign(sdJwt: string, signer: JwsSigner, change: (header: Record<string, unknown>, payload: Record<string, unknown>) => void): Promise<string> {
   const [jwt, ...rest] = sdJwt.split('~');
   const [h, p] = jwt!.split('.');
   const header = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(h!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));

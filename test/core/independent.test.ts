@@ -14,7 +14,12 @@ describe('independent check with @sd-jwt/core', () => {
   it('verifies the issued credential and a key-bound presentation', async () => {
     const f = await makeFixture();
     const sd = new SDJwtInstance({
-      hasher: (data: string | ArrayBuffer) => new Uint8Array(createHash('sha256').update(typeof data === 'string' ? data : Buffer.from(data)).digest()),
+      hasher: (data: string | ArrayBuffer) =>
+        new Uint8Array(
+          createHash('sha256')
+            .update(typeof data === 'string' ? data : Buffer.from(data))
+            .digest(),
+        ),
       verifier: nodeVerifier(f.issuerJwk),
       kbVerifier: (data: string, sig: string, payload: Record<string, unknown>) => nodeVerifier((payload['cnf'] as { jwk: object }).jwk)(data, sig),
     });
@@ -30,7 +35,15 @@ describe('independent check with @sd-jwt/core', () => {
     assert.ok(!('givenName' in shown) && !('region' in shown));
 
     const other = await makeFixture();
-    const wrongKey = new SDJwtInstance({ hasher: (d: string | ArrayBuffer) => new Uint8Array(createHash('sha256').update(typeof d === 'string' ? d : Buffer.from(d)).digest()), verifier: nodeVerifier(other.issuerJwk) });
+    const wrongKey = new SDJwtInstance({
+      hasher: (d: string | ArrayBuffer) =>
+        new Uint8Array(
+          createHash('sha256')
+            .update(typeof d === 'string' ? d : Buffer.from(d))
+            .digest(),
+        ),
+      verifier: nodeVerifier(other.issuerJwk),
+    });
     await assert.rejects(wrongKey.verify(f.sdJwt));
   });
 });

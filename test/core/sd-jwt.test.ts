@@ -1,10 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import {
-  DIGEST_COUNT, base64urlText, disclosedClaimsOf, parseSdJwt, verifyInternetIdPresentation, webCryptoSigner, MaskidError,
-  type ErrorCode, type Jwk,
-} from '@maskid/core';
+import { DIGEST_COUNT, base64urlText, disclosedClaimsOf, parseSdJwt, verifyInternetIdPresentation, webCryptoSigner, MaskidError, type ErrorCode, type Jwk } from '@maskid/core';
 import { AUD, NONCE, NOW, kbJwt, makeFixture, rawJws, resign, splitKb, type Fixture } from './fixtures.js';
 import { newHolder } from '../helpers.js';
 
@@ -27,8 +24,27 @@ describe('SD-JWT profile: issue → present → verify', () => {
     assert.deepEqual(r.claims, { ageOver18: true, region: '11' });
     assert.equal(r.maskedId, f.input.maskedId);
     assert.equal(r.platform, 'shop-a');
-    assert.deepEqual(r.checks.map((c) => c.check), ['structure', 'typ', 'alg', 'issuer', 'signature', 'disclosures', 'profile', 'validity', 'platform',
-      'kb.signature', 'kb.nonce', 'kb.aud', 'kb.iat', 'kb.sd_hash', 'claims', 'status']);
+    assert.deepEqual(
+      r.checks.map((c) => c.check),
+      [
+        'structure',
+        'typ',
+        'alg',
+        'issuer',
+        'signature',
+        'disclosures',
+        'profile',
+        'validity',
+        'platform',
+        'kb.signature',
+        'kb.nonce',
+        'kb.aud',
+        'kb.iat',
+        'kb.sd_hash',
+        'claims',
+        'status',
+      ],
+    );
   });
 
   it('leaves undisclosed claims out of the presentation entirely', async () => {
@@ -43,8 +59,10 @@ describe('SD-JWT profile: issue → present → verify', () => {
 
   it('has the profile header, a fixed digest count, 128-bit salts and no iat', async () => {
     const parsed = parseSdJwt(f.sdJwt);
-    assert.deepEqual({ typ: parsed.jwt.header['typ'], cty: parsed.jwt.header['cty'], alg: parsed.jwt.header['alg'], kid: parsed.jwt.header['kid'] },
-      { typ: 'vc+sd-jwt', cty: 'vc', alg: 'ES256', kid: f.kid });
+    assert.deepEqual(
+      { typ: parsed.jwt.header['typ'], cty: parsed.jwt.header['cty'], alg: parsed.jwt.header['alg'], kid: parsed.jwt.header['kid'] },
+      { typ: 'vc+sd-jwt', cty: 'vc', alg: 'ES256', kid: f.kid },
+    );
     const subject = parsed.jwt.payload['credentialSubject'] as Record<string, unknown>;
     assert.equal((subject['_sd'] as string[]).length, DIGEST_COUNT);
     assert.ok(!('iat' in parsed.jwt.payload));
@@ -77,17 +95,30 @@ describe('SD-JWT profile: issue → present → verify', () => {
 
     it('an untrusted issuer (ERR_ISSUER_UNTRUSTED)', async () => {
       const p = await f.present();
-      await expectCode(p, f.options({ issuerKey: () => { throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'not trusted'); } }), 'ERR_ISSUER_UNTRUSTED');
+      await expectCode(
+        p,
+        f.options({
+          issuerKey: () => {
+            throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'not trusted');
+          },
+        }),
+        'ERR_ISSUER_UNTRUSTED',
+      );
     });
 
     it('a kid that is not a DID URL of the issuer (ERR_KEY_UNKNOWN)', async () => {
-      const forged = await resign(await f.present(), f.issuerSigner, (h) => { h['kid'] = 'did:web:evil.example#key-1'; });
+      const forged = await resign(await f.present(), f.issuerSigner, (h) => {
+        h['kid'] = 'did:web:evil.example#key-1';
+      });
       await expectCode(forged, f.options(), 'ERR_KEY_UNKNOWN');
     });
 
     it('a wrong typ (ERR_TYP_INVALID)', async () => {
       for (const typ of ['JWT', 'vc+jwt', 'dc+sd-jwt', undefined]) {
-        const forged = await resign(await f.present(), f.issuerSigner, (h) => { if (typ) h['typ'] = typ; else delete h['typ']; });
+        const forged = await resign(await f.present(), f.issuerSigner, (h) => {
+          if (typ) h['typ'] = typ;
+          else delete h['typ'];
+        });
         await expectCode(forged, f.options(), 'ERR_TYP_INVALID');
       }
     });
@@ -196,7 +227,15 @@ describe('SD-JWT profile: issue → present → verify', () => {
       const p = await f.present();
       await expectCode(p, f.options({ status: (e) => e.statusPurpose === 'revocation' }), 'ERR_STATUS_REVOKED');
       await expectCode(p, f.options({ status: (e) => e.statusPurpose === 'suspension' }), 'ERR_STATUS_SUSPENDED');
-      await expectCode(p, f.options({ status: () => { throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'no list'); } }), 'ERR_STATUS_UNAVAILABLE');
+      await expectCode(
+        p,
+        f.options({
+          status: () => {
+            throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'no list');
+          },
+        }),
+        'ERR_STATUS_UNAVAILABLE',
+      );
     });
 
     it('garbage, oversized and non-UTF-8 input without throwing', async () => {

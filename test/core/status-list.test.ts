@@ -28,20 +28,44 @@ describe('Bitstring Status List codec', () => {
 
   it('refuses lists shorter than 131,072 entries, bad prefixes, bad GZIP and oversized declared lengths', () => {
     const code = thrownCode;
-    assert.equal(code(() => BitstringStatusList.create(1024)), 'ERR_INPUT_INVALID');
+    assert.equal(
+      code(() => BitstringStatusList.create(1024)),
+      'ERR_INPUT_INVALID',
+    );
     const short = 'u' + gzipSync(new Uint8Array(1024)).toString('base64url');
-    assert.equal(code(() => BitstringStatusList.decode(short)), 'ERR_STATUS_LIST_INVALID');
+    assert.equal(
+      code(() => BitstringStatusList.decode(short)),
+      'ERR_STATUS_LIST_INVALID',
+    );
     const ok = BitstringStatusList.create(131_072).encode();
-    assert.equal(code(() => BitstringStatusList.decode('z' + ok.slice(1))), 'ERR_STATUS_LIST_INVALID');
-    assert.equal(code(() => BitstringStatusList.decode('u!!!!')), 'ERR_STATUS_LIST_INVALID');
-    assert.equal(code(() => BitstringStatusList.decode('u' + Buffer.from('not gzip at all, really not').toString('base64url'))), 'ERR_STATUS_LIST_INVALID');
+    assert.equal(
+      code(() => BitstringStatusList.decode('z' + ok.slice(1))),
+      'ERR_STATUS_LIST_INVALID',
+    );
+    assert.equal(
+      code(() => BitstringStatusList.decode('u!!!!')),
+      'ERR_STATUS_LIST_INVALID',
+    );
+    assert.equal(
+      code(() => BitstringStatusList.decode('u' + Buffer.from('not gzip at all, really not').toString('base64url'))),
+      'ERR_STATUS_LIST_INVALID',
+    );
     // A GZIP stream whose trailer claims 4 GiB: refused before inflating anything.
     const bomb = Buffer.from(gzipSync(new Uint8Array(16_384)));
     bomb.writeUInt32LE(0xffff_ffff, bomb.length - 4);
-    assert.equal(code(() => BitstringStatusList.decode('u' + bomb.toString('base64url'))), 'ERR_STATUS_LIST_INVALID');
+    assert.equal(
+      code(() => BitstringStatusList.decode('u' + bomb.toString('base64url'))),
+      'ERR_STATUS_LIST_INVALID',
+    );
     // A truncated list (trailer cut off).
-    assert.equal(code(() => BitstringStatusList.decode(ok.slice(0, ok.length - 8))), 'ERR_STATUS_LIST_INVALID');
-    assert.equal(code(() => BitstringStatusList.decode(ok).get(131_072)), 'ERR_STATUS_LIST_INVALID');
+    assert.equal(
+      code(() => BitstringStatusList.decode(ok.slice(0, ok.length - 8))),
+      'ERR_STATUS_LIST_INVALID',
+    );
+    assert.equal(
+      code(() => BitstringStatusList.decode(ok).get(131_072)),
+      'ERR_STATUS_LIST_INVALID',
+    );
   });
 
   it('parses statusListIndex strictly', () => {

@@ -3,8 +3,21 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  KEY_SKEW_SECONDS, MAX_ASSERTION_KEYS, TYP_KEY_LIST, assertionKeyFor, decodeJwt, duplicateMemberName, jwkThumbprint, parseJsonStrict, signJwt,
-  signingKeyAt, verifyKeyList, webCryptoSigner, type Jwk, type KeyList, type KeyListEntry,
+  KEY_SKEW_SECONDS,
+  MAX_ASSERTION_KEYS,
+  TYP_KEY_LIST,
+  assertionKeyFor,
+  decodeJwt,
+  duplicateMemberName,
+  jwkThumbprint,
+  parseJsonStrict,
+  signJwt,
+  signingKeyAt,
+  verifyKeyList,
+  webCryptoSigner,
+  type Jwk,
+  type KeyList,
+  type KeyListEntry,
 } from '@maskid/core';
 import { thrownCode } from '../helpers.js';
 
@@ -19,8 +32,14 @@ describe('strict JSON', () => {
     assert.equal(duplicateMemberName('[{"k":1},{"k":2}]'), undefined);
     assert.equal(duplicateMemberName('{"s":"a\\"b","t":"{\\"s\\":1}","u":"\\\\"}'), undefined, 'quotes and braces inside strings');
     assert.equal(duplicateMemberName('{"s":"\\\\","s":1}'), 's', 'a string ending in an escaped backslash');
-    assert.equal(thrownCode(() => parseJsonStrict('{"version":2,"version":1}')), 'ERR_INPUT_INVALID');
-    assert.equal(thrownCode(() => parseJsonStrict('{"a":')), 'ERR_INPUT_INVALID');
+    assert.equal(
+      thrownCode(() => parseJsonStrict('{"version":2,"version":1}')),
+      'ERR_INPUT_INVALID',
+    );
+    assert.equal(
+      thrownCode(() => parseJsonStrict('{"a":')),
+      'ERR_INPUT_INVALID',
+    );
     assert.deepEqual(parseJsonStrict('{"a":[1,{"b":"}"}]}'), { a: [1, { b: '}' }] });
   });
 
@@ -40,15 +59,21 @@ describe('strict JSON', () => {
         }),
       ),
     })).node;
-    fc.assert(fc.property(doc, ({ text, dup }) => (duplicateMemberName(text) !== undefined) === dup), { numRuns: 5000 });
+    fc.assert(
+      fc.property(doc, ({ text, dup }) => (duplicateMemberName(text) !== undefined) === dup),
+      { numRuns: 5000 },
+    );
   });
 
-  it('is what core\'s JWT decoding uses: a payload with a member twice is refused', async () => {
+  it("is what core's JWT decoding uses: a payload with a member twice is refused", async () => {
     const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const jwt = await signJwt({ typ: 'x' }, { a: 1 }, webCryptoSigner(privateKey, 'ES256'));
     const [h, , sig] = jwt.split('.');
     const twice = `${h}.${Buffer.from('{"a":1,"a":2}').toString('base64url')}.${sig}`;
-    assert.equal(thrownCode(() => decodeJwt(twice)), 'ERR_JWT_MALFORMED');
+    assert.equal(
+      thrownCode(() => decodeJwt(twice)),
+      'ERR_JWT_MALFORMED',
+    );
   });
 });
 
@@ -68,11 +93,19 @@ describe('key list under an offline root', () => {
     const b = await keyPair();
     const rootThumbprint = await jwkThumbprint(root.jwk);
     const list = (payload: Record<string, unknown>, signer = root) =>
-      signJwt({ typ: TYP_KEY_LIST, jwk: signer.jwk }, { iss: ISSUER, version: 3, iat: sec - 60, exp: sec + 86_400, keys: [{ kid: `${ISSUER}#a`, jwk: a.jwk, signFrom: sec - 1000 }], ...payload }, signer.sign);
+      signJwt(
+        { typ: TYP_KEY_LIST, jwk: signer.jwk },
+        { iss: ISSUER, version: 3, iat: sec - 60, exp: sec + 86_400, keys: [{ kid: `${ISSUER}#a`, jwk: a.jwk, signFrom: sec - 1000 }], ...payload },
+        signer.sign,
+      );
     const verify = (jwt: string, held?: KeyList) => verifyKeyList(jwt, { rootThumbprint, issuer: ISSUER, now: () => now, held });
     return { root, a, b, rootThumbprint, list, verify };
   };
-  const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+  const code = async (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: { code?: string }) => e.code,
+    );
 
   it('verifies a list signed by the configured root and refuses every deviation with a stable code', async () => {
     const { a, b, root, list, verify } = await setup();
@@ -82,7 +115,11 @@ describe('key list under an offline root', () => {
     const forged = (await list({})).split('.');
     forged[1] = Buffer.from(JSON.stringify({ iss: ISSUER, version: 99, iat: sec, exp: sec + 60, keys: [{ kid: `${ISSUER}#b`, jwk: b.jwk, signFrom: 0 }] })).toString('base64url');
     assert.equal(await code(verify(forged.join('.'))), 'ERR_SIGNATURE_INVALID', 'payload swapped under the root signature');
-    assert.equal(await code(verify((await list({})).replace(/^[^.]+/, Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ES256', jwk: root.jwk })).toString('base64url')))), 'ERR_KEY_LIST_INVALID', 'typ');
+    assert.equal(
+      await code(verify((await list({})).replace(/^[^.]+/, Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ES256', jwk: root.jwk })).toString('base64url')))),
+      'ERR_KEY_LIST_INVALID',
+      'typ',
+    );
     assert.equal(await code(verify(await list({ iss: 'did:web:other.example' }))), 'ERR_KEY_LIST_INVALID', 'iss');
     assert.equal(await code(verify(await list({ exp: sec - 1 }))), 'ERR_KEY_LIST_INVALID', 'expired');
     assert.equal(await code(verify(await list({ iat: sec + 3600 }))), 'ERR_KEY_LIST_INVALID', 'iat in the future');
@@ -93,7 +130,20 @@ describe('key list under an offline root', () => {
     assert.equal(await code(verify(await list({ keys: [{ kid: `${ISSUER}#r`, jwk: root.jwk, signFrom: 0 }] }))), 'ERR_KEY_LIST_INVALID', 'the root as an assertion key');
     assert.equal(await code(verify(await list({ keys: [{ kid: 'did:web:other.example#a', jwk: a.jwk, signFrom: 0 }] }))), 'ERR_KEY_LIST_INVALID', 'a kid of another DID');
     assert.equal(await code(verify(await list({ keys: [{ kid: `${ISSUER}#a`, jwk: { ...a.jwk, d: 'x' }, signFrom: 0 }] }))), 'ERR_KEY_LIST_INVALID', 'a private key');
-    assert.equal(await code(verify(await list({ keys: [{ kid: `${ISSUER}#a`, jwk: a.jwk, signFrom: 0 }, { kid: `${ISSUER}#a`, jwk: b.jwk, signFrom: 0 }] }))), 'ERR_KEY_LIST_INVALID', 'a kid twice');
+    assert.equal(
+      await code(
+        verify(
+          await list({
+            keys: [
+              { kid: `${ISSUER}#a`, jwk: a.jwk, signFrom: 0 },
+              { kid: `${ISSUER}#a`, jwk: b.jwk, signFrom: 0 },
+            ],
+          }),
+        ),
+      ),
+      'ERR_KEY_LIST_INVALID',
+      'a kid twice',
+    );
     assert.equal(await code(verify(await list({ keys: [{ kid: `${ISSUER}#a`, jwk: a.jwk }] }))), 'ERR_KEY_LIST_INVALID', 'no signFrom');
   });
 
@@ -111,15 +161,39 @@ describe('key list under an offline root', () => {
     const list = { keys: [k] };
     const skew = KEY_SKEW_SECONDS;
     assert.equal(assertionKeyFor(list, k.kid, { now }).kid, k.kid);
-    assert.equal(thrownCode(() => assertionKeyFor(list, `${ISSUER}#other`, { now })), 'ERR_KEY_UNKNOWN', 'unknown kid');
-    assert.equal(thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec - skew - 1) * 1000 })), 'ERR_KEY_UNKNOWN', 'before its signing window opens');
-    assert.equal(thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec + 5000) * 1000 })), 'ERR_KEY_UNKNOWN', 'after verifyUntil');
+    assert.equal(
+      thrownCode(() => assertionKeyFor(list, `${ISSUER}#other`, { now })),
+      'ERR_KEY_UNKNOWN',
+      'unknown kid',
+    );
+    assert.equal(
+      thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec - skew - 1) * 1000 })),
+      'ERR_KEY_UNKNOWN',
+      'before its signing window opens',
+    );
+    assert.equal(
+      thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec + 5000) * 1000 })),
+      'ERR_KEY_UNKNOWN',
+      'after verifyUntil',
+    );
     assert.equal(assertionKeyFor(list, k.kid, { now: (sec + 4000) * 1000 }).kid, k.kid, 'after signUntil, credentials it signed still verify');
-    assert.equal(thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec + 4000) * 1000, signedAt: sec + 2000 })), 'ERR_KEY_UNKNOWN', 'a document signed after signUntil');
-    assert.equal(thrownCode(() => assertionKeyFor(list, k.kid, { now, signedAt: sec - skew - 10 })), 'ERR_KEY_UNKNOWN', 'a document signed before signFrom');
+    assert.equal(
+      thrownCode(() => assertionKeyFor(list, k.kid, { now: (sec + 4000) * 1000, signedAt: sec + 2000 })),
+      'ERR_KEY_UNKNOWN',
+      'a document signed after signUntil',
+    );
+    assert.equal(
+      thrownCode(() => assertionKeyFor(list, k.kid, { now, signedAt: sec - skew - 10 })),
+      'ERR_KEY_UNKNOWN',
+      'a document signed before signFrom',
+    );
     const next: KeyListEntry = { kid: `${ISSUER}#b`, jwk: { kty: 'EC' }, signFrom: sec + 1000 };
     assert.equal(signingKeyAt([k, next], (sec + 10) * 1000).kid, k.kid);
     assert.equal(signingKeyAt([k, next], (sec + 1000) * 1000).kid, next.kid);
-    assert.equal(thrownCode(() => signingKeyAt([next], now)), 'ERR_KEY_UNKNOWN', 'nothing may sign before the successor\'s window');
+    assert.equal(
+      thrownCode(() => signingKeyAt([next], now)),
+      'ERR_KEY_UNKNOWN',
+      "nothing may sign before the successor's window",
+    );
   });
 });

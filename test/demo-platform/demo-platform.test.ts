@@ -9,7 +9,10 @@ const ORIGIN = 'https://forum.example';
 function platform(answer: (url: string, body: unknown) => Response | Promise<Response>) {
   const calls: { url: string; body: unknown }[] = [];
   const app = createDemoPlatform({
-    name: 'Forum', origin: ORIGIN, verifierUrl: 'http://verifier.invalid/', claims: ['ageOver18'],
+    name: 'Forum',
+    origin: ORIGIN,
+    verifierUrl: 'http://verifier.invalid/',
+    claims: ['ageOver18'],
     fetch: (async (url: string, init?: RequestInit) => {
       const body = JSON.parse(String(init?.body ?? 'null')) as unknown;
       calls.push({ url, body });
@@ -38,20 +41,28 @@ describe('demo platform backend', () => {
 
   it('sends the presentation with its own registered origin, whatever the browser claims', async () => {
     const { app, calls } = platform(() => Response.json({ maskedId: 'm1abc', claims: { ageOver18: true }, issuer: 'did:web:x', platform: 'forum' }));
-    const r = await request(app).post('/login/finish').set('Origin', 'https://evil.example')
-      .send({ requestId: 'r1', protocol: 'openid4vp-v1-unsigned', data: { vp_token: { internet_id: ['a~b~c'] } } }).expect(200);
+    const r = await request(app)
+      .post('/login/finish')
+      .set('Origin', 'https://evil.example')
+      .send({ requestId: 'r1', protocol: 'openid4vp-v1-unsigned', data: { vp_token: { internet_id: ['a~b~c'] } } })
+      .expect(200);
     assert.deepEqual(r.body, { maskedId: 'm1abc', claims: { ageOver18: true } });
     assert.deepEqual(calls[0]!.body, { requestId: 'r1', origin: ORIGIN, vp_token: { internet_id: ['a~b~c'] } });
   });
 
-  it('passes the verifier\'s refusal code on as 401', async () => {
+  it("passes the verifier's refusal code on as 401", async () => {
     const { app } = platform(() => Response.json({ code: 'ERR_STATUS_REVOKED', detail: 'credential is revoked' }, { status: 400 }));
-    const r = await request(app).post('/login/finish').send({ requestId: 'r1', data: { vp_token: 'x' } }).expect(401);
+    const r = await request(app)
+      .post('/login/finish')
+      .send({ requestId: 'r1', data: { vp_token: 'x' } })
+      .expect(401);
     assert.equal(r.body.code, 'ERR_STATUS_REVOKED');
   });
 
   it('refuses a malformed finish and reports an unreachable verifier as 502, never crashing', async () => {
-    const { app, calls } = platform(() => { throw new TypeError('fetch failed'); });
+    const { app, calls } = platform(() => {
+      throw new TypeError('fetch failed');
+    });
     assert.equal((await request(app).post('/login/finish').send({ data: {} }).expect(400)).body.code, 'ERR_INPUT_INVALID');
     assert.equal((await request(app).post('/login/finish').send({ requestId: 'r', data: null }).expect(400)).body.code, 'ERR_INPUT_INVALID');
     assert.equal(calls.length, 0);

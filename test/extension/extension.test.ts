@@ -38,15 +38,24 @@ interface Platform {
 
 async function listen(server: Server, port: number): Promise<void> {
   server.listen(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
 }
 
-const closeServer = (server: Server) => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+const closeServer = (server: Server) =>
+  new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  });
 
 /** A platform: its verifier (counting presentations) and its demo site on `origin`. */
 async function startPlatform(anchor: { url: string; rootThumbprint: string }, id: string, port: number, claims: string[]): Promise<Platform> {
   const origin = `http://localhost:${port}`;
-  const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [anchor], allowedClaims: claims, dev: true, manifestPollMs: POLL_MS }));
+  const service = await VerifierService.create(
+    parseConfig({ platform: id, origins: [origin], trustedIssuers: [anchor], allowedClaims: claims, dev: true, manifestPollMs: POLL_MS }),
+  );
   await service.start();
   const listener = createVerifierListener(service);
   const platform: Platform = { id, origin, claims, presentations: 0, epoch: () => service.status.stats().epoch, close: async () => undefined };
@@ -92,10 +101,12 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.anchor] });
     const { chromium } = await import('playwright-core');
     context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
-      executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--disable-extensions'],
+      executablePath: CHROMIUM,
+      headless: true,
+      ignoreDefaultArgs: ['--disable-extensions'],
       args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
     });
-    const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
     extensionId = new URL(worker.url()).host;
     mkdirSync(ARTIFACTS, { recursive: true });
     networkNumber = await enrollPerson(server.issuer);
@@ -157,10 +168,10 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await popup.fill('#pin', offer.txCode === '000000' ? '111111' : '000000');
     await popup.click('#accept');
     await popup.waitForSelector('#message.error');
-    assert.match(await popup.textContent('#message') ?? '', /PIN|tx_code|code/i);
+    assert.match((await popup.textContent('#message')) ?? '', /PIN|tx_code|code/i);
     await popup.goto(`chrome-extension://${extensionId}/popup.html`);
     await popup.waitForSelector('#credentials');
-    assert.equal(await popup.$$eval('#credentials tr[data-platform]', (trs) => trs.length), 2, 'still the first person\'s two credentials');
+    assert.equal(await popup.$$eval('#credentials tr[data-platform]', (trs) => trs.length), 2, "still the first person's two credentials");
     await popup.close();
   });
 
@@ -252,7 +263,14 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const page = await context.newPage();
     await page.goto(url);
     const consentP = context.waitForEvent('page', { predicate: (p) => p.url().includes('/consent.html'), timeout: 15_000 });
-    const answer = page.evaluate((r) => navigator.credentials.get({ digital: { requests: [r] } } as CredentialRequestOptions).then(() => 'resolved', (e: Error) => e.name), request);
+    const answer = page.evaluate(
+      (r) =>
+        navigator.credentials.get({ digital: { requests: [r] } } as CredentialRequestOptions).then(
+          () => 'resolved',
+          (e: Error) => e.name,
+        ),
+      request,
+    );
     const consent = await consentP;
     await consent.waitForSelector('#close');
     const reason = await consent.textContent('#reason');
@@ -262,7 +280,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     return { reason, error };
   }
 
-  it('refuses claims beyond the platform\'s registration: shown to the person, NotAllowedError to the page', async () => {
+  it("refuses claims beyond the platform's registration: shown to the person, NotAllowedError to the page", async () => {
     const sent = forum.presentations;
     const r = await rawRequest(forum.origin, buildDcApiRequest('a-nonce-of-enough-length-1', ['ageOver18', 'region']));
     assert.match(r.reason ?? '', /not registered for region/);
@@ -280,11 +298,27 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const page = await context.newPage();
     await page.goto(stranger.url);
     let opened = false;
-    const watch = (p: Page) => { if (p.url().includes('consent.html')) opened = true; };
+    const watch = (p: Page) => {
+      if (p.url().includes('consent.html')) opened = true;
+    };
     context.on('page', watch);
-    const other = { protocol: 'openid4vp-v1-unsigned', data: { response_type: 'vp_token', response_mode: 'dc_api', nonce: 'n-0123456789abcdef', dcql_query: { credentials: [{ id: 'pid', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] } }] } } };
-    const result = await page.evaluate((r) => navigator.credentials.get({ digital: { requests: [r] }, signal: AbortSignal.timeout(1500) } as CredentialRequestOptions)
-      .then((c) => `resolved:${JSON.stringify(c)}`, (e: Error) => `rejected:${e.name}`), other);
+    const other = {
+      protocol: 'openid4vp-v1-unsigned',
+      data: {
+        response_type: 'vp_token',
+        response_mode: 'dc_api',
+        nonce: 'n-0123456789abcdef',
+        dcql_query: { credentials: [{ id: 'pid', format: 'dc+sd-jwt', meta: { vct_values: ['urn:eudi:pid:1'] } }] },
+      },
+    };
+    const result = await page.evaluate(
+      (r) =>
+        navigator.credentials.get({ digital: { requests: [r] }, signal: AbortSignal.timeout(1500) } as CredentialRequestOptions).then(
+          (c) => `resolved:${JSON.stringify(c)}`,
+          (e: Error) => `rejected:${e.name}`,
+        ),
+      other,
+    );
     context.off('page', watch);
     assert.equal(opened, false, 'the wallet did not open a consent window');
     assert.doesNotMatch(result, /internet_id/);
@@ -296,26 +330,39 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const popup = await context.newPage();
     await popup.goto(`chrome-extension://${extensionId}/popup.html`);
     await popup.waitForSelector('#log');
-    const rows = await popup.$$eval('#log tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll("td")).slice(1).map((td) => td.textContent)));
-    assert.deepEqual(rows, [[video.origin, 'ageOver18, region'], [forum.origin, 'ageOver18'], [video.origin, 'ageOver18, region']]);
+    const rows = await popup.$$eval('#log tr', (trs) =>
+      trs.slice(1).map((tr) =>
+        Array.from(tr.querySelectorAll('td'))
+          .slice(1)
+          .map((td) => td.textContent),
+      ),
+    );
+    assert.deepEqual(rows, [
+      [video.origin, 'ageOver18, region'],
+      [forum.origin, 'ageOver18'],
+      [video.origin, 'ageOver18, region'],
+    ]);
     const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
-    const keys = await worker.evaluate(() => new Promise<{ n: number; extractable: number }>((resolve, reject) => {
-      const open = indexedDB.open('maskid-wallet', 1);
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const all = open.result.transaction('kv').objectStore('kv').getAll();
-        all.onsuccess = () => {
-          const found = (all.result as { privateKey?: CryptoKey }[]).filter((v) => v && typeof v === 'object' && 'privateKey' in v);
-          resolve({ n: found.length, extractable: found.filter((v) => !(v.privateKey instanceof CryptoKey) || v.privateKey.extractable).length });
-        };
-      };
-    }));
+    const keys = await worker.evaluate(
+      () =>
+        new Promise<{ n: number; extractable: number }>((resolve, reject) => {
+          const open = indexedDB.open('maskid-wallet', 1);
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const all = open.result.transaction('kv').objectStore('kv').getAll();
+            all.onsuccess = () => {
+              const found = (all.result as { privateKey?: CryptoKey }[]).filter((v) => v && typeof v === 'object' && 'privateKey' in v);
+              resolve({ n: found.length, extractable: found.filter((v) => !(v.privateKey instanceof CryptoKey) || v.privateKey.extractable).length });
+            };
+          };
+        }),
+    );
     assert.ok(keys.n >= 3, `${keys.n} keys (DPoP + one per credential)`);
     assert.equal(keys.extractable, 0);
     await popup.close();
   });
 
-  it('after the person is revoked with the CLI and the next epoch is published, the verifier\'s next manifest poll refuses the next sign-in', async () => {
+  it("after the person is revoked with the CLI and the next epoch is published, the verifier's next manifest poll refuses the next sign-in", async () => {
     const cli = (args: string[]) => {
       const r = spawnSync(process.execPath, [ISSUER_BIN, '--dev', '--data-dir', server.dir, '--json', ...args], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

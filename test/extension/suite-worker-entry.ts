@@ -41,9 +41,13 @@ function env(c: WorkerControl): SuiteEnv {
       return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [{ url: c.issuerUrl, rootThumbprint: c.rootThumbprint }] });
     },
     offer: () => call('/offer', 'POST'),
-    addPlatform: async (id) => { await call(`/platforms/${encodeURIComponent(id)}`, 'POST'); },
+    addPlatform: async (id) => {
+      await call(`/platforms/${encodeURIComponent(id)}`, 'POST');
+    },
     requestLog: () => call('/request-log', 'GET'),
-    resetLog: async () => { await call('/request-log', 'DELETE'); },
+    resetLog: async () => {
+      await call('/request-log', 'DELETE');
+    },
   };
 }
 

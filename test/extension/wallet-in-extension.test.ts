@@ -20,20 +20,32 @@ import { enrollPerson, REPO_ROOT } from '../helpers.js';
 import { browserSkipReason, CHROMIUM, CHROMIUM_ARGS } from '../browser.js';
 
 const skip = browserSkipReason();
-const PLATFORMS = [{ id: 'forum', claims: ['ageOver18'] }, { id: 'video', claims: ['ageOver18', 'region'] }, { id: 'shop', claims: ['ageOver18', 'region'] }];
+const PLATFORMS = [
+  { id: 'forum', claims: ['ageOver18'] },
+  { id: 'video', claims: ['ageOver18', 'region'] },
+  { id: 'shop', claims: ['ageOver18', 'region'] },
+];
 
 /** The host's side of the suite's callbacks, over loopback HTTP with CORS for the worker's fetch. */
 function controlServer(server: RunningIssuer): Promise<{ url: string; close: () => Promise<void> }> {
   const http: Server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => res.writeHead(status, {
-      'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, POST, DELETE',
-    }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown) =>
+      res
+        .writeHead(status, {
+          'Content-Type': 'application/json',
+          'Access-Control-Allow-Origin': '*',
+          'Access-Control-Allow-Methods': 'GET, POST, DELETE',
+        })
+        .end(JSON.stringify(body));
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (req.method === 'OPTIONS') return send(204, null);
       if (req.method === 'POST' && path === '/offer') return send(200, await server.offer(await enrollPerson(server.issuer)));
       if (req.method === 'GET' && path === '/request-log') return send(200, [...server.requests]);
-      if (req.method === 'DELETE' && path === '/request-log') { server.requests.length = 0; return send(200, {}); }
+      if (req.method === 'DELETE' && path === '/request-log') {
+        server.requests.length = 0;
+        return send(200, {});
+      }
       const platform = /^\/platforms\/([a-z0-9-]+)$/.exec(path);
       if (req.method === 'POST' && platform) {
         const id = platform[1]!;
@@ -43,13 +55,21 @@ function controlServer(server: RunningIssuer): Promise<{ url: string; close: () 
       send(404, { error: 'unknown control call' });
     })().catch((e: unknown) => send(500, { error: String(e) }));
   });
-  return new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { http.closeAllConnections(); http.close(() => r()); }),
-  })));
+  return new Promise((resolve) =>
+    http.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+        close: () =>
+          new Promise<void>((r) => {
+            http.closeAllConnections();
+            http.close(() => r());
+          }),
+      }),
+    ),
+  );
 }
 
-describe('wallet behaviour suite (in the extension\'s service worker)', { skip }, () => {
+describe("wallet behaviour suite (in the extension's service worker)", { skip }, () => {
   let server: RunningIssuer;
   let control: { url: string; close: () => Promise<void> };
   let context: BrowserContext;
@@ -64,8 +84,13 @@ describe('wallet behaviour suite (in the extension\'s service worker)', { skip }
     // The product build, then its service worker loads the suite next to the real background script.
     const extension = await buildExtension({ out: join(profile, 'extension'), trustedIssuers: [server.anchor] });
     await build({
-      entryPoints: [join(REPO_ROOT, 'test', 'extension', 'suite-worker-entry.ts')], outfile: join(extension, 'suite-worker.js'),
-      bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', logLevel: 'silent',
+      entryPoints: [join(REPO_ROOT, 'test', 'extension', 'suite-worker-entry.ts')],
+      outfile: join(extension, 'suite-worker.js'),
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'chrome120',
+      logLevel: 'silent',
     });
     writeFileSync(join(extension, 'sw.js'), "importScripts('background.js', 'suite-worker.js');\n");
     const manifest = JSON.parse(readFileSync(join(extension, 'manifest.json'), 'utf8')) as { background: { service_worker: string } };
@@ -73,12 +98,19 @@ describe('wallet behaviour suite (in the extension\'s service worker)', { skip }
     writeFileSync(join(extension, 'manifest.json'), JSON.stringify(manifest, null, 2));
     const { chromium } = await import('playwright-core');
     context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
-      executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--disable-extensions'],
+      executablePath: CHROMIUM,
+      headless: true,
+      ignoreDefaultArgs: ['--disable-extensions'],
       args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`],
     });
-    worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
-    const registry = await server.issuer.ds.query('SELECT id, origins FROM maskid_platform') as { id: string; origins: string }[];
-    config = { url: control.url, issuerUrl: server.url, rootThumbprint: server.anchor.rootThumbprint, origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])) };
+    worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    const registry = (await server.issuer.ds.query('SELECT id, origins FROM maskid_platform')) as { id: string; origins: string }[];
+    config = {
+      url: control.url,
+      issuerUrl: server.url,
+      rootThumbprint: server.anchor.rootThumbprint,
+      origins: Object.fromEntries(registry.map((p) => [p.id, (JSON.parse(p.origins) as string[])[0]!])),
+    };
   });
   after(async () => {
     await context?.close();
@@ -93,11 +125,14 @@ describe('wallet behaviour suite (in the extension\'s service worker)', { skip }
 
   for (const name of Object.keys(scenarios)) {
     it(name, async () => {
-      assert.equal(await worker.evaluate(([n, c]) => (self as unknown as { runScenario(n: string, c: WorkerControl): Promise<string> }).runScenario(n, c), [name, config] as const), 'ok');
+      assert.equal(
+        await worker.evaluate(([n, c]) => (self as unknown as { runScenario(n: string, c: WorkerControl): Promise<string> }).runScenario(n, c), [name, config] as const),
+        'ok',
+      );
     });
   }
 
-  it('keeps every private key non-extractable in the extension\'s IndexedDB', async () => {
+  it("keeps every private key non-extractable in the extension's IndexedDB", async () => {
     const n = await worker.evaluate(() => (self as unknown as { checkKeysNonExtractable(): Promise<number> }).checkKeysNonExtractable());
     assert.ok(n >= 3, `${n} keys checked`);
   });

@@ -23,7 +23,11 @@ function env(): SuiteEnv {
     newWallet: async () => {
       const storage = await IndexedDbStorage.open(`maskid-suite-${Date.now()}-${counter++}`);
       storages.push(storage);
-      return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [{ url: window.maskidConfig.issuerUrl, rootThumbprint: window.maskidConfig.rootThumbprint }] });
+      return new Wallet({
+        storage,
+        keys: new WebCryptoKeyStore(storage),
+        trustedIssuers: [{ url: window.maskidConfig.issuerUrl, rootThumbprint: window.maskidConfig.rootThumbprint }],
+      });
     },
     offer: () => window.maskidOffer(),
     addPlatform: (id) => window.maskidAddPlatform(id),

@@ -51,7 +51,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, what: string): Pro
 }
 
 async function issuerKey(env: SuiteEnv): Promise<(iss: string, kid: string) => Jwk> {
-  const doc = await (await fetch(`${env.issuerUrl}/.well-known/did.json`)).json() as { verificationMethod: { id: string; publicKeyJwk: Jwk }[] };
+  const doc = (await (await fetch(`${env.issuerUrl}/.well-known/did.json`)).json()) as { verificationMethod: { id: string; publicKeyJwk: Jwk }[] };
   return (_iss, kid) => {
     const vm = doc.verificationMethod.find((m) => m.id === kid);
     if (!vm) throw new Error('unknown key');
@@ -64,13 +64,16 @@ async function issuerKey(env: SuiteEnv): Promise<(iss: string, kid: string) => J
  * (headers, payloads, disclosures) and without one otherwise (signatures).
  */
 function segments(presentation: string): { raw: string; json?: { value: unknown } }[] {
-  return presentation.split(/[~.]/).filter(Boolean).map((raw) => {
-    try {
-      return { raw, json: { value: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(raw.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))) } };
-    } catch {
-      return { raw };
-    }
-  });
+  return presentation
+    .split(/[~.]/)
+    .filter(Boolean)
+    .map((raw) => {
+      try {
+        return { raw, json: { value: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(raw.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))) } };
+      } catch {
+        return { raw };
+      }
+    });
 }
 
 /** Every value in a presentation that could single a person out: JSON leaves and raw segments. */
@@ -114,8 +117,17 @@ export const scenarios: Record<string, Scenario> = {
     const offer = await env.offer();
     const held = await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
     const platforms = (await wallet.platforms()).map((p) => p.id).sort();
-    check(Object.keys(env.origins).every((id) => platforms.includes(id)), 'the registry lists the platforms');
-    check(held.map((c) => c.platform).sort().join() === platforms.join(), `one credential per platform (${held.map((c) => c.platform)})`);
+    check(
+      Object.keys(env.origins).every((id) => platforms.includes(id)),
+      'the registry lists the platforms',
+    );
+    check(
+      held
+        .map((c) => c.platform)
+        .sort()
+        .join() === platforms.join(),
+      `one credential per platform (${held.map((c) => c.platform)})`,
+    );
     const creds = await wallet.credentials();
     check(creds.length === platforms.length, 'credentials() lists them');
     check(new Set(creds.map((c) => c.keyId)).size === creds.length, 'a fresh key per credential');
@@ -192,12 +204,18 @@ export const scenarios: Record<string, Scenario> = {
     const id = `late-${Math.floor(Math.random() * 1e9)}`;
     await env.addPlatform(id);
     const held = await wallet.refresh();
-    check(held.some((c) => c.platform === id), 'the new platform\'s credential arrives with the next refresh');
+    check(
+      held.some((c) => c.platform === id),
+      "the new platform's credential arrives with the next refresh",
+    );
     check((await wallet.credentials()).length === before + 1, 'one more credential held');
-    check((await wallet.platforms()).some((p) => p.id === id), 'the registry includes the new platform');
+    check(
+      (await wallet.platforms()).some((p) => p.id === id),
+      'the registry includes the new platform',
+    );
   },
 
-  async 'the issuer\'s request log during refresh() is the same whatever sites were visited'(env) {
+  async "the issuer's request log during refresh() is the same whatever sites were visited"(env) {
     const wallet = await env.newWallet();
     const offer = await env.offer();
     await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
@@ -213,7 +231,10 @@ export const scenarios: Record<string, Scenario> = {
     await env.resetLog();
     await wallet.refresh();
     const afterAll = await env.requestLog();
-    check(quiet.length > 0 && quiet.join('\n') === afterOne.join('\n') && quiet.join('\n') === afterAll.join('\n'), `refresh logs differ:\n${quiet.join(' ')}\n${afterOne.join(' ')}\n${afterAll.join(' ')}`);
+    check(
+      quiet.length > 0 && quiet.join('\n') === afterOne.join('\n') && quiet.join('\n') === afterAll.join('\n'),
+      `refresh logs differ:\n${quiet.join(' ')}\n${afterOne.join(' ')}\n${afterAll.join(' ')}`,
+    );
     await env.resetLog();
     await wallet.present(buildDcApiRequest('nonce-' + crypto.randomUUID(), ['ageOver18']), { origin: origins[1]! });
     check((await env.requestLog()).length === 0, 'presenting contacts the issuer 0 times');

@@ -15,7 +15,12 @@ describe('agent.yml loader', () => {
       const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
       try {
         assert.deepEqual((await issuer.agent.keyManagerGetKeyManagementSystems()).sort(), ['local', 'node']);
-        const formats = await issuer.agent.listUsableProofFormats({ did: 'did:x', keys: [{ kid: 'k', kms: 'node', type: 'Secp256r1', publicKeyHex: '' }], provider: 'x', services: [] } as never);
+        const formats = await issuer.agent.listUsableProofFormats({
+          did: 'did:x',
+          keys: [{ kid: 'k', kms: 'node', type: 'Secp256r1', publicKeyHex: '' }],
+          provider: 'x',
+          services: [],
+        } as never);
         assert.ok(formats.includes('vc+sd-jwt' as never) && formats.includes('vc+jwt' as never));
       } finally {
         await issuer.close();
@@ -58,7 +63,11 @@ describe('key-encryption key', () => {
       assert.throws(() => loadKek({ kekFile: join(dir, 'absent') }), MaskidErrorCheck('ERR_KEK_MISSING'));
       const data = join(dir, 'data');
       const issuer = await Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'kek') }) }, true);
-      await assert.rejects(issuer.init({ url: 'https://id.example.gov' }), (e: Error & { code?: string }) => e.code === 'ERR_INPUT_INVALID' && /root-key create/.test(e.message), 'outside --dev the root key must be given');
+      await assert.rejects(
+        issuer.init({ url: 'https://id.example.gov' }),
+        (e: Error & { code?: string }) => e.code === 'ERR_INPUT_INVALID' && /root-key create/.test(e.message),
+        'outside --dev the root key must be given',
+      );
       await issuer.init({ url: 'https://id.example.gov', rootKey: await createRootKeyFile(join(dir, 'root.jwk')) });
       assert.equal(existsSync(join(data, DEV_ROOT_KEY_FILE)), false, 'no root key in the data directory');
       await issuer.close();

@@ -37,11 +37,14 @@ describe('re-identification and the audit log', () => {
     await addPlatform(issuer, 'other');
     networkNumber = await enrollPerson(issuer);
     maskedId = (await new CredentialService(issuer).issue({ networkNumber, platformId: 'shop', holder: (await newHolder()).did })).maskedId;
-    await audit.bootstrapOperators([{ id: 'alice', jwk: alice.jwk }, { id: 'bob', jwk: bob.jwk }]);
+    await audit.bootstrapOperators([
+      { id: 'alice', jwk: alice.jwk },
+      { id: 'bob', jwk: bob.jwk },
+    ]);
   });
   after(() => t.cleanup());
 
-  it('returns the network number with a second operator\'s approval, and logs it without the number in clear', async () => {
+  it("returns the network number with a second operator's approval, and logs it without the number in clear", async () => {
     const r = await request(await approve(bob.signer));
     assert.equal(r.networkNumber, networkNumber);
     const row = await issuer.ds.getRepository(AuditEntityForTests).findOneByOrFail({ seq: r.auditSeq });
@@ -63,21 +66,29 @@ describe('re-identification and the audit log', () => {
     const once = await approve(bob.signer);
     await request(once);
     await assert.rejects(request(once), refused, 'replayed approval');
-    await assert.rejects(request(await approve(bob.signer, { platformId: 'other' }), { platformId: 'other' }), (e: MaskidError) => e.code === 'ERR_NOT_FOUND', 'masked ID of another platform');
+    await assert.rejects(
+      request(await approve(bob.signer, { platformId: 'other' }), { platformId: 'other' }),
+      (e: MaskidError) => e.code === 'ERR_NOT_FOUND',
+      'masked ID of another platform',
+    );
     await assert.rejects(request(await approve(bob.signer), { caseRef: '' }), (e: MaskidError) => e.code === 'ERR_INPUT_INVALID');
   });
 
-  it('adding an operator needs a different operator\'s approval: no self-approval, not through a second identity', async () => {
+  it("adding an operator needs a different operator's approval: no self-approval, not through a second identity", async () => {
     const alice2 = operatorKey();
     const addAlice2 = (approval: string, by = 'alice') => audit.addOperator('alice2', alice2.jwk, { by, approval });
     const approveAdd = (signer: JwsSigner, approver: string, requester = 'alice', jwk = alice2.jwk) =>
       createOperatorApproval(signer, { approver, requester, operatorId: 'alice2', jwk });
     await assert.rejects(addAlice2(await approveAdd(alice.signer, 'alice')), refused, 'alice approves her own change');
     await assert.rejects(addAlice2(await approveAdd(alice2.signer, 'alice2')), refused, 'the new identity approves itself');
-    await assert.rejects(addAlice2(await approveAdd(alice.signer, 'bob')), refused, 'alice signs an approval in bob\'s name');
+    await assert.rejects(addAlice2(await approveAdd(alice.signer, 'bob')), refused, "alice signs an approval in bob's name");
     await assert.rejects(addAlice2(await approveAdd(bob.signer, 'bob', 'alice', mallory.jwk)), refused, 'an approval for another key');
     await assert.rejects(addAlice2(await approveAdd(bob.signer, 'bob'), 'nobody'), refused, 'an unregistered requester');
-    await assert.rejects(audit.addOperator('alice2', alice2.jwk, { by: 'alice2', approval: await approveAdd(bob.signer, 'bob', 'alice2') }), refused, 'the new operator adds themselves');
+    await assert.rejects(
+      audit.addOperator('alice2', alice2.jwk, { by: 'alice2', approval: await approveAdd(bob.signer, 'bob', 'alice2') }),
+      refused,
+      'the new operator adds themselves',
+    );
     const ok = await approveAdd(bob.signer, 'bob');
     await addAlice2(ok);
     await assert.rejects(audit.addOperator('alice3', alice2.jwk, { by: 'alice', approval: ok }), refused, 'an approval works once (and names one operator)');
@@ -86,7 +97,14 @@ describe('re-identification and the audit log', () => {
     const entries = await issuer.ds.getRepository(AuditEntityForTests).find();
     assert.ok(entries.some((e) => /"action":"operator.add"/.test(e.body) && /"approver":"bob"/.test(e.body) && /"operator":"alice2"/.test(e.body)));
     assert.equal((await audit.verify()).ok, true);
-    await assert.rejects(audit.bootstrapOperators([{ id: 'x', jwk: alice2.jwk }, { id: 'y', jwk: bob.jwk }]), (e: MaskidError) => e.code === 'ERR_CONFLICT', 'bootstrap only while there are none');
+    await assert.rejects(
+      audit.bootstrapOperators([
+        { id: 'x', jwk: alice2.jwk },
+        { id: 'y', jwk: bob.jwk },
+      ]),
+      (e: MaskidError) => e.code === 'ERR_CONFLICT',
+      'bootstrap only while there are none',
+    );
   });
 
   it('detects a tampered, removed or re-ordered audit entry', async () => {

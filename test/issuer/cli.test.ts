@@ -34,7 +34,8 @@ describe('maskid-issuer CLI', () => {
   it('prints help and refuses unknown commands with a usage exit code', () => {
     const help = run(['--help']);
     assert.equal(help.code, 0);
-    for (const cmd of ['init', 'enroll', 'platform', 'issue', 'revoke', 'suspend', 'resume', 'reissue', 'delete', 'operator', 'reidentify', 'status', 'audit']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+    for (const cmd of ['init', 'enroll', 'platform', 'issue', 'revoke', 'suspend', 'resume', 'reissue', 'delete', 'operator', 'reidentify', 'status', 'audit'])
+      assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
     assert.equal(run(['frobnicate']).code, 2);
   });
 
@@ -58,7 +59,18 @@ describe('maskid-issuer CLI', () => {
       assert.equal(kg.code, 0, kg.stderr);
       writeFileSync(join(dir, `${op}.pub.json`), JSON.stringify(kg.json().publicJwk));
     }
-    const init = run(['init', '--url', 'https://id.example.gov', '--root-key', join(dir, 'root.jwk'), '--operator', `alice=${join(dir, 'alice.pub.json')}`, '--operator', `bob=${join(dir, 'bob.pub.json')}`, '--json']);
+    const init = run([
+      'init',
+      '--url',
+      'https://id.example.gov',
+      '--root-key',
+      join(dir, 'root.jwk'),
+      '--operator',
+      `alice=${join(dir, 'alice.pub.json')}`,
+      '--operator',
+      `bob=${join(dir, 'bob.pub.json')}`,
+      '--json',
+    ]);
     assert.equal(init.code, 0, init.stderr);
     assert.equal(init.json().rootThumbprint, root.json().rootThumbprint);
     assert.equal(run(['key', 'anchor', '--json']).json().rootThumbprint, root.json().rootThumbprint);
@@ -97,7 +109,16 @@ describe('maskid-issuer CLI', () => {
     const manifestJwt = readFileSync(join(pub.json().outDir, 'forum', 'manifest'), 'utf8');
     assert.equal(JSON.parse(Buffer.from(manifestJwt.split('.')[0]!, 'base64url').toString()).kid, kid);
     const p = await presentInternetIdCredential(sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'nonce-1234567890abcdef', aud: 'origin:https://forum.example' });
-    const r = await verifyInternetIdPresentation(p, { issuerKey: (_i, k) => { assert.equal(k, kid); return issuerJwk; }, nonce: 'nonce-1234567890abcdef', audiences: ['origin:https://forum.example'], platform: 'forum', requestedClaims: ['ageOver18'] });
+    const r = await verifyInternetIdPresentation(p, {
+      issuerKey: (_i, k) => {
+        assert.equal(k, kid);
+        return issuerJwk;
+      },
+      nonce: 'nonce-1234567890abcdef',
+      audiences: ['origin:https://forum.example'],
+      platform: 'forum',
+      requestedClaims: ['ageOver18'],
+    });
     assert.equal(r.verified, true, JSON.stringify(!r.verified && r.error));
 
     for (const cmd of ['suspend', 'resume', 'revoke']) {
@@ -122,7 +143,13 @@ describe('maskid-issuer CLI', () => {
     const summary = r.json();
     assert.equal(summary.rows, 302);
     assert.equal(summary.enrolled, 300);
-    assert.deepEqual(summary.errors.map((e: { row: number; code: string }) => [e.row, e.code]), [[302, 'ERR_NATIONAL_ID_INVALID'], [303, 'ERR_PERSON_DUPLICATE']]);
+    assert.deepEqual(
+      summary.errors.map((e: { row: number; code: string }) => [e.row, e.code]),
+      [
+        [302, 'ERR_NATIONAL_ID_INVALID'],
+        [303, 'ERR_PERSON_DUPLICATE'],
+      ],
+    );
     assert.ok(summary.rowsPerSecond > 0);
     const human = run(['enroll', '--csv', csv]);
     assert.match(human.stdout, /enrolled 0 of 302 rows .* rows\/s/);
@@ -135,15 +162,47 @@ describe('maskid-issuer CLI', () => {
   });
 
   it('operators: keygen, add, approve, reidentify, audit verify', () => {
-    const holderDid = 'did:jwk:' + Buffer.from(JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' })).toString('base64url');
-    const nn = run(['enroll', '--national-id', makeNationalId('1991-01-01', '11', 1), '--name', 'Sun Qi', '--birth-date', '1991-01-01', '--gender', 'F', '--region', '11', '--json']).json().networkNumber;
+    const holderDid =
+      'did:jwk:' +
+      Buffer.from(JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' })).toString(
+        'base64url',
+      );
+    const nn = run([
+      'enroll',
+      '--national-id',
+      makeNationalId('1991-01-01', '11', 1),
+      '--name',
+      'Sun Qi',
+      '--birth-date',
+      '1991-01-01',
+      '--gender',
+      'F',
+      '--region',
+      '11',
+      '--json',
+    ]).json().networkNumber;
     const maskedId = run(['issue', '--network-number', nn, '--platform', 'forum', '--holder', holderDid, '--json']).json().maskedId;
     // alice and bob were set at init. Adding carol needs a *different* operator's approval than the one running `operator add`.
     const kg = run(['operator', 'keygen', '--out', join(dir, 'carol.jwk'), '--json']);
     writeFileSync(join(dir, 'carol.pub.json'), JSON.stringify(kg.json().publicJwk));
     const addCarol = (by: string, approver: string) => {
       const file = join(dir, `add-carol-${by}-${approver}.jws`);
-      run(['operator', 'approve-add', '--key', join(dir, `${approver}.jwk`), '--id', approver, '--requester', by, '--new-id', 'carol', '--new-public-key', join(dir, 'carol.pub.json'), '--out', file]);
+      run([
+        'operator',
+        'approve-add',
+        '--key',
+        join(dir, `${approver}.jwk`),
+        '--id',
+        approver,
+        '--requester',
+        by,
+        '--new-id',
+        'carol',
+        '--new-public-key',
+        join(dir, 'carol.pub.json'),
+        '--out',
+        file,
+      ]);
       return run(['operator', 'add', '--id', 'carol', '--public-key', join(dir, 'carol.pub.json'), '--by', by, '--approval', file]);
     };
     const selfAdd = addCarol('alice', 'alice');
@@ -152,14 +211,53 @@ describe('maskid-issuer CLI', () => {
     assert.equal(run(['operator', 'add', '--id', 'carol', '--public-key', join(dir, 'carol.pub.json')]).code, 2, 'no approval: a usage error');
     const added = addCarol('alice', 'bob');
     assert.equal(added.code, 0, added.stderr);
-    assert.deepEqual(run(['operator', 'list', '--json']).json().operators.map((o: { id: string }) => o.id), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      run(['operator', 'list', '--json'])
+        .json()
+        .operators.map((o: { id: string }) => o.id),
+      ['alice', 'bob', 'carol'],
+    );
     const approval = join(dir, 'approval.jws');
-    const ap = run(['operator', 'approve', '--key', join(dir, 'bob.jwk'), '--id', 'bob', '--requester', 'alice', '--platform', 'forum', '--masked-id', maskedId, '--case', 'C-1', '--out', approval]);
+    const ap = run([
+      'operator',
+      'approve',
+      '--key',
+      join(dir, 'bob.jwk'),
+      '--id',
+      'bob',
+      '--requester',
+      'alice',
+      '--platform',
+      'forum',
+      '--masked-id',
+      maskedId,
+      '--case',
+      'C-1',
+      '--out',
+      approval,
+    ]);
     assert.equal(ap.code, 0, ap.stderr);
     const noApproval = run(['reidentify', '--platform', 'forum', '--masked-id', maskedId, '--case', 'C-1', '--approval', join(dir, 'missing.jws'), '--operator', 'alice']);
     assert.equal(noApproval.code, 1);
     const selfApproved = join(dir, 'self.jws');
-    run(['operator', 'approve', '--key', join(dir, 'alice.jwk'), '--id', 'alice', '--requester', 'alice', '--platform', 'forum', '--masked-id', maskedId, '--case', 'C-1', '--out', selfApproved]);
+    run([
+      'operator',
+      'approve',
+      '--key',
+      join(dir, 'alice.jwk'),
+      '--id',
+      'alice',
+      '--requester',
+      'alice',
+      '--platform',
+      'forum',
+      '--masked-id',
+      maskedId,
+      '--case',
+      'C-1',
+      '--out',
+      selfApproved,
+    ]);
     const self = run(['reidentify', '--platform', 'forum', '--masked-id', maskedId, '--case', 'C-1', '--approval', selfApproved, '--operator', 'alice']);
     assert.equal(self.code, 1);
     assert.match(self.stderr, /ERR_APPROVAL_INVALID/);

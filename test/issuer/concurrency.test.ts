@@ -15,7 +15,13 @@ const WORKER = fileURLToPath(new URL('./concurrent-worker.js', import.meta.url))
 const PROCESSES = 4;
 const PERSONS = 60;
 
-interface WorkerResult { worker: number; enrolled: string[]; revoked: string[]; reissued: string[]; issued: { networkNumber: string; platform: string; statusIndex: number }[] }
+interface WorkerResult {
+  worker: number;
+  enrolled: string[];
+  revoked: string[];
+  reissued: string[];
+  issued: { networkNumber: string; platform: string; statusIndex: number }[];
+}
 
 function runWorker(dir: string, db: string | undefined, worker: number): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {

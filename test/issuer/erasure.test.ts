@@ -5,7 +5,11 @@ import { EnrollmentService, PersonEntityForTests, StatusService, parseNetworkNum
 import { TEST_DB_KIND, allFiles, makeNationalId, piiPatterns, scanForNeedles, testIssuer } from '../helpers.js';
 
 /** Every file below `dir`, scanned for the needles. */
-const scan = (dir: string, needles: Record<string, Buffer[]>) => scanForNeedles(allFiles(dir).map((f) => [f, readFileSync(f)] as [string, Buffer]), needles);
+const scan = (dir: string, needles: Record<string, Buffer[]>) =>
+  scanForNeedles(
+    allFiles(dir).map((f) => [f, readFileSync(f)] as [string, Buffer]),
+    needles,
+  );
 const patterns = piiPatterns;
 
 describe('erasure', () => {
@@ -20,7 +24,14 @@ describe('erasure', () => {
       const givenName = 'Xanthippe娜娜';
       const service = new EnrollmentService(issuer);
       const { networkNumber } = await service.enroll({ nationalId, familyName, givenName, birthDate, gender: 'F', region: '44' });
-      const keep = await service.enroll({ nationalId: makeNationalId('1970-01-01', '11', 3), familyName: 'Keep', givenName: 'Me', birthDate: '1970-01-01', gender: 'M', region: '11' });
+      const keep = await service.enroll({
+        nationalId: makeNationalId('1970-01-01', '11', 3),
+        familyName: 'Keep',
+        givenName: 'Me',
+        birthDate: '1970-01-01',
+        gender: 'M',
+        region: '11',
+      });
 
       const row = await issuer.ds.getRepository(PersonEntityForTests).findOneByOrFail({ serial: serialKey(parseNetworkNumber(networkNumber)) });
       const dataKey = issuer.sealer.open(row.dataKeySealed!, `person-key:${row.serial}`);
@@ -35,8 +46,15 @@ describe('erasure', () => {
       };
       // Encrypted at rest even before deletion: only the sealed forms are on disk.
       const before = scan(dir, needles);
-      assert.ok(before.some((f) => f.startsWith('sealed data key')), 'control: the scan sees the sealed key before deletion');
-      assert.deepEqual(before.filter((f) => !f.startsWith('sealed')), [], 'personal data is never in clear');
+      assert.ok(
+        before.some((f) => f.startsWith('sealed data key')),
+        'control: the scan sees the sealed key before deletion',
+      );
+      assert.deepEqual(
+        before.filter((f) => !f.startsWith('sealed')),
+        [],
+        'personal data is never in clear',
+      );
 
       await new StatusService(issuer).delete({ networkNumber });
       assert.deepEqual(scan(dir, needles), []);

@@ -19,7 +19,12 @@ import { freePort } from '../issuer-server.js';
 
 const BIN = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
 
-interface Cli { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+interface Cli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 function startCli(dir: string, db: string | undefined, args: string[]): Cli {
   const child = spawn(process.execPath, [BIN, '--dev', '--data-dir', dir, ...(db ? ['--db', db] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +70,11 @@ async function assertConsistent(issuer: Issuer, platforms: string[]): Promise<Pe
     assert.equal(await enrollment.blindIndex(data.nationalId), p.blindIndex, 'blind index belongs to the sealed data');
   }
   const slots = people.map((p) => p.slot).sort((a, b) => a - b);
-  assert.deepEqual(slots, slots.map((_, i) => i), 'status slots are 0..n-1, each once: none lost to a rolled-back batch, none given twice');
+  assert.deepEqual(
+    slots,
+    slots.map((_, i) => i),
+    'status slots are 0..n-1, each once: none lost to a rolled-back batch, none given twice',
+  );
   assert.equal(Number(await issuer.getMeta('next_slot')), people.length, 'the slot counter matches the persons written');
   const status = new StatusService(issuer);
   for (const id of platforms) {
@@ -93,7 +102,10 @@ describe('SIGKILL faults on the issuer', () => {
     const people = t.issuer.ds.getRepository(PersonEntity);
 
     // Kill 1: a few milliseconds after the first progress line (10 %), inside a later batch.
-    for (const [round, line] of [[1, /\(10%\)/], [2, /\(40%\)/]] as const) {
+    for (const [round, line] of [
+      [1, /\(10%\)/],
+      [2, /\(40%\)/],
+    ] as const) {
       const before = await people.count();
       const cli = startCli(t.dir, t.db, ['enroll', '--csv', csv]);
       await waitFor(cli, cli.stderr, line);
@@ -145,7 +157,10 @@ describe('SIGKILL faults on the issuer', () => {
       else {
         outcomes.notReported++;
         assert.ok(!reported);
-        assert.ok(set.every((b) => !b), 'not revoked: no bit set on any platform (no partial revocation)');
+        assert.ok(
+          set.every((b) => !b),
+          'not revoked: no bit set on any platform (no partial revocation)',
+        );
       }
     }
     assert.ok(outcomes.reported > 0 && outcomes.notReported > 0, `kills landed both before and after the commit: ${JSON.stringify(outcomes)}`);
@@ -184,7 +199,7 @@ describe('SIGKILL faults on the issuer', () => {
     await assert.rejects(oid4vci.token(refresh, dpop), (e: Error & { error?: string }) => e.error === 'invalid_grant', 'rotation still single-use');
   });
 
-  it('`serve` killed during a wallet\'s batch issuance: after restart the wallet completes, each credential at its own index', { timeout: 120_000 }, async () => {
+  it("`serve` killed during a wallet's batch issuance: after restart the wallet completes, each credential at its own index", { timeout: 120_000 }, async () => {
     // A separate issuer whose URL is the port `serve` listens on.
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -231,7 +246,10 @@ describe('SIGKILL faults on the issuer', () => {
         const allB = await walletB.acceptOffer(offerB.uri, { pin: offerB.txCode });
 
         const status = new StatusService(s.issuer);
-        for (const [networkNumber, creds] of [[a, all], [b, allB]] as const) {
+        for (const [networkNumber, creds] of [
+          [a, all],
+          [b, allB],
+        ] as const) {
           const person = await findPerson(s.issuer, networkNumber);
           for (const c of creds) {
             const { jwt } = parseSdJwt(c.sdJwt);
@@ -257,4 +275,3 @@ describe('SIGKILL faults on the issuer', () => {
     }
   });
 });
-

@@ -3,7 +3,15 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import {
-  createIssuerApp, CredentialService, DEFAULT_LIFETIMES, KeyService, Openid4vciService, PlatformService, StatusService, MAX_TX_CODE_ATTEMPTS, type Issuer,
+  createIssuerApp,
+  CredentialService,
+  DEFAULT_LIFETIMES,
+  KeyService,
+  Openid4vciService,
+  PlatformService,
+  StatusService,
+  MAX_TX_CODE_ATTEMPTS,
+  type Issuer,
 } from '@maskid/issuer';
 import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
 import { enrollPerson, newHolder, openDevIssuer, testIssuer, type Holder } from '../helpers.js';
@@ -33,12 +41,19 @@ describe('issuer HTTP', () => {
     return { ...o, code };
   };
   const token = async (dpopKey: Holder, params: Record<string, string>) =>
-    request(app).post('/token').type('form').set('DPoP', await dpopProof(dpopKey, 'POST', `${URL_}/token`)).send(params);
+    request(app)
+      .post('/token')
+      .type('form')
+      .set('DPoP', await dpopProof(dpopKey, 'POST', `${URL_}/token`))
+      .send(params);
   const preAuth = (code: string, txCode: string) => ({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': code, tx_code: txCode });
   const nonce = async () => (await request(app).post('/nonce')).body.c_nonce as string;
   const credential = async (dpopKey: Holder, access: string, body: unknown, dpopOverride?: string) =>
-    request(app).post('/credential').set('Authorization', `DPoP ${access}`)
-      .set('DPoP', dpopOverride ?? (await dpopProof(dpopKey, 'POST', `${URL_}/credential`, { ath: await ath(access) }))).send(body as object);
+    request(app)
+      .post('/credential')
+      .set('Authorization', `DPoP ${access}`)
+      .set('DPoP', dpopOverride ?? (await dpopProof(dpopKey, 'POST', `${URL_}/credential`, { ath: await ath(access) })))
+      .send(body as object);
 
   before(async () => {
     t = await testIssuer({ url: URL_ });
@@ -55,7 +70,10 @@ describe('issuer HTTP', () => {
     const did = await request(app).get('/.well-known/did.json').expect(200);
     assert.equal(did.body.id, 'did:web:127.0.0.1%3A8443');
     assert.equal(did.body.assertionMethod.length, 1);
-    await request(app).get('/contexts/v1').expect(200).expect('Content-Type', /ld\+json/);
+    await request(app)
+      .get('/contexts/v1')
+      .expect(200)
+      .expect('Content-Type', /ld\+json/);
     const meta = await request(app).get('/.well-known/openid-credential-issuer').expect(200);
     assert.equal(meta.body.credential_issuer, URL_);
     assert.equal(meta.body.credential_configurations_supported.InternetIdCredential.format, 'vc+sd-jwt');
@@ -65,7 +83,10 @@ describe('issuer HTTP', () => {
     const { jwk } = await issuer.signer();
     const v = await verifyJwt(reg.text, { expectedTyp: 'vc+jwt', key: jwk });
     const platforms = (v.payload['credentialSubject'] as { platforms: { id: string; origins: string[]; manifest: string }[] }).platforms;
-    assert.deepEqual(platforms.map((p) => p.id), ['forum', 'video']);
+    assert.deepEqual(
+      platforms.map((p) => p.id),
+      ['forum', 'video'],
+    );
     assert.equal(platforms[0]!.manifest, `${URL_}/status/forum/manifest`);
   });
 
@@ -86,7 +107,10 @@ describe('issuer HTTP', () => {
 
   it('serves the issuer-signed audit head, matching the chain', async () => {
     const { AuditService } = await import('@maskid/issuer');
-    await new AuditService(issuer).bootstrapOperators([{ id: 'auditor', jwk: (await newHolder()).jwk }, { id: 'auditor2', jwk: (await newHolder()).jwk }]);
+    await new AuditService(issuer).bootstrapOperators([
+      { id: 'auditor', jwk: (await newHolder()).jwk },
+      { id: 'auditor2', jwk: (await newHolder()).jwk },
+    ]);
     const head = await request(app).get('/audit/head').expect(200);
     const { jwk } = await issuer.signer();
     const v = await verifyJwt(head.text, { expectedTyp: 'maskid-audit-head+jwt', key: jwk });
@@ -96,7 +120,14 @@ describe('issuer HTTP', () => {
   });
 
   it('has no admin actions on its HTTP surface', async () => {
-    for (const [m, p] of [['post', '/platforms'], ['post', '/enroll'], ['post', '/revoke'], ['delete', '/platforms/forum'], ['post', '/status/forum/revocation-0'], ['get', '/admin']] as const) {
+    for (const [m, p] of [
+      ['post', '/platforms'],
+      ['post', '/enroll'],
+      ['post', '/revoke'],
+      ['delete', '/platforms/forum'],
+      ['post', '/status/forum/revocation-0'],
+      ['get', '/admin'],
+    ] as const) {
       const r = await request(app)[m](p);
       assert.equal(r.status, 404, `${m} ${p}`);
     }
@@ -116,7 +147,13 @@ describe('issuer HTTP', () => {
       const r = await expectStatus(await credential(dpopKey, tok.body.access_token, { credential_identifier: platform, proofs: { jwt: [await keyProof(holder, n)] } }), 200);
       const sdJwt = r.body.credentials[0].credential as string;
       const p = await presentInternetIdCredential(sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'n-0123456789abcdef', aud: 'origin:x' });
-      const v = await verifyInternetIdPresentation(p, { issuerKey: () => issuerJwk, nonce: 'n-0123456789abcdef', audiences: ['origin:x'], platform, requestedClaims: ['ageOver18'] });
+      const v = await verifyInternetIdPresentation(p, {
+        issuerKey: () => issuerJwk,
+        nonce: 'n-0123456789abcdef',
+        audiences: ['origin:x'],
+        platform,
+        requestedClaims: ['ageOver18'],
+      });
       assert.equal(v.verified, true);
     }
     // The refresh token works once, only with the same DPoP key, and lists all platforms again.
@@ -148,14 +185,21 @@ describe('issuer HTTP', () => {
     const k = await newHolder();
     const o = await offer();
     const form = preAuth(o.code, o.txCode);
-    const post = (dpop?: string) => { const r = request(app).post('/token').type('form'); return (dpop ? r.set('DPoP', dpop) : r).send(form); };
+    const post = (dpop?: string) => {
+      const r = request(app).post('/token').type('form');
+      return (dpop ? r.set('DPoP', dpop) : r).send(form);
+    };
     assert.equal((await post()).body.error, 'invalid_dpop_proof', 'missing');
     assert.equal((await post(await dpopProof(k, 'GET', `${URL_}/token`))).body.error, 'invalid_dpop_proof', 'htm');
     assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/other`))).body.error, 'invalid_dpop_proof', 'htu');
     assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/token`, { iat: Math.floor(Date.now() / 1000) - 3600 }))).body.error, 'invalid_dpop_proof', 'stale iat');
     assert.equal((await post(await dpopProof(k, 'POST', `${URL_}/token`, {}, { typ: 'JWT' }))).body.error, 'invalid_dpop_proof', 'typ');
     const other = await newHolder();
-    const forged = await signJwt({ typ: 'dpop+jwt', jwk: k.jwk }, { jti: crypto.randomUUID(), htm: 'POST', htu: `${URL_}/token`, iat: Math.floor(Date.now() / 1000) }, other.signer);
+    const forged = await signJwt(
+      { typ: 'dpop+jwt', jwk: k.jwk },
+      { jti: crypto.randomUUID(), htm: 'POST', htu: `${URL_}/token`, iat: Math.floor(Date.now() / 1000) },
+      other.signer,
+    );
     assert.equal((await post(forged)).body.error, 'invalid_dpop_proof', 'signature by another key');
     const once = await dpopProof(k, 'POST', `${URL_}/token`);
     const ok = await post(once).expect(200);
@@ -171,7 +215,16 @@ describe('issuer HTTP', () => {
     assert.equal(stolen.status, 401, 'token bound to another DPoP key');
     assert.match(stolen.headers['www-authenticate'] ?? '', /DPoP/);
     assert.equal((await credential(k, access, await body(), await dpopProof(k, 'POST', `${URL_}/credential`))).status, 401, 'missing ath');
-    assert.equal((await request(app).post('/credential').set('Authorization', `Bearer ${access}`).send(await body())).status, 401, 'Bearer instead of DPoP');
+    assert.equal(
+      (
+        await request(app)
+          .post('/credential')
+          .set('Authorization', `Bearer ${access}`)
+          .send(await body())
+      ).status,
+      401,
+      'Bearer instead of DPoP',
+    );
     assert.equal((await credential(k, 'x'.repeat(43), await body())).status, 401, 'unknown token');
     await expectStatus(await credential(k, access, await body()), 200);
   });
@@ -188,11 +241,19 @@ describe('issuer HTTP', () => {
     assert.equal(await req(await keyProof(holder, await nonce(), {}, { typ: 'JWT' })), 'invalid_proof', 'typ');
     assert.equal(await req(await keyProof(holder, await nonce(), { iat: Math.floor(Date.now() / 1000) - 3600 })), 'invalid_proof', 'iat');
     const other = await newHolder();
-    assert.equal(await req(await signJwt({ typ: 'openid4vci-proof+jwt', jwk: holder.jwk }, { aud: URL_, iat: Math.floor(Date.now() / 1000), nonce: await nonce() }, other.signer)), 'invalid_proof', 'signature');
+    assert.equal(
+      await req(await signJwt({ typ: 'openid4vci-proof+jwt', jwk: holder.jwk }, { aud: URL_, iat: Math.floor(Date.now() / 1000), nonce: await nonce() }, other.signer)),
+      'invalid_proof',
+      'signature',
+    );
     assert.equal(await req(await keyProof(holder, await nonce(), {}, { kid: didJwkFor(holder.jwk) + '#0' })), 'invalid_proof', 'kid instead of jwk');
     assert.equal(await req(await keyProof(holder, await nonce()), 'nope'), 'unknown_credential_identifier');
     assert.equal((await credential(k, access, { credential_identifier: 'forum' })).body.error, 'invalid_proof', 'no proofs');
-    assert.equal((await credential(k, access, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce()), await keyProof(holder, await nonce())] } })).body.error, 'invalid_proof', 'two proofs');
+    assert.equal(
+      (await credential(k, access, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce()), await keyProof(holder, await nonce())] } })).body.error,
+      'invalid_proof',
+      'two proofs',
+    );
     assert.equal(await req(await keyProof(k, await nonce())), 'invalid_proof', 'the DPoP key as credential key');
     assert.equal(await req(await keyProof(holder, used)), undefined, 'a valid proof is accepted');
     assert.equal(await req(await keyProof(holder, await nonce()), 'video'), 'invalid_proof', 'the same key for a second platform');
@@ -211,9 +272,16 @@ describe('issuer HTTP', () => {
     const holder = await newHolder();
     assert.equal((await credential(k, tok.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce())] } })).status, 401);
     assert.equal((await token(k, { grant_type: 'refresh_token', refresh_token: tok.refresh_token })).body.error, 'invalid_grant');
-    const big = await request(app).post('/credential').set('Authorization', `DPoP ${'a'.repeat(43)}`).set('Content-Type', 'application/json').send(`{"x":"${'a'.repeat(20_000)}"}`);
+    const big = await request(app)
+      .post('/credential')
+      .set('Authorization', `DPoP ${'a'.repeat(43)}`)
+      .set('Content-Type', 'application/json')
+      .send(`{"x":"${'a'.repeat(20_000)}"}`);
     assert.equal(big.status, 413);
-    const json = await request(app).post('/token').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`)).send({ grant_type: 'refresh_token' });
+    const json = await request(app)
+      .post('/token')
+      .set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`))
+      .send({ grant_type: 'refresh_token' });
     assert.equal(json.status, 400);
     const nonceRes = await request(app).post('/nonce').expect(200);
     assert.equal(nonceRes.headers['cache-control'], 'no-store');
@@ -229,13 +297,21 @@ describe('issuer HTTP', () => {
       const once = await dpopProof(k, 'POST', `${URL_}/token`);
       const tok = await expectStatus(await request(app).post('/token').type('form').set('DPoP', once).send(preAuth(o.code, o.txCode)), 200);
       const p2 = await offer();
-      assert.equal((await request(app2).post('/token').type('form').set('DPoP', once).send(preAuth(p2.code, p2.txCode))).body.error, 'invalid_dpop_proof', 'a jti seen by one process is refused by the other');
+      assert.equal(
+        (await request(app2).post('/token').type('form').set('DPoP', once).send(preAuth(p2.code, p2.txCode))).body.error,
+        'invalid_dpop_proof',
+        'a jti seen by one process is refused by the other',
+      );
       const access = tok.body.access_token as string;
       const holder = await newHolder();
       const n = (await request(app2).post('/nonce')).body.c_nonce as string;
       const proof = await keyProof(holder, n);
-      const on = async (a: typeof app, id: string, p: string) => (await request(a).post('/credential').set('Authorization', `DPoP ${access}`)
-        .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) })).send({ credential_identifier: id, proofs: { jwt: [p] } }));
+      const on = async (a: typeof app, id: string, p: string) =>
+        await request(a)
+          .post('/credential')
+          .set('Authorization', `DPoP ${access}`)
+          .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) }))
+          .send({ credential_identifier: id, proofs: { jwt: [p] } });
       await expectStatus(await on(app, 'forum', proof), 200);
       await expectStatus(await on(app2, 'video', await keyProof(await newHolder(), n)), 200);
       const n2 = (await request(app).post('/nonce')).body.c_nonce as string;
@@ -256,14 +332,26 @@ describe('issuer HTTP', () => {
     const limited = createIssuerApp(issuer, { tokenRequestsPerMinute: 3 });
     const k = await newHolder();
     const codes: number[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await request(limited).post('/token').type('form').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`)).send({ grant_type: 'x' })).status);
+    for (let i = 0; i < 5; i++)
+      codes.push(
+        (
+          await request(limited)
+            .post('/token')
+            .type('form')
+            .set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`))
+            .send({ grant_type: 'x' })
+        ).status,
+      );
     assert.deepEqual(codes, [400, 400, 400, 429, 429]);
   });
 
-  it('rate-limits per grant (one client cannot use up another\'s refreshes) and per client address, which trust proxy takes from X-Forwarded-For', async () => {
+  it("rate-limits per grant (one client cannot use up another's refreshes) and per client address, which trust proxy takes from X-Forwarded-For", async () => {
     const k = await newHolder();
     const post = async (a: typeof app, body: Record<string, string>, forwardedFor?: string) => {
-      const r = request(a).post('/token').type('form').set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`));
+      const r = request(a)
+        .post('/token')
+        .type('form')
+        .set('DPoP', await dpopProof(k, 'POST', `${URL_}/token`));
       if (forwardedFor) r.set('X-Forwarded-For', forwardedFor);
       return (await r.send(body)).status;
     };
@@ -274,7 +362,11 @@ describe('issuer HTTP', () => {
     assert.equal(await post(perGrant, { grant_type: 'refresh_token', refresh_token: 'grant-of-alice-00000000000000' }), 400, 'another grant is not');
     // Behind a proxy: without `trust proxy` every client looks like the proxy; with it, each X-Forwarded-For address has its own quota.
     const behind = createIssuerApp(issuer, { tokenRequestsPerMinute: 1000, tokenRequestsPerMinutePerClient: 2, trustProxy: 'loopback' });
-    const a = [await post(behind, { grant_type: 'x' }, '203.0.113.1'), await post(behind, { grant_type: 'x' }, '203.0.113.1'), await post(behind, { grant_type: 'x' }, '203.0.113.1')];
+    const a = [
+      await post(behind, { grant_type: 'x' }, '203.0.113.1'),
+      await post(behind, { grant_type: 'x' }, '203.0.113.1'),
+      await post(behind, { grant_type: 'x' }, '203.0.113.1'),
+    ];
     assert.deepEqual(a, [400, 400, 429]);
     assert.equal(await post(behind, { grant_type: 'x' }, '203.0.113.2'), 400, 'another client behind the same proxy');
   });
@@ -285,8 +377,12 @@ describe('issuer HTTP', () => {
     const access = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body.access_token as string;
     const proof = await keyProof(await newHolder(), await nonce());
     const body = `{"credential_identifier":"forum","credential_identifier":"video","proofs":{"jwt":[${JSON.stringify(proof)}]}}`;
-    const r = await request(app).post('/credential').set('Authorization', `DPoP ${access}`).set('Content-Type', 'application/json')
-      .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) })).send(body);
+    const r = await request(app)
+      .post('/credential')
+      .set('Authorization', `DPoP ${access}`)
+      .set('Content-Type', 'application/json')
+      .set('DPoP', await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) }))
+      .send(body);
     assert.equal(r.status, 400);
     assert.equal(r.body.error, 'invalid_credential_request');
     assert.match(r.body.error_description, /twice/);
@@ -305,11 +401,21 @@ describe('issuer HTTP', () => {
       const kid = JSON.parse(Buffer.from(c.sdJwt.split('.')[0]!, 'base64url').toString()).kid as string;
       const p = await presentInternetIdCredential(c.sdJwt, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: 'n-0123456789abcdef', aud: 'origin:x' });
       const v = await verifyInternetIdPresentation(p, {
-        issuerKey: (_iss, k) => { const m = doc.verificationMethod.find((x) => x.id === k && doc.assertionMethod.includes(k)); if (!m) throw new Error('unknown'); return m.publicKeyJwk; },
-        nonce: 'n-0123456789abcdef', audiences: ['origin:x'], platform: 'forum', requestedClaims: ['ageOver18'],
+        issuerKey: (_iss, k) => {
+          const m = doc.verificationMethod.find((x) => x.id === k && doc.assertionMethod.includes(k));
+          if (!m) throw new Error('unknown');
+          return m.publicKeyJwk;
+        },
+        nonce: 'n-0123456789abcdef',
+        audiences: ['origin:x'],
+        platform: 'forum',
+        requestedClaims: ['ageOver18'],
       });
       assert.equal(v.verified, true, kid);
     }
-    assert.notEqual(JSON.parse(Buffer.from(before.sdJwt.split('.')[0]!, 'base64url').toString()).kid, JSON.parse(Buffer.from(after.sdJwt.split('.')[0]!, 'base64url').toString()).kid);
+    assert.notEqual(
+      JSON.parse(Buffer.from(before.sdJwt.split('.')[0]!, 'base64url').toString()).kid,
+      JSON.parse(Buffer.from(after.sdJwt.split('.')[0]!, 'base64url').toString()).kid,
+    );
   });
 });

@@ -1,9 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import {
-  CredentialService, StatusService, validityFor, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer,
-} from '@maskid/issuer';
+import { CredentialService, StatusService, validityFor, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
 import { parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
@@ -65,9 +63,18 @@ describe('issuance through the Veramo agent', () => {
       payload['credentialSubject']['platform'] = 'P';
       payload['credentialStatus'] = 'S';
       lengths.push(JSON.stringify(payload).length);
-      const p = await presentInternetIdCredential(c.sdJwt, { claims: ['ageOver18', 'givenName'], kbSigner: holder.signer, nonce: 'nonce-abcdefghijklmnop', aud: 'origin:https://x.example' });
+      const p = await presentInternetIdCredential(c.sdJwt, {
+        claims: ['ageOver18', 'givenName'],
+        kbSigner: holder.signer,
+        nonce: 'nonce-abcdefghijklmnop',
+        aud: 'origin:https://x.example',
+      });
       const r = await verifyInternetIdPresentation(p, {
-        issuerKey: () => issuerJwk, nonce: 'nonce-abcdefghijklmnop', audiences: ['origin:https://x.example'], platform, requestedClaims: ['ageOver18', 'givenName'],
+        issuerKey: () => issuerJwk,
+        nonce: 'nonce-abcdefghijklmnop',
+        audiences: ['origin:https://x.example'],
+        platform,
+        requestedClaims: ['ageOver18', 'givenName'],
       });
       assert.equal(r.verified, true, JSON.stringify(!r.verified && r.error));
       if (r.verified) assert.deepEqual(r.claims, { ageOver18: true, givenName: '娜娜' });
@@ -78,15 +85,24 @@ describe('issuance through the Veramo agent', () => {
 
   it('refuses a holder that is not a did:jwk, an unknown platform and an unknown person', async () => {
     const creds = new CredentialService(issuer);
-    await assert.rejects(creds.issue({ networkNumber, platformId: 'alpha', holder: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' }), (e: MaskidError) => e.code === 'ERR_INPUT_INVALID');
+    await assert.rejects(
+      creds.issue({ networkNumber, platformId: 'alpha', holder: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' }),
+      (e: MaskidError) => e.code === 'ERR_INPUT_INVALID',
+    );
     await assert.rejects(creds.issue({ networkNumber, platformId: 'nope', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_NOT_FOUND');
-    await assert.rejects(creds.issue({ networkNumber: '0000-0000-0001-1', platformId: 'alpha', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_INPUT_INVALID');
+    await assert.rejects(
+      creds.issue({ networkNumber: '0000-0000-0001-1', platformId: 'alpha', holder: (await newHolder()).did }),
+      (e: MaskidError) => e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_INPUT_INVALID',
+    );
   });
 
   it('refuses to issue for a revoked person', async () => {
     const nn = await enrollPerson(issuer);
     await new StatusService(issuer).revoke({ networkNumber: nn });
-    await assert.rejects(new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'alpha', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+    await assert.rejects(
+      new CredentialService(issuer).issue({ networkNumber: nn, platformId: 'alpha', holder: (await newHolder()).did }),
+      (e: MaskidError) => e.code === 'ERR_STATE_INVALID',
+    );
   });
 
   it('signs with node:crypto: the KMS signature verifies with the public key, and survives a reopen', async () => {
@@ -96,7 +112,12 @@ describe('issuance through the Veramo agent', () => {
     assert.equal(sig.length, 64);
     assert.ok(nodeVerify('sha256', data, { key: createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, sig));
     const kms = new NodeCryptoKeyManagementSystem({
-      importKey: async (k: { alias?: string }) => ({ ...k, alias: k.alias ?? 'x' }), getKey: async () => { throw new Error('nope'); }, deleteKey: async () => true, listKeys: async () => [],
+      importKey: async (k: { alias?: string }) => ({ ...k, alias: k.alias ?? 'x' }),
+      getKey: async () => {
+        throw new Error('nope');
+      },
+      deleteKey: async () => true,
+      listKeys: async () => [],
     } as never);
     const ed = await kms.createKey({ type: 'Ed25519' });
     const edSig = Buffer.from(await kms.sign({ keyRef: { kid: ed.kid }, data, algorithm: 'EdDSA' }), 'base64url');
@@ -131,7 +152,11 @@ describe('validity', () => {
       const c = await new CredentialService(t.issuer).issue({ networkNumber, platformId: 'pp', holder: (await newHolder()).did, now });
       // validUntil is today (the day of `now`, 00:00) + 30–36 days; the birthday is 3 days away.
       assert.ok(Date.parse(c.validUntil) >= Math.floor(now / DAY) * DAY + 30 * DAY, `validUntil ${c.validUntil} is the usual 30–36 days, not the birthday`);
-      const claims = Object.fromEntries(parseSdJwt(c.sdJwt).disclosures.map((d) => JSON.parse(Buffer.from(d, 'base64url').toString()) as [string, string, unknown]).map(([, k, v]) => [k, v]));
+      const claims = Object.fromEntries(
+        parseSdJwt(c.sdJwt)
+          .disclosures.map((d) => JSON.parse(Buffer.from(d, 'base64url').toString()) as [string, string, unknown])
+          .map(([, k, v]) => [k, v]),
+      );
       assert.equal(claims['ageOver18'], false, 'before the birthday the claim is false: stale afterwards, it under-claims');
       assert.equal(claims['ageOver16'], true);
     } finally {

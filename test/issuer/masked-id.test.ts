@@ -3,8 +3,15 @@ import assert from 'node:assert/strict';
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import * as issuerPackage from '@maskid/issuer';
 import {
-  AuditService, CredentialService, PlatformService, StatusIndexPermutation, maskedIdFor, parseNetworkNumber, formatNetworkNumber,
-  randomSerial, type Issuer,
+  AuditService,
+  CredentialService,
+  PlatformService,
+  StatusIndexPermutation,
+  maskedIdFor,
+  parseNetworkNumber,
+  formatNetworkNumber,
+  randomSerial,
+  type Issuer,
 } from '@maskid/issuer';
 import { MASKED_ID_PATTERN, MaskidError, fromBase32 } from '@maskid/core';
 
@@ -46,7 +53,10 @@ describe('masked IDs', () => {
     }
     const n = formatNetworkNumber(123456789n);
     const typo = (n[0] === '0' ? '1' : '0') + n.slice(1);
-    assert.throws(() => parseNetworkNumber(typo), (e: MaskidError) => e.code === 'ERR_INPUT_INVALID');
+    assert.throws(
+      () => parseNetworkNumber(typo),
+      (e: MaskidError) => e.code === 'ERR_INPUT_INVALID',
+    );
   });
 });
 
@@ -117,7 +127,13 @@ describe('status index permutation', () => {
     let adjacent = 0;
     for (let s = 0; s < 1000; s++) if (Math.abs(a.index(s + 1) - a.index(s)) === 1) adjacent++;
     assert.ok(adjacent <= 2);
-    assert.throws(() => a.index(1 << 20), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
-    assert.throws(() => a.index(-1), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+    assert.throws(
+      () => a.index(1 << 20),
+      (e: MaskidError) => e.code === 'ERR_STATE_INVALID',
+    );
+    assert.throws(
+      () => a.index(-1),
+      (e: MaskidError) => e.code === 'ERR_STATE_INVALID',
+    );
   });
 });

@@ -16,8 +16,10 @@ describe('national ID vectors (test/vectors/national-id)', () => {
   for (const { file, vector } of loadVectors<Vector>('national-id')) {
     it(`${file}: ${vector.description}`, () => {
       if ('error' in vector.expect) {
-        assert.throws(() => validateNationalId(vector.input.nationalId, { expectedBirthDate: vector.input.birthDate, today: TODAY }),
-          (e: unknown) => e instanceof MaskidError && e.code === (vector.expect as { error: string }).error);
+        assert.throws(
+          () => validateNationalId(vector.input.nationalId, { expectedBirthDate: vector.input.birthDate, today: TODAY }),
+          (e: unknown) => e instanceof MaskidError && e.code === (vector.expect as { error: string }).error,
+        );
       } else {
         const r = validateNationalId(vector.input.nationalId, { expectedBirthDate: vector.input.birthDate, today: TODAY });
         assert.equal(r.value, vector.expect.value);
@@ -44,7 +46,10 @@ describe('duplicate detection through the keyed blind index', () => {
     }
     const batch = await service.enrollMany([person, { ...person, nationalId: person.nationalId.toLowerCase() }]);
     assert.equal(batch.enrolled.length, 0);
-    assert.deepEqual(batch.errors.map((e) => e.code), ['ERR_PERSON_DUPLICATE', 'ERR_PERSON_DUPLICATE']);
+    assert.deepEqual(
+      batch.errors.map((e) => e.code),
+      ['ERR_PERSON_DUPLICATE', 'ERR_PERSON_DUPLICATE'],
+    );
   });
 
   it('stores no national ID in clear: the blind index is an HMAC under a key of this issuer', async () => {

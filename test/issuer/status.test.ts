@@ -9,7 +9,9 @@ import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js'
 /** Every set bit in an exported epoch (lists that never changed are absent: all zeros): `${platform}/${purpose}/${globalIndex}`. */
 function publishedBits(outDir: string, listSize: number): Set<string> {
   const out = new Set<string>();
-  for (const platform of readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+  for (const platform of readdirSync(outDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     for (const file of readdirSync(join(outDir, platform)).filter((f) => /^(revocation|suspension)-\d+$/.test(f))) {
       const [, purpose, n] = /^(\w+)-(\d+)$/.exec(file)!;
       const { payload } = decodeJwt(readFileSync(join(outDir, platform, file), 'utf8'));
@@ -130,7 +132,10 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     const c = await enrollPerson(issuer);
     await status.delete({ networkNumber: c });
     await assert.rejects(status.suspend({ networkNumber: c }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
-    await assert.rejects(new CredentialService(issuer).issue({ networkNumber: c, platformId: 'p1', holder: (await newHolder()).did }), (e: MaskidError) => e.code === 'ERR_STATE_INVALID');
+    await assert.rejects(
+      new CredentialService(issuer).issue({ networkNumber: c, platformId: 'p1', holder: (await newHolder()).did }),
+      (e: MaskidError) => e.code === 'ERR_STATE_INVALID',
+    );
     const r = await status.publish({ outDir: join(t.dir, 'pub') });
     assert.equal(publishedBits(r.outDir!, listSize).size, 6);
   });

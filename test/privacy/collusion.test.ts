@@ -22,9 +22,19 @@ const PEOPLE = 1000;
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const REGIONS = ['11', '12', '31', '32', '44', '50', '51', '65'];
 
-interface Platform { id: string; origin: string; claims: ClaimName[]; service: VerifierService }
+interface Platform {
+  id: string;
+  origin: string;
+  claims: ClaimName[];
+  service: VerifierService;
+}
 /** What one verifier received for one login, and what it concluded. */
-interface LogEntry { person: number; vpToken: string; maskedId: string; claims: Record<string, unknown> }
+interface LogEntry {
+  person: number;
+  vpToken: string;
+  maskedId: string;
+  claims: Record<string, unknown>;
+}
 
 const b64json = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
 
@@ -63,7 +73,13 @@ function features(entry: LogEntry): Map<string, string> {
   add('jwt.validity', `${String(payload['validFrom'])}..${String(payload['validUntil'])}`);
   add('masked', entry.maskedId);
   for (const [k, v] of Object.entries(entry.claims)) add(`result.${k}`, v);
-  for (const [name, len] of [['len.total', entry.vpToken.length], ['len.jwt', parsed.jwtCompact.length], ['len.kb', parsed.kbJwt!.length], ['count.disclosures', parsed.disclosures.length]] as const) add(name, len);
+  for (const [name, len] of [
+    ['len.total', entry.vpToken.length],
+    ['len.jwt', parsed.jwtCompact.length],
+    ['len.kb', parsed.kbJwt!.length],
+    ['count.disclosures', parsed.disclosures.length],
+  ] as const)
+    add(name, len);
   for (const d of parsed.disclosures) add('len.disclosure', d.length);
   return out;
 }
@@ -72,11 +88,12 @@ function features(entry: LogEntry): Map<string, string> {
 function link(a: LogEntry[], b: LogEntry[]): { singledOut: Map<number, string[]>; shared: number; smallestSet: { feature: string; size: number } | undefined } {
   const index = (log: LogEntry[]) => {
     const m = new Map<string, { feature: string; people: Set<number> }>();
-    for (const e of log) for (const [key, feature] of features(e)) {
-      const slot = m.get(key) ?? { feature, people: new Set<number>() };
-      slot.people.add(e.person);
-      m.set(key, slot);
-    }
+    for (const e of log)
+      for (const [key, feature] of features(e)) {
+        const slot = m.get(key) ?? { feature, people: new Set<number>() };
+        slot.people.add(e.person);
+        m.set(key, slot);
+      }
     return m;
   };
   const ia = index(a);
@@ -130,7 +147,14 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     // People of all ages, minors included (their age claims change during the credentials' validity).
     const rows = Array.from({ length: PEOPLE }, (_, i) => {
       const birthDate = new Date(Date.UTC(1945, 0, 1) + ((i * 7919) % 27_700) * 86_400_000).toISOString().slice(0, 10);
-      return { nationalId: makeNationalId(birthDate, '11', 500), familyName: 'Zhao', givenName: `Person${i}`, birthDate, gender: (['F', 'M', 'X'] as const)[i % 3], region: REGIONS[i % REGIONS.length]! };
+      return {
+        nationalId: makeNationalId(birthDate, '11', 500),
+        familyName: 'Zhao',
+        givenName: `Person${i}`,
+        birthDate,
+        gender: (['F', 'M', 'X'] as const)[i % 3],
+        region: REGIONS[i % REGIONS.length]!,
+      };
     });
     const { enrolled, errors } = await new EnrollmentService(server.issuer).enrollMany(rows);
     assert.equal(errors.length, 0, JSON.stringify(errors.slice(0, 3)));
@@ -138,8 +162,13 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     await new StatusService(server.issuer).publish({});
 
     const issue = new CredentialService(server.issuer);
-    for (const [id, origin, claims] of [['video', 'https://video.example', ['ageOver18', 'region']], ['forum', 'https://forum.example', ['ageOver18']]] as const) {
-      const service = await VerifierService.create(parseConfig({ platform: id, origins: [origin], trustedIssuers: [server.anchor], allowedClaims: ['ageOver18', 'region', 'birthDate'], dev: true }));
+    for (const [id, origin, claims] of [
+      ['video', 'https://video.example', ['ageOver18', 'region']],
+      ['forum', 'https://forum.example', ['ageOver18']],
+    ] as const) {
+      const service = await VerifierService.create(
+        parseConfig({ platform: id, origins: [origin], trustedIssuers: [server.anchor], allowedClaims: ['ageOver18', 'region', 'birthDate'], dev: true }),
+      );
       await service.start();
       platforms.push({ id, origin, claims: [...claims], service });
       logs.set(id, []);
@@ -151,9 +180,14 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
       for (const p of platforms) {
         const holder = await newHolder();
         const c = await issue.issue({ networkNumber, platformId: p.id, holder: holder.did });
-        const status = (parseSdJwt(c.sdJwt).jwt.payload['credentialStatus'] as { statusPurpose: string; statusListCredential: string; statusListIndex: string }[]).find((s) => s.statusPurpose === 'revocation')!;
+        const status = (parseSdJwt(c.sdJwt).jwt.payload['credentialStatus'] as { statusPurpose: string; statusListCredential: string; statusListIndex: string }[]).find(
+          (s) => s.statusPurpose === 'revocation',
+        )!;
         entries.get(p.id)![person] = { list: status.statusListCredential, index: Number(status.statusListIndex) };
-        for (const [log, claims] of [[p.id, p.claims], [`${p.id}+birthDate`, [...p.claims, 'birthDate']]] as const) {
+        for (const [log, claims] of [
+          [p.id, p.claims],
+          [`${p.id}+birthDate`, [...p.claims, 'birthDate']],
+        ] as const) {
           const { requestId, request } = await p.service.engine.createRequest(claims);
           const vpToken = await presentInternetIdCredential(c.sdJwt, { claims: [...claims], kbSigner: holder.signer, nonce: request.data.nonce, aud: `origin:${p.origin}` });
           const r = await p.service.verify(vpToken, { requestId, origin: p.origin });
@@ -168,7 +202,7 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     await server?.close();
   });
 
-  it('finds no value or shape that singles out one person across the two platforms\' logs', (t) => {
+  it("finds no value or shape that singles out one person across the two platforms' logs", (t) => {
     const { singledOut, shared, smallestSet } = link(logs.get('video')!, logs.get('forum')!);
     t.diagnostic(`values seen on both platforms: ${shared}; smallest group one narrows a person to: ${JSON.stringify(smallestSet)}`);
     const examples = [...singledOut.entries()].slice(0, 5).map(([p, f]) => `person ${p}: ${f.join(', ')}`);
@@ -183,7 +217,10 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
   it('the search has teeth: with the birth date disclosed to both (identifying, per DESIGN) it links almost everyone', () => {
     const { singledOut } = link(logs.get('video+birthDate')!, logs.get('forum+birthDate')!);
     assert.ok(singledOut.size > PEOPLE * 0.9, `birth date links ${singledOut.size} of ${PEOPLE}`);
-    assert.ok([...singledOut.values()].every((f) => f.every((x) => x === 'claim.birthDate' || x === 'result.birthDate')), 'and only the birth date does');
+    assert.ok(
+      [...singledOut.values()].every((f) => f.every((x) => x === 'claim.birthDate' || x === 'result.birthDate')),
+      'and only the birth date does',
+    );
   });
 
   it('status indexes on the two platforms are unrelated (rank correlation ≈ 0)', (t) => {
@@ -230,7 +267,10 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     const e2 = await epoch('e2');
 
     const report = [];
-    for (const [label, before, afterDir, revocations] of [['1 revocation', e0, e1, 1], [`${PEOPLE - 1} revocations`, e1, e2, PEOPLE - 1]] as const) {
+    for (const [label, before, afterDir, revocations] of [
+      ['1 revocation', e0, e1, 1],
+      [`${PEOPLE - 1} revocations`, e1, e2, PEOPLE - 1],
+    ] as const) {
       const onA = diff(before, afterDir, 'video');
       const onB = diff(before, afterDir, 'forum');
       // Colluders pair each newly revoked user of A with every newly revoked user of B.

@@ -27,7 +27,17 @@ const PEOPLE = [
 ].map((p, i) => ({ ...p, nationalId: makeNationalId(p.birthDate, p.region, 300 + i) }));
 /** Rows the CSV import must refuse: a wrong check character, a birth date that disagrees with the ID. */
 const BAD = [
-  { family: '错误', given: '校验', birthDate: '1990-01-01', region: '11', gender: 'F', nationalId: (() => { const id = makeNationalId('1990-01-01', '11', 7); return id.slice(0, 17) + (id[17] === '0' ? '1' : '0'); })() },
+  {
+    family: '错误',
+    given: '校验',
+    birthDate: '1990-01-01',
+    region: '11',
+    gender: 'F',
+    nationalId: (() => {
+      const id = makeNationalId('1990-01-01', '11', 7);
+      return id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
+    })(),
+  },
   { family: 'Mismatch', given: 'Datum', birthDate: '1990-01-02', region: '11', gender: 'F', nationalId: makeNationalId('1985-05-05', '11', 8) },
 ];
 
@@ -51,10 +61,12 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     daemons.push(child);
-    const exited = new Promise<void>((r) => child.on('exit', () => {
-      outputs.push([`${name} stdout`, Buffer.concat(out)], [`${name} stderr`, Buffer.concat(err)]);
-      r();
-    }));
+    const exited = new Promise<void>((r) =>
+      child.on('exit', () => {
+        outputs.push([`${name} stdout`, Buffer.concat(out)], [`${name} stderr`, Buffer.concat(err)]);
+        r();
+      }),
+    );
     return {
       exited,
       stop: async () => {
@@ -80,19 +92,41 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
     const origin = 'https://video.example';
     cli(['init', '--url', url]);
     const csv = join(dir, 'people.csv');
-    writeFileSync(csv, ['national_id,family_name,given_name,birth_date,gender,region',
-      ...[...PEOPLE.slice(0, 3), ...BAD].map((p) => `${p.nationalId},${p.family},${p.given},${p.birthDate},${p.gender},${p.region}`)].join('\n') + '\n');
+    writeFileSync(
+      csv,
+      [
+        'national_id,family_name,given_name,birth_date,gender,region',
+        ...[...PEOPLE.slice(0, 3), ...BAD].map((p) => `${p.nationalId},${p.family},${p.given},${p.birthDate},${p.gender},${p.region}`),
+      ].join('\n') + '\n',
+    );
     const enrolled = JSON.parse(cli(['enroll', '--csv', csv, '--json'], 3)) as { networkNumbers: string[]; errors: { row: number; code: string }[] };
     assert.equal(enrolled.networkNumbers.length, 3);
     assert.deepEqual(enrolled.errors.map((e) => e.code).sort(), ['ERR_NATIONAL_ID_INVALID', 'ERR_NATIONAL_ID_INVALID']);
     cli(['enroll', '--csv', csv], 3); // text output, duplicates and bad rows listed
     // A CSV the parser refuses (a quote inside a field): its message must not quote the field.
     const broken = join(dir, 'broken.csv');
-    writeFileSync(broken, `national_id,family_name,given_name,birth_date,gender,region\n${PEOPLE[1]!.nationalId},${PEOPLE[1]!.family}"${PEOPLE[1]!.given},x,${PEOPLE[1]!.birthDate},M,11\n`);
+    writeFileSync(
+      broken,
+      `national_id,family_name,given_name,birth_date,gender,region\n${PEOPLE[1]!.nationalId},${PEOPLE[1]!.family}"${PEOPLE[1]!.given},x,${PEOPLE[1]!.birthDate},M,11\n`,
+    );
     cli(['enroll', '--csv', broken], 1);
     cli(['enroll', '--csv', broken, '--json'], 1);
     const p4 = PEOPLE[3]!;
-    const single = ['enroll', '--national-id', p4.nationalId, '--family-name', p4.family, '--given-name', p4.given, '--birth-date', p4.birthDate, '--gender', p4.gender, '--region', p4.region];
+    const single = [
+      'enroll',
+      '--national-id',
+      p4.nationalId,
+      '--family-name',
+      p4.family,
+      '--given-name',
+      p4.given,
+      '--birth-date',
+      p4.birthDate,
+      '--gender',
+      p4.gender,
+      '--region',
+      p4.region,
+    ];
     const fourth = cli(single).trim();
     cli(single, 1); // duplicate
     cli(['enroll', '--national-id', BAD[0]!.nationalId, '--name', `${BAD[0]!.family} ${BAD[0]!.given}`, '--birth-date', BAD[0]!.birthDate, '--gender', 'F', '--region', '11'], 1);
@@ -105,7 +139,10 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
     await issuer.ready();
     const verifierPort = await freePort();
     const config = join(dir, 'verifier.json');
-    writeFileSync(config, JSON.stringify({ platform: 'video', origins: [origin], trustedIssuers: [anchor], allowedClaims: ['ageOver18', 'region', 'givenName'], dev: true, port: verifierPort }));
+    writeFileSync(
+      config,
+      JSON.stringify({ platform: 'video', origins: [origin], trustedIssuers: [anchor], allowedClaims: ['ageOver18', 'region', 'givenName'], dev: true, port: verifierPort }),
+    );
     const verifier = daemon('maskid-verifier serve', VERIFIER, ['serve', '--config', config], /listening/);
     await verifier.ready();
     const v = `http://127.0.0.1:${verifierPort}`;
@@ -117,16 +154,26 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
       const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [anchor] });
       await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
       await wallet.refresh();
-      const req = await (await fetch(`${v}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18', 'givenName'] }) })).json() as { requestId: string; request: unknown };
+      const req = (await (
+        await fetch(`${v}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18', 'givenName'] }) })
+      ).json()) as { requestId: string; request: unknown };
       const response = await wallet.present(req.request, { origin });
-      const ok = await fetch(`${v}/v1/presentations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId: req.requestId, origin, vp_token: (response as { data: { vp_token: unknown } }).data.vp_token }) });
-      const body = await ok.json() as { claims: { givenName?: string } };
+      const ok = await fetch(`${v}/v1/presentations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requestId: req.requestId, origin, vp_token: (response as { data: { vp_token: unknown } }).data.vp_token }),
+      });
+      const body = (await ok.json()) as { claims: { givenName?: string } };
       assert.equal(ok.status, 200, JSON.stringify(body));
       assert.ok(body.claims.givenName, 'the platform did receive a name (and must not log it)');
       // A replay and a mangled presentation: refused, and their log lines carry no personal data either.
       const vp = (response as { data: { vp_token: { internet_id: string[] } } }).data.vp_token.internet_id[0]!;
       for (const bad of [vp, vp.replace(/~[^~]+$/, '~x.y.z')]) {
-        const r = await fetch(`${v}/v1/presentations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId: req.requestId, origin, vp_token: { internet_id: [bad] } }) });
+        const r = await fetch(`${v}/v1/presentations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ requestId: req.requestId, origin, vp_token: { internet_id: [bad] } }),
+        });
         assert.notEqual(r.status, 200);
       }
     }
@@ -145,8 +192,14 @@ describe('no personal data in logs or files after a full run', { skip: TEST_DB_K
       needles[`birth date #${i}`] = [...piiPatterns(p.birthDate), Buffer.from(p.birthDate.replaceAll('-', ''))];
     }
     const files = allFiles(join(dir, 'data'));
-    assert.ok(files.some((f) => f.endsWith('issuer.sqlite')), 'the database is scanned');
-    assert.ok(outputs.some(([n, c]) => n.startsWith('maskid-verifier') && c.toString().includes('"msg":"verification"')), 'the verifier did log its verifications (debug level)');
+    assert.ok(
+      files.some((f) => f.endsWith('issuer.sqlite')),
+      'the database is scanned',
+    );
+    assert.ok(
+      outputs.some(([n, c]) => n.startsWith('maskid-verifier') && c.toString().includes('"msg":"verification"')),
+      'the verifier did log its verifications (debug level)',
+    );
     // Control: the scan finds a value that is there (the CSV file itself, outside the data directory).
     assert.ok(scanForNeedles([['people.csv', readFileSync(csv)]], needles).length > 0, 'control: the scan sees names in the CSV');
     const found = scanForNeedles([...outputs, ...files.map((f) => [f, readFileSync(f)] as [string, Buffer])], needles);

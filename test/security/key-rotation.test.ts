@@ -23,7 +23,11 @@ const VERIFIER = join(REPO_ROOT, 'packages', 'verifier', 'bin', 'maskid-verifier
 const KEY_REFRESH_MS = 1000;
 const LEAD_SECONDS = 6;
 
-interface Seen { at: number; path: string; client: string }
+interface Seen {
+  at: number;
+  path: string;
+  client: string;
+}
 
 describe('key rotation with real processes: announce, activate, retire', { skip: TEST_DB_KIND === 'postgres' && 'runs the binaries on their default SQLite database' }, () => {
   let dir: string;
@@ -44,7 +48,9 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     for (let i = 0; i < 1200 && !ready.test(err); i++) await sleep(25);
     assert.match(err, ready);
     return child;
@@ -61,13 +67,19 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
   };
   let rootThumbprint = '';
   const signIn = async (w: Wallet, platform: 'p1' | 'p2') => {
-    const req = await (await fetch(`${verifierUrl[platform]}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })).json() as { requestId: string; request: unknown };
+    const req = (await (
+      await fetch(`${verifierUrl[platform]}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })
+    ).json()) as { requestId: string; request: unknown };
     const response = await w.present(req.request, { origin: origins[platform] });
     return postPresentation(platform, req.requestId, (response as { data: { vp_token: unknown } }).data.vp_token);
   };
   const postPresentation = async (platform: 'p1' | 'p2', requestId: string, vpToken: unknown) => {
-    const r = await fetch(`${verifierUrl[platform]}/v1/presentations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId, origin: origins[platform], vp_token: vpToken }) });
-    const body = await r.json() as { code?: string };
+    const r = await fetch(`${verifierUrl[platform]}/v1/presentations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId, origin: origins[platform], vp_token: vpToken }),
+    });
+    const body = (await r.json()) as { code?: string };
     return r.status === 200 ? 'ok' : body.code;
   };
   const issuerKeys = async (platform: 'p1' | 'p2') => ((await (await fetch(`${verifierUrl[platform]}/healthz`)).json()) as { issuerKeys: number }).issuerKeys;
@@ -91,7 +103,9 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       });
-      upstream.on('error', () => { res.writeHead(502).end(); });
+      upstream.on('error', () => {
+        res.writeHead(502).end();
+      });
       req.pipe(upstream);
     });
     // Longer than the clients' idle connections (Node's 5 s default races a reused connection).
@@ -107,7 +121,19 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     for (const p of ['p1', 'p2'] as const) {
       const port = await freePort();
       const config = join(dir, `${p}.json`);
-      writeFileSync(config, JSON.stringify({ platform: p, origins: [origins[p]], trustedIssuers: [{ url, rootThumbprint }], allowedClaims: ['ageOver18'], dev: true, port, keyRefreshMs: KEY_REFRESH_MS, manifestPollMs: 1000 }));
+      writeFileSync(
+        config,
+        JSON.stringify({
+          platform: p,
+          origins: [origins[p]],
+          trustedIssuers: [{ url, rootThumbprint }],
+          allowedClaims: ['ageOver18'],
+          dev: true,
+          port,
+          keyRefreshMs: KEY_REFRESH_MS,
+          manifestPollMs: 1000,
+        }),
+      );
       await daemon(VERIFIER, ['serve', '--config', config], /listening/);
       verifierUrl[p] = `http://127.0.0.1:${port}`;
     }
@@ -119,10 +145,26 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
   });
 
   it('keeps every legitimate sign-in working, refuses unlisted and retired keys, and no sign-in reaches the issuer', { timeout: 180_000 }, async () => {
-    const person = (i: number) => cli(['enroll', '--national-id', makeNationalId('1990-01-0' + (i + 1), '11', i), '--name', `Li Wei${i}`, '--birth-date', `1990-01-0${i + 1}`, '--gender', 'F', '--region', '11'])['networkNumber'] as string;
+    const person = (i: number) =>
+      cli([
+        'enroll',
+        '--national-id',
+        makeNationalId('1990-01-0' + (i + 1), '11', i),
+        '--name',
+        `Li Wei${i}`,
+        '--birth-date',
+        `1990-01-0${i + 1}`,
+        '--gender',
+        'F',
+        '--region',
+        '11',
+      ])['networkNumber'] as string;
     const offer = (nn: string) => cli(['offer', '--network-number', nn]) as { uri: string; txCode: string };
     const [a, b] = [wallet(), wallet()];
-    for (const [w, i] of [[a, 0], [b, 1]] as const) {
+    for (const [w, i] of [
+      [a, 0],
+      [b, 1],
+    ] as const) {
       const o = offer(person(i));
       await w.acceptOffer(o.uri, { pin: o.txCode });
     }
@@ -134,8 +176,16 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
       const from = Date.now();
       const results = [await signIn(w, 'p1'), await signIn(w, 'p2')];
       const during = seen.filter((s) => s.at >= from);
-      assert.deepEqual(during.filter((s) => s.client === 'wallet'), [], 'a sign-in makes the wallet contact nobody');
-      assert.deepEqual(during.filter((s) => !/^\/(keys|status\/p[12]\/manifest)$|\.e\d+$/.test(s.path)), [], 'the verifiers fetch only their scheduled documents');
+      assert.deepEqual(
+        during.filter((s) => s.client === 'wallet'),
+        [],
+        'a sign-in makes the wallet contact nobody',
+      );
+      assert.deepEqual(
+        during.filter((s) => !/^\/(keys|status\/p[12]\/manifest)$|\.e\d+$/.test(s.path)),
+        [],
+        'the verifiers fetch only their scheduled documents',
+      );
       assert.ok(during.filter((s) => s.path === '/keys').length <= 2 * (1 + Math.ceil((Date.now() - from) / KEY_REFRESH_MS)), 'no key-list fetch beyond the schedule');
       return results;
     };
@@ -158,12 +208,34 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     const held = (await b.credentials()).find((c) => c.platform === 'p1')!;
     const payload = JSON.parse(Buffer.from(held.sdJwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     const holder = await newHolder();
-    const forged = await issueInternetIdCredential({
-      issuer: payload['issuer'] as string, kid: `${payload['issuer'] as string}#never-listed`, validFrom: payload['validFrom'] as string, validUntil: payload['validUntil'] as string,
-      holder: { id: holder.did, jwk: holder.jwk }, maskedId: 'm1' + 'b'.repeat(26), platform: 'p1', credentialStatus: payload['credentialStatus'] as never,
-      claims: { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', ageOver14: true, ageOver16: true, ageOver18: true, gender: 'male', region: '11', nationality: 'CN', realNameVerified: true },
-    }, webCryptoSigner(attacker.privateKey, 'ES256'));
-    const req = await (await fetch(`${verifierUrl['p1']}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })).json() as { requestId: string; request: { data: { nonce: string } } };
+    const forged = await issueInternetIdCredential(
+      {
+        issuer: payload['issuer'] as string,
+        kid: `${payload['issuer'] as string}#never-listed`,
+        validFrom: payload['validFrom'] as string,
+        validUntil: payload['validUntil'] as string,
+        holder: { id: holder.did, jwk: holder.jwk },
+        maskedId: 'm1' + 'b'.repeat(26),
+        platform: 'p1',
+        credentialStatus: payload['credentialStatus'] as never,
+        claims: {
+          givenName: 'X',
+          familyName: 'Y',
+          birthDate: '1990-01-01',
+          ageOver14: true,
+          ageOver16: true,
+          ageOver18: true,
+          gender: 'male',
+          region: '11',
+          nationality: 'CN',
+          realNameVerified: true,
+        },
+      },
+      webCryptoSigner(attacker.privateKey, 'ES256'),
+    );
+    const req = (await (
+      await fetch(`${verifierUrl['p1']}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })
+    ).json()) as { requestId: string; request: { data: { nonce: string } } };
     const { presentInternetIdCredential } = await import('@maskid/core');
     const vp = await presentInternetIdCredential(forged, { claims: ['ageOver18'], kbSigner: holder.signer, nonce: req.request.data.nonce, aud: `origin:${origins.p1}` });
     assert.equal(await postPresentation('p1', req.requestId, { internet_id: [vp] }), 'ERR_KEY_UNKNOWN');

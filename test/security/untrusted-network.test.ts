@@ -8,12 +8,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { CredentialService, KeyService, PlatformService, StatusService, rootKeyFromJwk } from '@maskid/issuer';
 import {
-  CredentialService, KeyService, PlatformService, StatusService, rootKeyFromJwk,
-} from '@maskid/issuer';
-import {
-  KEY_LIST_PATH, TYP_KEY_LIST, TYP_VC_JWT, VC_CONTEXT_V2, buildDcApiRequest, issueInternetIdCredential, jwkThumbprint, presentInternetIdCredential,
-  signJwt, webCryptoSigner, type Jwk,
+  KEY_LIST_PATH,
+  TYP_KEY_LIST,
+  TYP_VC_JWT,
+  VC_CONTEXT_V2,
+  buildDcApiRequest,
+  issueInternetIdCredential,
+  jwkThumbprint,
+  presentInternetIdCredential,
+  signJwt,
+  webCryptoSigner,
+  type Jwk,
 } from '@maskid/core';
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
 import { VerifierService, parseConfig } from '@maskid/verifier';
@@ -58,9 +65,17 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
   const services: VerifierService[] = [];
 
   const verifier = async (config: Record<string, unknown> = {}, now?: () => number) => {
-    const s = await VerifierService.create(parseConfig({
-      platform: 'forum', origins: [origin], trustedIssuers: [server.anchor], allowedClaims: ['ageOver18'], dev: true, ...config,
-    }), { fetch: net.fetch, ...(now ? { now } : {}) });
+    const s = await VerifierService.create(
+      parseConfig({
+        platform: 'forum',
+        origins: [origin],
+        trustedIssuers: [server.anchor],
+        allowedClaims: ['ageOver18'],
+        dev: true,
+        ...config,
+      }),
+      { fetch: net.fetch, ...(now ? { now } : {}) },
+    );
     await s.start();
     services.push(s);
     return s;
@@ -107,7 +122,7 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     assert.equal(await login(v, c), 'ERR_STATUS_REVOKED', 'still revoked');
   });
 
-  it('a 304 forever (or the same old manifest) freezes nothing past the bound: lookups fail closed from the manifest\'s signed iat', async () => {
+  it("a 304 forever (or the same old manifest) freezes nothing past the bound: lookups fail closed from the manifest's signed iat", async () => {
     net.reset();
     let now = Date.now();
     const c = await issue();
@@ -150,7 +165,7 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     if (otherList !== listUrl) assert.equal(await login(v, other), 'ok', 'credentials in other lists still verify');
   });
 
-  it('fresh manifests keep coming but the changed list\'s new version is withheld: the held list is used until the bound from the first manifest that named a newer version, then fails closed', async () => {
+  it("fresh manifests keep coming but the changed list's new version is withheld: the held list is used until the bound from the first manifest that named a newer version, then fails closed", async () => {
     net.reset();
     let now = Date.now();
     const status = new StatusService(server.issuer);
@@ -210,7 +225,11 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const did = (await server.issuer.settings()).did;
     const evilKid = `${did}#attacker`;
     const doc = await server.issuer.didDocument();
-    const poisoned = { ...doc, verificationMethod: [...(doc['verificationMethod'] as object[]), { id: evilKid, type: 'JsonWebKey2020', controller: did, publicKeyJwk: attackerJwk }], assertionMethod: [...(doc['assertionMethod'] as string[]), evilKid] };
+    const poisoned = {
+      ...doc,
+      verificationMethod: [...(doc['verificationMethod'] as object[]), { id: evilKid, type: 'JsonWebKey2020', controller: did, publicKeyJwk: attackerJwk }],
+      assertionMethod: [...(doc['assertionMethod'] as string[]), evilKid],
+    };
     net.serve('/.well-known/did.json', JSON.stringify(poisoned));
     await publish();
     const v = await verifier({ keyRefreshMs: 1000 });
@@ -218,11 +237,31 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const genuine = await issue();
     const payload = JSON.parse(Buffer.from(genuine.sdJwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     const holder = await newHolder();
-    const forged = await issueInternetIdCredential({
-      issuer: did, kid: evilKid, validFrom: payload['validFrom'] as string, validUntil: payload['validUntil'] as string, holder: { id: holder.did, jwk: holder.jwk },
-      maskedId: 'm1' + 'a'.repeat(26), platform: 'forum', credentialStatus: payload['credentialStatus'] as never,
-      claims: { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', ageOver14: true, ageOver16: true, ageOver18: true, gender: 'male', region: '11', nationality: 'CN', realNameVerified: true },
-    }, webCryptoSigner(attacker.privateKey, 'ES256'));
+    const forged = await issueInternetIdCredential(
+      {
+        issuer: did,
+        kid: evilKid,
+        validFrom: payload['validFrom'] as string,
+        validUntil: payload['validUntil'] as string,
+        holder: { id: holder.did, jwk: holder.jwk },
+        maskedId: 'm1' + 'a'.repeat(26),
+        platform: 'forum',
+        credentialStatus: payload['credentialStatus'] as never,
+        claims: {
+          givenName: 'X',
+          familyName: 'Y',
+          birthDate: '1990-01-01',
+          ageOver14: true,
+          ageOver16: true,
+          ageOver18: true,
+          gender: 'male',
+          region: '11',
+          nationality: 'CN',
+          realNameVerified: true,
+        },
+      },
+      webCryptoSigner(attacker.privateKey, 'ES256'),
+    );
     const before = net.requests.length;
     for (let i = 0; i < 5; i++) assert.equal(await login(v, { sdJwt: forged, holder }), 'ERR_KEY_UNKNOWN');
     assert.equal(net.requests.length, before, 'an unknown kid never causes a request');
@@ -239,10 +278,17 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const fakeRoot = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
     const rootJwk = (await crypto.subtle.exportKey('jwk', fakeRoot.publicKey)) as Jwk;
     const did = (await server.issuer.settings()).did;
-    const fake = await signJwt({ typ: TYP_KEY_LIST, jwk: { kty: 'EC', crv: 'P-256', x: rootJwk.x, y: rootJwk.y } }, {
-      iss: did, version: 1000, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600,
-      keys: [{ kid: `${did}#attacker`, jwk: { kty: 'EC', crv: 'P-256', x: rootJwk.x, y: rootJwk.y }, signFrom: 0 }],
-    }, webCryptoSigner(fakeRoot.privateKey, 'ES256'));
+    const fake = await signJwt(
+      { typ: TYP_KEY_LIST, jwk: { kty: 'EC', crv: 'P-256', x: rootJwk.x, y: rootJwk.y } },
+      {
+        iss: did,
+        version: 1000,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 3600,
+        keys: [{ kid: `${did}#attacker`, jwk: { kty: 'EC', crv: 'P-256', x: rootJwk.x, y: rootJwk.y }, signFrom: 0 }],
+      },
+      webCryptoSigner(fakeRoot.privateKey, 'ES256'),
+    );
     net.serve(KEY_LIST_PATH, fake);
     const errors = v.keys.errors.count;
     await v.keys.refresh();
@@ -276,7 +322,14 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const did = (await server.issuer.settings()).did;
     const evilKid = `${did}#attacker`;
     const doc = await server.issuer.didDocument();
-    net.serve('/.well-known/did.json', JSON.stringify({ ...doc, verificationMethod: [...(doc['verificationMethod'] as object[]), { id: evilKid, type: 'JsonWebKey2020', controller: did, publicKeyJwk: attackerJwk }], assertionMethod: [...(doc['assertionMethod'] as string[]), evilKid] }));
+    net.serve(
+      '/.well-known/did.json',
+      JSON.stringify({
+        ...doc,
+        verificationMethod: [...(doc['verificationMethod'] as object[]), { id: evilKid, type: 'JsonWebKey2020', controller: did, publicKeyJwk: attackerJwk }],
+        assertionMethod: [...(doc['assertionMethod'] as string[]), evilKid],
+      }),
+    );
     const payload = JSON.parse(Buffer.from(genuine.split('.')[1]!, 'base64url').toString()) as { credentialSubject: { version: number; platforms: { origins: string[] }[] } };
     payload.credentialSubject.version += 10;
     payload.credentialSubject.platforms[0]!.origins.push('https://evil.example');
@@ -284,7 +337,10 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     net.serve('/platforms', evil);
     await assert.rejects(wallet.refresh(), (e: { code?: string }) => e.code === 'ERR_KEY_UNKNOWN');
     assert.deepEqual(await wallet.platforms(), held, 'the held registry is kept');
-    await assert.rejects(wallet.present(buildDcApiRequest('n'.repeat(20), ['ageOver18']), { origin: 'https://evil.example' }), (e: { code?: string }) => e.code === 'ERR_PLATFORM_MISMATCH');
+    await assert.rejects(
+      wallet.present(buildDcApiRequest('n'.repeat(20), ['ageOver18']), { origin: 'https://evil.example' }),
+      (e: { code?: string }) => e.code === 'ERR_PLATFORM_MISMATCH',
+    );
     // The genuine registry of an older version (a platform added since): refused.
     net.reset();
     await new PlatformService(server.issuer).add({ id: 'newer', name: 'Newer', origins: ['http://localhost:1'], claims: ['ageOver18'] });
@@ -293,13 +349,22 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     assert.ok((await wallet.platforms()).some((p) => p.id === 'newer'));
     net.serve('/platforms', genuine);
     await assert.rejects(wallet.refresh(), (e: { code?: string }) => e.code === 'ERR_ROLLBACK');
-    assert.ok((await wallet.platforms()).some((p) => p.id === 'newer'), 'the newer registry is kept');
+    assert.ok(
+      (await wallet.platforms()).some((p) => p.id === 'newer'),
+      'the newer registry is kept',
+    );
     void VC_CONTEXT_V2;
   });
 
   it('the root thumbprint is the anchor: it comes from configuration, and a wallet or verifier without one refuses to start', async () => {
-    assert.throws(() => new Wallet({ storage: new MemoryStorage(), keys: new WebCryptoKeyStore(new MemoryStorage()), trustedIssuers: [{ url: server.url } as never] }), /rootThumbprint/);
-    assert.throws(() => parseConfig({ platform: 'forum', origins: [origin], trustedIssuers: [{ url: server.url }], allowedClaims: ['ageOver18'], dev: true }), /rootThumbprint is required/);
+    assert.throws(
+      () => new Wallet({ storage: new MemoryStorage(), keys: new WebCryptoKeyStore(new MemoryStorage()), trustedIssuers: [{ url: server.url } as never] }),
+      /rootThumbprint/,
+    );
+    assert.throws(
+      () => parseConfig({ platform: 'forum', origins: [origin], trustedIssuers: [{ url: server.url }], allowedClaims: ['ageOver18'], dev: true }),
+      /rootThumbprint is required/,
+    );
     const root = await rootKeyFromJwk(JSON.parse(JSON.stringify((await server.issuer.devRootKey()).jwk)) as never).catch(() => undefined);
     assert.equal(root, undefined, 'a public JWK is not a root key');
     assert.equal(server.anchor.rootThumbprint, await jwkThumbprint((await server.issuer.devRootKey()).jwk));

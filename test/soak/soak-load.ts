@@ -9,8 +9,21 @@ import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { Agent, request } from 'node:http';
 
-interface Phase { name: string; mode: 'open' | 'closed'; seconds: number; connections: number; rate?: number; peakFactor?: number; pauseBefore?: number }
-interface Config { url: string; origin: string; credentials: { prefix: string; privateJwk: Record<string, string> }[]; phases: Phase[] }
+interface Phase {
+  name: string;
+  mode: 'open' | 'closed';
+  seconds: number;
+  connections: number;
+  rate?: number;
+  peakFactor?: number;
+  pauseBefore?: number;
+}
+interface Config {
+  url: string;
+  origin: string;
+  credentials: { prefix: string; privateJwk: Record<string, string> }[];
+  phases: Phase[];
+}
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Config;
 const target = new URL(config.url);
@@ -32,21 +45,23 @@ function presentation(i: number, nonce: string): string {
 function post(agent: Agent, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = request({ host: target.hostname, port: target.port, path, method: 'POST', agent, timeout: 10_000,
-      headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: target.hostname, port: target.port, path, method: 'POST', agent, timeout: 10_000, headers: { 'content-type': 'application/json', 'content-length': data.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let json: Record<string, unknown> | undefined;
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(data);
@@ -92,13 +107,15 @@ async function run(phase: Phase, rate: number): Promise<Record<string, unknown>>
   };
   const pending = new Set<Promise<void>>();
   if (phase.mode === 'closed') {
-    await Promise.all(Array.from({ length: phase.connections }, async () => {
-      while (performance.now() < end) {
-        const scheduled = performance.now();
-        offered++;
-        record(scheduled, await login(agent));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: phase.connections }, async () => {
+        while (performance.now() < end) {
+          const scheduled = performance.now();
+          offered++;
+          record(scheduled, await login(agent));
+        }
+      }),
+    );
   } else {
     const interval = 1000 / rate;
     await new Promise<void>((done) => {
@@ -107,7 +124,9 @@ async function run(phase: Phase, rate: number): Promise<Record<string, unknown>>
         while (start + offered * interval <= Math.min(now, end)) {
           const scheduled = start + offered * interval;
           offered++;
-          const p = login(agent).then((r) => record(scheduled, r)).finally(() => pending.delete(p));
+          const p = login(agent)
+            .then((r) => record(scheduled, r))
+            .finally(() => pending.delete(p));
           pending.add(p);
         }
         if (now >= end) return done();
@@ -121,9 +140,19 @@ async function run(phase: Phase, rate: number): Promise<Record<string, unknown>>
   latencies.sort((a, b) => a - b);
   const seconds = (Math.max(performance.now(), end) - start) / 1000;
   return {
-    name: phase.name, mode: phase.mode, rate: Math.round(rate), seconds: phase.seconds, offered, answered: latencies.length,
-    offeredPerSecond: Math.round(offered / phase.seconds), okPerSecond: Math.round((byStatus['200'] ?? 0) / seconds),
-    byStatus, codes, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: latencies.at(-1) ?? 0,
+    name: phase.name,
+    mode: phase.mode,
+    rate: Math.round(rate),
+    seconds: phase.seconds,
+    offered,
+    answered: latencies.length,
+    offeredPerSecond: Math.round(offered / phase.seconds),
+    okPerSecond: Math.round((byStatus['200'] ?? 0) / seconds),
+    byStatus,
+    codes,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    max: latencies.at(-1) ?? 0,
     perSecond: perSecond.slice(0, Math.ceil(phase.seconds)),
   };
 }

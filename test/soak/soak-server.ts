@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
 
 const [issuerUrl, rootThumbprint, platform, origin] = process.argv.slice(2) as [string, string, string, string];
-const service = await VerifierService.create(parseConfig({ platform, origins: [origin], trustedIssuers: [{ url: issuerUrl, rootThumbprint }], allowedClaims: ['ageOver18'], dev: true }));
+const service = await VerifierService.create(
+  parseConfig({ platform, origins: [origin], trustedIssuers: [{ url: issuerUrl, rootThumbprint }], allowedClaims: ['ageOver18'], dev: true }),
+);
 await service.start();
 const server = createServer(createVerifierListener(service));
 server.keepAliveTimeout = 60_000;

@@ -24,8 +24,17 @@ const TASKSET = existsSync('/usr/bin/taskset');
 const pinned = (core: number, args: string[]): [string, string[]] => (TASKSET ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
 
 interface PhaseResult {
-  name: string; offered: number; answered: number; offeredPerSecond: number; okPerSecond: number; rate: number;
-  byStatus: Record<string, number>; codes: Record<string, number>; p50: number; p99: number; max: number;
+  name: string;
+  offered: number;
+  answered: number;
+  offeredPerSecond: number;
+  okPerSecond: number;
+  rate: number;
+  byStatus: Record<string, number>;
+  codes: Record<string, number>;
+  p50: number;
+  p99: number;
+  max: number;
   perSecond: { ok: number; shed: number; other: number }[];
 }
 
@@ -72,21 +81,30 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
     for (let i = 0; i < 50; i++) {
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const jwk = publicKey.export({ format: 'jwk' }) as Jwk;
-      const c = await new CredentialService(server.issuer).issue({ networkNumber: await enrollPerson(server.issuer), platformId: 'soak', holder: didJwkFor({ kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }) });
+      const c = await new CredentialService(server.issuer).issue({
+        networkNumber: await enrollPerson(server.issuer),
+        platformId: 'soak',
+        holder: didJwkFor({ kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }),
+      });
       const parsed = parseSdJwt(c.sdJwt);
       const disclosure = parsed.disclosures.find((d) => (JSON.parse(Buffer.from(d, 'base64url').toString()) as unknown[])[1] === 'ageOver18')!;
       credentials.push({ prefix: `${parsed.jwtCompact}~${disclosure}~`, privateJwk: privateKey.export({ format: 'jwk' }) });
     }
     const configFile = join(dir, 'load.json');
-    writeFileSync(configFile, JSON.stringify({
-      url: `http://127.0.0.1:${port}`, origin, credentials,
-      phases: [
-        { name: 'baseline', mode: 'open', rate: 100, seconds: 3, connections: 16 },
-        { name: 'peak', mode: 'closed', seconds: 5, connections: 64 },
-        { name: 'overload', mode: 'open', peakFactor: 2, seconds: SOAK_SECONDS, connections: 256 },
-        { name: 'recovery', mode: 'open', rate: 100, seconds: 5, connections: 16, pauseBefore: 2 },
-      ],
-    }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        url: `http://127.0.0.1:${port}`,
+        origin,
+        credentials,
+        phases: [
+          { name: 'baseline', mode: 'open', rate: 100, seconds: 3, connections: 16 },
+          { name: 'peak', mode: 'closed', seconds: 5, connections: 64 },
+          { name: 'overload', mode: 'open', peakFactor: 2, seconds: SOAK_SECONDS, connections: 256 },
+          { name: 'recovery', mode: 'open', rate: 100, seconds: 5, connections: 16, pauseBefore: 2 },
+        ],
+      }),
+    );
 
     const rss: { at: number; mib: number }[] = [];
     const started = Date.now();
@@ -100,12 +118,21 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
     const code = await new Promise<number | null>((resolve) => load.on('exit', resolve));
     clearInterval(sampler);
     assert.equal(code, 0, err.slice(-2000));
-    const phases = Object.fromEntries(out.trim().split('\n').map((l) => JSON.parse(l) as PhaseResult).map((p) => [p.name, p])) as Record<string, PhaseResult>;
+    const phases = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as PhaseResult)
+        .map((p) => [p.name, p]),
+    ) as Record<string, PhaseResult>;
     const { baseline, peak, overload, recovery } = phases as Record<'baseline' | 'peak' | 'overload' | 'recovery', PhaseResult>;
     const summary = {
-      peakLoginsPerSecond: peak.okPerSecond, offeredPerSecond: overload.offeredPerSecond, servedOkPerSecond: overload.okPerSecond,
+      peakLoginsPerSecond: peak.okPerSecond,
+      offeredPerSecond: overload.offeredPerSecond,
+      servedOkPerSecond: overload.okPerSecond,
       overload: { byStatus: overload.byStatus, codes: overload.codes, p50: Math.round(overload.p50), p99: Math.round(overload.p99), max: Math.round(overload.max) },
-      baseline: { p50: +baseline.p50.toFixed(2), p99: +baseline.p99.toFixed(2) }, recovery: { p50: +recovery.p50.toFixed(2), p99: +recovery.p99.toFixed(2) },
+      baseline: { p50: +baseline.p50.toFixed(2), p99: +baseline.p99.toFixed(2) },
+      recovery: { p50: +recovery.p50.toFixed(2), p99: +recovery.p99.toFixed(2) },
       rssMiB: { min: Math.round(Math.min(...rss.map((r) => r.mib))), max: Math.round(Math.max(...rss.map((r) => r.mib))) },
     };
     t.diagnostic(JSON.stringify(summary));

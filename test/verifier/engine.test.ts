@@ -30,17 +30,26 @@ describe('verifier engine', () => {
       'wrong nonce': await f.present(c, 'another-nonce-0000000'),
       'extra claim': await f.present(c, nonce, ['ageOver18', 'region']),
       'tampered payload': valid.replace(/^([^.]+)\.([^.]+)/, (_m, h, p) => `${h}.${base64urlText(Buffer.from(p, 'base64url').toString().replace('"forum"', '"video"'))}`),
-      'garbage': 'a.b.c~d~',
+      garbage: 'a.b.c~d~',
       'unreferenced disclosure': await (async () => {
         const sd = cut(valid) + base64urlText(JSON.stringify(['c2FsdHNhbHRzYWx0c2FsdA', 'ageOver18', false])) + '~';
-        const kb = await signJwt({ typ: 'kb+jwt' }, { iat: Math.floor(Date.now() / 1000), aud: `origin:${f.origin}`, nonce, sd_hash: base64url(await sha256(utf8(sd))) }, c.holder.signer);
+        const kb = await signJwt(
+          { typ: 'kb+jwt' },
+          { iat: Math.floor(Date.now() / 1000), aud: `origin:${f.origin}`, nonce, sd_hash: base64url(await sha256(utf8(sd))) },
+          c.holder.signer,
+        );
         return sd + kb;
       })(),
     };
     for (const [name, p] of Object.entries(cases)) {
       const engine = svc.engine.verifyWith(p, nonce, ['ageOver18'] as ClaimName[]);
       const core = await verifyInternetIdPresentation(p, {
-        issuerKey: () => jwk as Jwk, nonce, audiences: [`origin:${f.origin}`], platform: 'forum', requestedClaims: ['ageOver18'], allowedClaims: ['ageOver18', 'region'],
+        issuerKey: () => jwk as Jwk,
+        nonce,
+        audiences: [`origin:${f.origin}`],
+        platform: 'forum',
+        requestedClaims: ['ageOver18'],
+        allowedClaims: ['ageOver18', 'region'],
         status: (e, iss) => svc.status.lookup(e, iss),
       });
       const codeOf = (r: { verified: boolean; error?: { code: string } }) => (r.verified ? 'ok' : r.error!.code);
@@ -54,8 +63,28 @@ describe('verifier engine', () => {
     const c = await f.issue();
     const { requestId, request } = await svc.engine.createRequest(['ageOver18']);
     const ok = await svc.verify(await f.present(c, request.data.nonce), { requestId, origin: f.origin });
-    assert.deepEqual(ok.checks.map((x) => x.check), ['request', 'structure', 'typ', 'alg', 'issuer', 'signature', 'disclosures', 'profile', 'validity', 'platform',
-      'kb.signature', 'kb.nonce', 'kb.aud', 'kb.iat', 'kb.sd_hash', 'claims', 'status']);
+    assert.deepEqual(
+      ok.checks.map((x) => x.check),
+      [
+        'request',
+        'structure',
+        'typ',
+        'alg',
+        'issuer',
+        'signature',
+        'disclosures',
+        'profile',
+        'validity',
+        'platform',
+        'kb.signature',
+        'kb.nonce',
+        'kb.aud',
+        'kb.iat',
+        'kb.sd_hash',
+        'claims',
+        'status',
+      ],
+    );
     const second = await svc.engine.createRequest(['ageOver18']);
     const bad = await svc.verify(await f.present(c, 'not-the-nonce-000000'), { requestId: second.requestId, origin: f.origin });
     assert.equal(!bad.verified && bad.error.code, 'ERR_KB_NONCE_INVALID');
@@ -109,7 +138,7 @@ describe('verifier engine', () => {
     assert.equal(!r.verified && r.error.code, 'ERR_STATUS_REVOKED');
   });
 
-  it('keeps verifying while the issuer is down until the staleness bound (from the manifest\'s signed iat), then fails closed', async () => {
+  it("keeps verifying while the issuer is down until the staleness bound (from the manifest's signed iat), then fails closed", async () => {
     let now = Date.now();
     await f.publish();
     const svc = await f.service({}, { now: () => now });
@@ -147,14 +176,19 @@ describe('verifier engine', () => {
     const bad = [
       good.slice(0, good.length - 10),
       good.replace(/\.([^.]+)\./, (_m, p) => `.${base64urlText(Buffer.from(p, 'base64url').toString().replace('"suspension"', '"revocation"'))}.`),
-      await signJwt({ typ: 'vc+jwt', kid: JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid }, JSON.parse(Buffer.from(good.split('.')[1]!, 'base64url').toString()), (await newHolder()).signer),
+      await signJwt(
+        { typ: 'vc+jwt', kid: JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid },
+        JSON.parse(Buffer.from(good.split('.')[1]!, 'base64url').toString()),
+        (await newHolder()).signer,
+      ),
     ];
     const fetcher = (svc as unknown as { status: { fetcher: { fetchImpl: typeof fetch } } }).status.fetcher;
     const original = fetcher.fetchImpl;
     const errorsBefore = svc.status.errors.count;
     try {
       for (const body of bad) {
-        fetcher.fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => (/\.e\d+$/.test(String(input)) ? new Response(body, { status: 200 }) : original(input, init))) as typeof fetch;
+        fetcher.fetchImpl = (async (input: string | URL | Request, init?: RequestInit) =>
+          /\.e\d+$/.test(String(input)) ? new Response(body, { status: 200 }) : original(input, init)) as typeof fetch;
         await svc.status.refresh();
         const r = svc.engine.verifyWith(await f.present(c, 'nonce-corrupt-00000001'), 'nonce-corrupt-00000001', ['ageOver18']);
         assert.equal(r.verified, true, 'the previous good list is still used');
@@ -175,7 +209,11 @@ function downSwitch(svc: { status: unknown }) {
   const original = fetcher.fetchImpl;
   return {
     setDown(down: boolean) {
-      fetcher.fetchImpl = down ? ((async () => { throw new TypeError('fetch failed: ECONNREFUSED'); }) as typeof fetch) : original;
+      fetcher.fetchImpl = down
+        ? ((async () => {
+            throw new TypeError('fetch failed: ECONNREFUSED');
+          }) as typeof fetch)
+        : original;
     },
   };
 }

@@ -18,7 +18,12 @@ export interface VerifierFixture {
 }
 
 export async function verifierFixture(): Promise<VerifierFixture> {
-  const server = await startIssuer({ platforms: [{ id: 'forum', claims: ['ageOver18', 'region'] }, { id: 'video', claims: ['ageOver18'] }] });
+  const server = await startIssuer({
+    platforms: [
+      { id: 'forum', claims: ['ageOver18', 'region'] },
+      { id: 'video', claims: ['ageOver18'] },
+    ],
+  });
   const origin = (JSON.parse((await server.issuer.ds.query("SELECT origins FROM maskid_platform WHERE id = 'forum'"))[0].origins) as string[])[0]!;
   const services: VerifierService[] = [];
   return {
@@ -34,9 +39,17 @@ export async function verifierFixture(): Promise<VerifierFixture> {
       return presentInternetIdCredential(c.sdJwt, { claims, kbSigner: c.holder.signer, nonce, aud: over.aud ?? `origin:${origin}`, ...(over.iat ? { iat: over.iat } : {}) });
     },
     async service(config = {}, options = {}) {
-      const s = await VerifierService.create(parseConfig({
-        platform: 'forum', origins: [origin], trustedIssuers: [server.anchor], allowedClaims: ['ageOver18', 'region'], dev: true, ...config,
-      }), options);
+      const s = await VerifierService.create(
+        parseConfig({
+          platform: 'forum',
+          origins: [origin],
+          trustedIssuers: [server.anchor],
+          allowedClaims: ['ageOver18', 'region'],
+          dev: true,
+          ...config,
+        }),
+        options,
+      );
       await s.start();
       services.push(s);
       return s;

@@ -18,17 +18,38 @@ import { REPO_ROOT } from '../helpers.js';
 const DIR = join(REPO_ROOT, 'test', 'vectors', 'forgeries');
 
 interface Context {
-  issuer: string; kid: string; issuerJwk: Jwk; platform: string; origin: string; nonce: string; now: number;
-  requestedClaims: ClaimName[]; statusListUrl: string; goodStatusList: string; goodManifest: string; nextManifest: string;
+  issuer: string;
+  kid: string;
+  issuerJwk: Jwk;
+  platform: string;
+  origin: string;
+  nonce: string;
+  now: number;
+  requestedClaims: ClaimName[];
+  statusListUrl: string;
+  goodStatusList: string;
+  goodManifest: string;
+  nextManifest: string;
 }
 interface Vector {
-  file: string; description: string; kind: 'presentation' | 'http-body' | 'replay' | 'unknown-request' | 'status-list' | 'status-manifest'; expect: string;
-  presentation?: string; context?: { now?: number; platform?: string; requestedClaims?: ClaimName[]; revoked?: boolean; suspended?: boolean; origin?: string };
-  body?: string; bodyBase64?: string; oversizeBytes?: number; status?: number; list?: string; manifest?: string;
+  file: string;
+  description: string;
+  kind: 'presentation' | 'http-body' | 'replay' | 'unknown-request' | 'status-list' | 'status-manifest';
+  expect: string;
+  presentation?: string;
+  context?: { now?: number; platform?: string; requestedClaims?: ClaimName[]; revoked?: boolean; suspended?: boolean; origin?: string };
+  body?: string;
+  bodyBase64?: string;
+  oversizeBytes?: number;
+  status?: number;
+  list?: string;
+  manifest?: string;
 }
 
 const ctx = JSON.parse(readFileSync(join(DIR, '_context.json'), 'utf8')) as Context;
-const vectors: Vector[] = readdirSync(DIR).filter((f) => f.endsWith('.json') && !f.startsWith('_')).sort()
+const vectors: Vector[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json') && !f.startsWith('_'))
+  .sort()
   .map((file) => ({ file, ...(JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Omit<Vector, 'file'>) }));
 
 const issuerKey = { kid: ctx.kid, issuer: ctx.issuer, jwk: ctx.issuerJwk, alg: 'ES256' as const, key: createPublicKey({ key: ctx.issuerJwk as JsonWebKey, format: 'jwk' }) };
@@ -45,7 +66,11 @@ async function engineFor(v: Vector): Promise<{ engine: PresentationVerifier; req
   const claims = v.context?.requestedClaims ?? ctx.requestedClaims;
   const nonces = new MemoryNonceStore();
   const engine = new PresentationVerifier({
-    platform: v.context?.platform ?? ctx.platform, origins: [ctx.origin], allowedClaims: claims, keys, nonces,
+    platform: v.context?.platform ?? ctx.platform,
+    origins: [ctx.origin],
+    allowedClaims: claims,
+    keys,
+    nonces,
     now: () => v.context?.now ?? ctx.now,
     status: { lookup: (e) => (e.statusPurpose === 'revocation' ? !!v.context?.revoked : !!v.context?.suspended) },
   });
@@ -69,14 +94,19 @@ describe('forgery corpus (test/vectors/forgeries)', () => {
     await new Promise<void>((r) => server.once('listening', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/presentations`;
   });
-  after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
   const post = async (body: string | Blob) => {
     const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: r.status, body: (await r.json()) as { code?: string; maskedId?: string } };
   };
-  const presentationBody = (v: Vector, requestId: string) =>
-    JSON.stringify({ requestId, origin: v.context?.origin ?? ctx.origin, vp_token: { internet_id: [v.presentation] } });
+  const presentationBody = (v: Vector, requestId: string) => JSON.stringify({ requestId, origin: v.context?.origin ?? ctx.origin, vp_token: { internet_id: [v.presentation] } });
 
   it('has at least 40 negative cases, each naming an error code', () => {
     const negative = vectors.filter((v) => v.expect !== 'ok');
@@ -126,8 +156,11 @@ describe('forgery corpus (test/vectors/forgeries)', () => {
         }
         case 'http-body': {
           current = (await engineFor(v)).engine;
-          const body = v.oversizeBytes ? JSON.stringify({ requestId: 'r', vp_token: 'x'.repeat(v.oversizeBytes) })
-            : v.bodyBase64 ? new Blob([Buffer.from(v.bodyBase64, 'base64')]) : v.body!;
+          const body = v.oversizeBytes
+            ? JSON.stringify({ requestId: 'r', vp_token: 'x'.repeat(v.oversizeBytes) })
+            : v.bodyBase64
+              ? new Blob([Buffer.from(v.bodyBase64, 'base64')])
+              : v.body!;
           const r = await post(body);
           assert.equal(r.body.code, v.expect);
           assert.equal(r.status, v.status);
@@ -142,10 +175,18 @@ describe('forgery corpus (test/vectors/forgeries)', () => {
           let list = ctx.goodStatusList;
           const fetcher = { get: async (url: string) => ({ status: 200, body: url.endsWith('/manifest') ? manifest : list }) };
           const cache = new StatusListCache(keys, fetcher as never, {
-            platform: ctx.platform, issuers: [{ did: ctx.issuer, url: 'https://id.example.gov' }], now: () => ctx.now,
+            platform: ctx.platform,
+            issuers: [{ did: ctx.issuer, url: 'https://id.example.gov' }],
+            now: () => ctx.now,
             onError: (_u, e) => errors.push(e instanceof MaskidError ? e.code : 'ERR_INTERNAL'),
           });
-          const entry = { id: `${ctx.statusListUrl}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: ctx.statusListUrl } as const;
+          const entry = {
+            id: `${ctx.statusListUrl}#7`,
+            type: 'BitstringStatusListEntry',
+            statusPurpose: 'revocation',
+            statusListIndex: '7',
+            statusListCredential: ctx.statusListUrl,
+          } as const;
           await cache.refresh();
           assert.deepEqual(errors, [], 'the good manifest and list load');
           assert.equal(cache.lookup(entry, ctx.issuer), false);

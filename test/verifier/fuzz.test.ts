@@ -18,7 +18,16 @@ import { MemoryNonceStore, PresentationVerifier, handlePresentation, type Issuer
 import { REPO_ROOT } from '../helpers.js';
 
 const DIR = join(REPO_ROOT, 'test', 'vectors', 'forgeries');
-const ctx = JSON.parse(readFileSync(join(DIR, '_context.json'), 'utf8')) as { issuer: string; kid: string; issuerJwk: Jwk; platform: string; origin: string; nonce: string; now: number; requestedClaims: ClaimName[] };
+const ctx = JSON.parse(readFileSync(join(DIR, '_context.json'), 'utf8')) as {
+  issuer: string;
+  kid: string;
+  issuerJwk: Jwk;
+  platform: string;
+  origin: string;
+  nonce: string;
+  now: number;
+  requestedClaims: ClaimName[];
+};
 const seed = (JSON.parse(readFileSync(join(DIR, 'valid.json'), 'utf8')) as { presentation: string }).presentation;
 const fuzzSeed = process.env['MASKID_FUZZ_SEED'] ? Number(process.env['MASKID_FUZZ_SEED']) : undefined;
 const ENGINE_RUNS = 100_000;
@@ -34,7 +43,13 @@ const keys = {
 } as unknown as IssuerKeyCache;
 const nonces = new MemoryNonceStore();
 const engine = new PresentationVerifier({
-  platform: ctx.platform, origins: [ctx.origin], allowedClaims: ctx.requestedClaims, keys, nonces, now: () => ctx.now, status: { lookup: () => false },
+  platform: ctx.platform,
+  origins: [ctx.origin],
+  allowedClaims: ctx.requestedClaims,
+  keys,
+  nonces,
+  now: () => ctx.now,
+  status: { lookup: () => false },
 });
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -95,10 +110,18 @@ function apply(p: string, edits: Edit[]): string {
   for (const e of edits) {
     const at = 'at' in e ? Math.floor(e.at * s.length) : 0;
     switch (e.op) {
-      case 'set': s = s.slice(0, at) + e.ch + s.slice(at + 1); break;
-      case 'delete': s = s.slice(0, at) + s.slice(at + e.len); break;
-      case 'insert': s = s.slice(0, at) + e.text + s.slice(at); break;
-      case 'duplicate': s = s.slice(0, at + e.len) + s.slice(at, at + e.len) + s.slice(at + e.len); break;
+      case 'set':
+        s = s.slice(0, at) + e.ch + s.slice(at + 1);
+        break;
+      case 'delete':
+        s = s.slice(0, at) + s.slice(at + e.len);
+        break;
+      case 'insert':
+        s = s.slice(0, at) + e.text + s.slice(at);
+        break;
+      case 'duplicate':
+        s = s.slice(0, at + e.len) + s.slice(at, at + e.len) + s.slice(at + e.len);
+        break;
       case 'swapParts': {
         const parts = s.split('~');
         const a = e.a % parts.length;
@@ -113,7 +136,9 @@ function apply(p: string, edits: Edit[]): string {
         s = parts.join('~');
         break;
       }
-      case 'json': s = editJson(s, e); break;
+      case 'json':
+        s = editJson(s, e);
+        break;
     }
   }
   return s;
@@ -128,7 +153,10 @@ function same(a: string, b: string): boolean {
   return a === b;
 }
 
-const mutated = fc.array(editArb, { minLength: 1, maxLength: 4 }).map((edits) => apply(seed, edits)).filter((m) => !same(m, seed));
+const mutated = fc
+  .array(editArb, { minLength: 1, maxLength: 4 })
+  .map((edits) => apply(seed, edits))
+  .filter((m) => !same(m, seed));
 
 describe('fuzzing (fast-check)', () => {
   it('the seed verifies (the property can fail)', () => {
@@ -139,12 +167,15 @@ describe('fuzzing (fast-check)', () => {
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const codes = new Map<string, number>();
-    fc.assert(fc.property(mutated, (m) => {
-      const r = engine.verifyWith(m, ctx.nonce, ctx.requestedClaims);
-      if (r.verified) return false;
-      codes.set(r.error.code, (codes.get(r.error.code) ?? 0) + 1);
-      return r.error.code !== 'ERR_INTERNAL';
-    }), { numRuns: ENGINE_RUNS, ...(fuzzSeed !== undefined ? { seed: fuzzSeed } : {}) });
+    fc.assert(
+      fc.property(mutated, (m) => {
+        const r = engine.verifyWith(m, ctx.nonce, ctx.requestedClaims);
+        if (r.verified) return false;
+        codes.set(r.error.code, (codes.get(r.error.code) ?? 0) + 1);
+        return r.error.code !== 'ERR_INTERNAL';
+      }),
+      { numRuns: ENGINE_RUNS, ...(fuzzSeed !== undefined ? { seed: fuzzSeed } : {}) },
+    );
     const grown = process.memoryUsage().heapUsed - heapBefore;
     assert.ok(grown < 200 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(0)} MiB`);
     assert.ok(codes.size >= 8, `mutations reached ${codes.size} different checks: ${[...codes.keys()].join(', ')}`);
@@ -160,17 +191,28 @@ describe('fuzzing (fast-check)', () => {
       await new Promise<void>((r) => server.once('listening', () => r()));
       port = (server.address() as AddressInfo).port;
     });
-    after(() => new Promise<void>((r) => { agent.destroy(); server.closeAllConnections(); server.close(() => r()); }));
+    after(
+      () =>
+        new Promise<void>((r) => {
+          agent.destroy();
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
 
-    const post = (body: Buffer) => new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/presentations', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    const post = (body: Buffer) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, method: 'POST', path: '/v1/presentations', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
       });
-      req.on('error', reject);
-      req.end(body);
-    });
 
     it(`${HTTP_RUNS.toLocaleString('en')} mutated bodies: never 200, never 5xx, every answer a problem with a code`, async () => {
       let n = 0;
@@ -181,23 +223,31 @@ describe('fuzzing (fast-check)', () => {
         // Mutated envelopes and arbitrary JSON or bytes.
         fc.jsonValue({ maxDepth: 4 }).map((j) => ({ presentation: undefined, raw: Buffer.from(JSON.stringify(j) ?? 'null') })),
         fc.uint8Array({ maxLength: 512 }).map((b) => ({ presentation: undefined, raw: Buffer.from(b) })),
-        fc.record({ requestId: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), origin: fc.oneof(fc.constant(ctx.origin), fc.string(), fc.integer()), vp_token: fc.oneof(fc.constant({ internet_id: [seed] }), fc.jsonValue({ maxDepth: 3 })) })
+        fc
+          .record({
+            requestId: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+            origin: fc.oneof(fc.constant(ctx.origin), fc.string(), fc.integer()),
+            vp_token: fc.oneof(fc.constant({ internet_id: [seed] }), fc.jsonValue({ maxDepth: 3 })),
+          })
           .map((o) => ({ presentation: undefined, raw: Buffer.from(JSON.stringify(o)) })),
       );
-      await fc.assert(fc.asyncProperty(body, async (b) => {
-        let raw = b.raw;
-        if (b.presentation !== undefined) {
-          const requestId = `fuzz-${n}`;
-          await nonces.put(requestId, { nonce: ctx.nonce, claims: ctx.requestedClaims, expiresAt: Date.now() + 60_000 }, 60_000);
-          raw = Buffer.from(JSON.stringify({ requestId, origin: ctx.origin, vp_token: { internet_id: [b.presentation] } }));
-        }
-        n++;
-        const r = await post(raw!);
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status === 200 || r.status >= 500) return false;
-        const problem = JSON.parse(r.text) as { code?: string };
-        return typeof problem.code === 'string' && problem.code !== 'ERR_INTERNAL';
-      }), { numRuns: HTTP_RUNS, ...(fuzzSeed !== undefined ? { seed: fuzzSeed } : {}) });
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          let raw = b.raw;
+          if (b.presentation !== undefined) {
+            const requestId = `fuzz-${n}`;
+            await nonces.put(requestId, { nonce: ctx.nonce, claims: ctx.requestedClaims, expiresAt: Date.now() + 60_000 }, 60_000);
+            raw = Buffer.from(JSON.stringify({ requestId, origin: ctx.origin, vp_token: { internet_id: [b.presentation] } }));
+          }
+          n++;
+          const r = await post(raw!);
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          if (r.status === 200 || r.status >= 500) return false;
+          const problem = JSON.parse(r.text) as { code?: string };
+          return typeof problem.code === 'string' && problem.code !== 'ERR_INTERNAL';
+        }),
+        { numRuns: HTTP_RUNS, ...(fuzzSeed !== undefined ? { seed: fuzzSeed } : {}) },
+      );
       assert.equal(n, HTTP_RUNS);
       assert.ok(statuses.size >= 2, `statuses ${JSON.stringify([...statuses])}`);
     });

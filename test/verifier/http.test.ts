@@ -51,7 +51,10 @@ describe('verifier HTTP service', () => {
     const r = await newRequest(['ageOver18', 'region']);
     assert.equal(r.status, 201);
     assert.equal(r.body.request.protocol, 'openid4vp-v1-unsigned');
-    assert.deepEqual(r.body.request.data.dcql_query.credentials[0].claims.map((c: { path: string[] }) => c.path[1]), ['ageOver18', 'region']);
+    assert.deepEqual(
+      r.body.request.data.dcql_query.credentials[0].claims.map((c: { path: string[] }) => c.path[1]),
+      ['ageOver18', 'region'],
+    );
     for (const claims of [['givenName'], ['nationalId'], []]) {
       const bad = await newRequest(claims);
       assert.equal(bad.status, 400);
@@ -63,17 +66,23 @@ describe('verifier HTTP service', () => {
     const c = await f.issue();
     const { body } = await newRequest();
     const vp = await f.present(c, body.request.data.nonce);
-    const ok = await request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    const ok = await request(app)
+      .post('/v1/presentations')
+      .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
     conforms('/v1/presentations', 'post', ok);
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.deepEqual(ok.body, { maskedId: c.maskedId, claims: { ageOver18: true }, issuer: (await f.server.issuer.settings()).did, platform: 'forum' });
 
-    const replay = await request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    const replay = await request(app)
+      .post('/v1/presentations')
+      .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
     conforms('/v1/presentations', 'post', replay);
     assert.equal(replay.body.code, 'ERR_NONCE_REPLAYED');
 
     const r2 = (await newRequest()).body;
-    const wrongOrigin = await request(app).post('/v1/presentations').send({ requestId: r2.requestId, origin: 'https://evil.example', vp_token: { internet_id: [await f.present(c, r2.request.data.nonce)] } });
+    const wrongOrigin = await request(app)
+      .post('/v1/presentations')
+      .send({ requestId: r2.requestId, origin: 'https://evil.example', vp_token: { internet_id: [await f.present(c, r2.request.data.nonce)] } });
     conforms('/v1/presentations', 'post', wrongOrigin);
     assert.equal(wrongOrigin.body.code, 'ERR_KB_AUDIENCE_INVALID');
 
@@ -82,7 +91,10 @@ describe('verifier HTTP service', () => {
       conforms('/v1/presentations', 'post', r);
       assert.equal(r.status, 400);
     }
-    const big = await request(app).post('/v1/presentations').set('Content-Type', 'application/json').send(JSON.stringify({ requestId: 'x', vp_token: 'a'.repeat(40_000) }));
+    const big = await request(app)
+      .post('/v1/presentations')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ requestId: 'x', vp_token: 'a'.repeat(40_000) }));
     conforms('/v1/presentations', 'post', big);
     assert.equal(big.status, 413);
   });
@@ -91,7 +103,13 @@ describe('verifier HTTP service', () => {
     const c = await f.issue();
     const { body } = await newRequest();
     const vp = await f.present(c, body.request.data.nonce);
-    const results = await Promise.all(Array.from({ length: 12 }, () => request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        request(app)
+          .post('/v1/presentations')
+          .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } }),
+      ),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.ok(results.filter((r) => r.status !== 200).every((r) => r.body.code === 'ERR_NONCE_REPLAYED'));
   });
@@ -118,7 +136,10 @@ describe('verifier HTTP service', () => {
     const c = await f.issue();
     const { body } = await newRequest();
     const vp = await f.present(c, body.request.data.nonce);
-    const submit = () => request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    const submit = () =>
+      request(app)
+        .post('/v1/presentations')
+        .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
     assert.ok(!svc.shedder.overloaded);
     // Keep the event loop late (> maxEventLoopDelayMs, default 20 ms) with verification work, as a flood does.
     const block = async () => {
@@ -134,7 +155,9 @@ describe('verifier HTTP service', () => {
     assert.equal(shed.headers['retry-after'], '1');
     conforms('/v1/presentations', 'post', shed);
     await block();
-    const shedRequest = await request(app).post('/v1/requests').send({ claims: ['ageOver18'] });
+    const shedRequest = await request(app)
+      .post('/v1/requests')
+      .send({ claims: ['ageOver18'] });
     assert.equal(shedRequest.status, 503, 'new requests are shed too');
     conforms('/v1/requests', 'post', shedRequest);
     // Once the loop is on time again the same presentation verifies: the refusal consumed nothing.
@@ -151,11 +174,15 @@ describe('verifier HTTP service', () => {
     const vp = await f.present(c, body.request.data.nonce);
     await new Promise((r) => setTimeout(r, 40));
     const until = performance.now() + 150;
-    while (performance.now() < until) { /* one long stall */ }
+    while (performance.now() < until) {
+      /* one long stall */
+    }
     await new Promise((r) => setTimeout(r, 1));
     assert.ok(svc.shedder.delayMs > 100, `the sampler saw the stall (${svc.shedder.delayMs.toFixed(1)} ms)`);
     assert.ok(!svc.shedder.overloaded, 'lateness without verification load is not overload');
-    const ok = await request(app).post('/v1/presentations').send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    const ok = await request(app)
+      .post('/v1/presentations')
+      .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 
@@ -166,8 +193,19 @@ describe('verifier HTTP service', () => {
       const anchor = { url: 'https://id.example.gov', rootThumbprint: 'A'.repeat(43) };
       const cases: [unknown, RegExp][] = [
         [{ platform: 'forum' }, /origins/],
-        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'] }, /rootThumbprint is required.*maskid-issuer key anchor/],
-        [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov', pinnedThumbprints: ['A'.repeat(43)] }], allowedClaims: ['ageOver18'] }, /replaced by "rootThumbprint"/],
+        [
+          { platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ url: 'https://id.example.gov' }], allowedClaims: ['ageOver18'] },
+          /rootThumbprint is required.*maskid-issuer key anchor/,
+        ],
+        [
+          {
+            platform: 'forum',
+            origins: ['https://a.example'],
+            trustedIssuers: [{ url: 'https://id.example.gov', pinnedThumbprints: ['A'.repeat(43)] }],
+            allowedClaims: ['ageOver18'],
+          },
+          /replaced by "rootThumbprint"/,
+        ],
         [{ platform: 'forum', origins: ['https://a.example/'], trustedIssuers: [anchor], allowedClaims: ['ageOver18'] }, /without a path or slash/],
         [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [{ ...anchor, url: 'http://id.example.gov' }], allowedClaims: ['ageOver18'] }, /must be https/],
         [{ platform: 'forum', origins: ['https://a.example'], trustedIssuers: [anchor], allowedClaims: ['nationalId'] }, /allowedClaims/],

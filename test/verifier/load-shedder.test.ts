@@ -42,7 +42,11 @@ describe('LoadShedder: only lateness caused by verification work', () => {
   it('kept off the CPU or busy with other code: late, never overloaded; late from verification: overloaded, then recovers', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     type Report = { late: number; over: number; samples: number; overloadedNow: boolean };
-    const ask = (m: object) => new Promise<Report>((resolve) => { child.once('message', (r) => resolve(r as Report)); if (Object.keys(m).length) child.send(m); });
+    const ask = (m: object) =>
+      new Promise<Report>((resolve) => {
+        child.once('message', (r) => resolve(r as Report));
+        if (Object.keys(m).length) child.send(m);
+      });
     try {
       await ask({});
       await sleep(100);

@@ -94,7 +94,7 @@ describe('verifier replicas (serve --replicas 2, nonces in Redis)', { skip }, ()
       const created = await call(made, port, 'POST', '/v1/requests', { claims: ['ageOver18'] });
       assert.equal(created.status, 201, JSON.stringify(created.json));
       const requestId = created.json['requestId'] as string;
-      const nonce = ((created.json['request'] as { data: { nonce: string } }).data).nonce;
+      const nonce = (created.json['request'] as { data: { nonce: string } }).data.nonce;
       const c = await f.issue();
       const vp = await f.present(c, nonce);
       const body = { requestId, origin: f.origin, vp_token: { internet_id: [vp] } };

@@ -16,7 +16,13 @@ describe('engine and core on the same forgery cases', () => {
   });
 
   const engineFor = (c: ForgeryCase) => {
-    const key = { kid: f.kid, issuer: ISSUER, jwk: f.issuerJwk, alg: 'ES256' as const, key: createPublicKey({ key: f.issuerJwk as import('node:crypto').JsonWebKey, format: 'jwk' }) };
+    const key = {
+      kid: f.kid,
+      issuer: ISSUER,
+      jwk: f.issuerJwk,
+      alg: 'ES256' as const,
+      key: createPublicKey({ key: f.issuerJwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+    };
     const keys = {
       get(issuer: string, kid: string) {
         if (issuer !== ISSUER) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'untrusted');
@@ -25,8 +31,12 @@ describe('engine and core on the same forgery cases', () => {
       },
     } as unknown as IssuerKeyCache;
     return new PresentationVerifier({
-      platform: c.context?.platform ?? PLATFORM, origins: [ORIGIN], allowedClaims: c.context?.requestedClaims ?? ['ageOver18', 'region'],
-      keys, nonces: new MemoryNonceStore(), now: () => c.context?.now ?? Date.UTC(2026, 5, 15, 12),
+      platform: c.context?.platform ?? PLATFORM,
+      origins: [ORIGIN],
+      allowedClaims: c.context?.requestedClaims ?? ['ageOver18', 'region'],
+      keys,
+      nonces: new MemoryNonceStore(),
+      now: () => c.context?.now ?? Date.UTC(2026, 5, 15, 12),
       status: { lookup: (e) => (e.statusPurpose === 'revocation' ? !!c.context?.revoked : !!c.context?.suspended) },
     });
   };

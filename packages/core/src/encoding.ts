@@ -48,7 +48,10 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   let o = 0;
   let i = 0;
   for (; i + 3 < len; i += 4) {
-    const a = lookup(text, i), b = lookup(text, i + 1), c = lookup(text, i + 2), d = lookup(text, i + 3);
+    const a = lookup(text, i),
+      b = lookup(text, i + 1),
+      c = lookup(text, i + 2),
+      d = lookup(text, i + 3);
     if ((a | b | c | d) < 0) return undefined;
     const n = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = (n >> 16) & 255;
@@ -57,11 +60,14 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   }
   const rest = len - i;
   if (rest === 2) {
-    const a = lookup(text, i), b = lookup(text, i + 1);
+    const a = lookup(text, i),
+      b = lookup(text, i + 1);
     if ((a | b) < 0 || (b & 15) !== 0) return undefined;
     out[o++] = (a << 2) | (b >> 4);
   } else if (rest === 3) {
-    const a = lookup(text, i), b = lookup(text, i + 1), c = lookup(text, i + 2);
+    const a = lookup(text, i),
+      b = lookup(text, i + 1),
+      c = lookup(text, i + 2);
     if ((a | b | c) < 0 || (c & 3) !== 0) return undefined;
     out[o++] = (a << 2) | (b >> 4);
     out[o++] = ((b & 15) << 4) | (c >> 2);

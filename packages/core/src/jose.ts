@@ -183,9 +183,7 @@ export async function sha256(data: Uint8Array): Promise<Uint8Array> {
 /** RFC 7638 JWK thumbprint (SHA-256, base64url). */
 export async function jwkThumbprint(jwk: Jwk): Promise<string> {
   const p = publicJwk(jwk);
-  const canonical = p.kty === 'EC'
-    ? `{"crv":"${p.crv}","kty":"EC","x":"${p.x}","y":"${p.y}"}`
-    : `{"crv":"${p.crv}","kty":"OKP","x":"${p.x}"}`;
+  const canonical = p.kty === 'EC' ? `{"crv":"${p.crv}","kty":"EC","x":"${p.x}","y":"${p.y}"}` : `{"crv":"${p.crv}","kty":"OKP","x":"${p.x}"}`;
   return base64url(await sha256(utf8(canonical)));
 }
 

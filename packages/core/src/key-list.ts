@@ -95,7 +95,7 @@ export async function verifyKeyList(jwt: string, options: VerifyKeyListOptions):
   if (header['typ'] !== TYP_KEY_LIST) fail(`typ must be ${TYP_KEY_LIST}`);
   if (!isAllowedAlg(header['alg'])) fail('alg is not allowed');
   const rootJwk = header['jwk'] as Jwk | undefined;
-  if (!rootJwk || typeof rootJwk !== 'object' || Array.isArray(rootJwk) || 'd' in rootJwk) fail('the jwk header must be the root\'s public key');
+  if (!rootJwk || typeof rootJwk !== 'object' || Array.isArray(rootJwk) || 'd' in rootJwk) fail("the jwk header must be the root's public key");
   let thumb: string;
   try {
     thumb = await jwkThumbprint(rootJwk!);
@@ -152,7 +152,8 @@ export async function verifyKeyList(jwt: string, options: VerifyKeyListOptions):
   const held = options.held;
   if (held) {
     if (list.version < held.version) throw new MaskidError('ERR_ROLLBACK', `key list version ${list.version} is older than the held version ${held.version}`);
-    if (list.version === held.version && list.jwt !== held.jwt) throw new MaskidError('ERR_ROLLBACK', `key list version ${list.version} differs from the held list of the same version`);
+    if (list.version === held.version && list.jwt !== held.jwt)
+      throw new MaskidError('ERR_ROLLBACK', `key list version ${list.version} differs from the held list of the same version`);
   }
   return list;
 }
@@ -171,7 +172,7 @@ export async function verifyKeyList(jwt: string, options: VerifyKeyListOptions):
  */
 export function assertionKeyFor(list: Pick<KeyList, 'keys'>, kid: unknown, at: { now: number; signedAt?: number; skewSeconds?: number }): KeyListEntry {
   const entry = typeof kid === 'string' ? list.keys.find((k) => k.kid === kid) : undefined;
-  if (!entry) throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not in the issuer\'s current key list');
+  if (!entry) throw new MaskidError('ERR_KEY_UNKNOWN', "the key is not in the issuer's current key list");
   if (!keyMayVerify(entry, at)) throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not valid for this signature (outside its signing or verification window)');
   return entry;
 }

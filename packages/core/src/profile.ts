@@ -27,18 +27,7 @@ export const DCQL_CREDENTIAL_ID = 'internet_id';
 export const DC_API_PROTOCOL = 'openid4vp-v1-unsigned';
 
 /** Selectively disclosable claims, present for every person. */
-export const DISCLOSABLE_CLAIMS = [
-  'givenName',
-  'familyName',
-  'birthDate',
-  'ageOver14',
-  'ageOver16',
-  'ageOver18',
-  'gender',
-  'region',
-  'nationality',
-  'realNameVerified',
-] as const;
+export const DISCLOSABLE_CLAIMS = ['givenName', 'familyName', 'birthDate', 'ageOver14', 'ageOver16', 'ageOver18', 'gender', 'region', 'nationality', 'realNameVerified'] as const;
 
 /** Name of a selectively disclosable claim. */
 export type ClaimName = (typeof DISCLOSABLE_CLAIMS)[number];

@@ -58,10 +58,24 @@ export function checkRegistry(payload: Record<string, unknown>, o: { issuer: str
   if (!Array.isArray(raw)) fail('platforms is missing');
   const platforms: RegistryPlatform[] = (raw as unknown[]).map((x) => {
     const p = x as Record<string, unknown>;
-    if (!p || typeof p['id'] !== 'string' || typeof p['name'] !== 'string' || typeof p['manifest'] !== 'string'
-      || !Array.isArray(p['origins']) || !(p['origins'] as unknown[]).every((u) => typeof u === 'string')
-      || !Array.isArray(p['claims']) || !(p['claims'] as unknown[]).every(isClaimName)) fail('a platform entry is malformed');
-    return { id: p['id'] as string, name: p['name'] as string, origins: [...(p['origins'] as string[])], claims: [...(p['claims'] as ClaimName[])], manifest: p['manifest'] as string };
+    if (
+      !p ||
+      typeof p['id'] !== 'string' ||
+      typeof p['name'] !== 'string' ||
+      typeof p['manifest'] !== 'string' ||
+      !Array.isArray(p['origins']) ||
+      !(p['origins'] as unknown[]).every((u) => typeof u === 'string') ||
+      !Array.isArray(p['claims']) ||
+      !(p['claims'] as unknown[]).every(isClaimName)
+    )
+      fail('a platform entry is malformed');
+    return {
+      id: p['id'] as string,
+      name: p['name'] as string,
+      origins: [...(p['origins'] as string[])],
+      claims: [...(p['claims'] as ClaimName[])],
+      manifest: p['manifest'] as string,
+    };
   });
   const registry: PlatformRegistry = { version: version as number, signedAt: Math.floor(validFrom / 1000), validUntil: Math.floor(validUntil / 1000), platforms };
   const held = o.held;

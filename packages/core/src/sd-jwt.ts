@@ -10,13 +10,36 @@ import type { DisclosureFrame, PresentationFrame } from '@sd-jwt/types';
 import { base64url, utf8 } from './encoding.js';
 import { MaskidError, type ErrorCode } from './errors.js';
 import {
-  algForJwk, decodeJwt, isAllowedAlg, parseBase64urlJson, randomBytes, sha256, verifySignature,
-  ALLOWED_ALGS, MAX_TOKEN_LENGTH, type DecodedJwt, type JwsSigner,
+  algForJwk,
+  decodeJwt,
+  isAllowedAlg,
+  parseBase64urlJson,
+  randomBytes,
+  sha256,
+  verifySignature,
+  ALLOWED_ALGS,
+  MAX_TOKEN_LENGTH,
+  type DecodedJwt,
+  type JwsSigner,
 } from './jose.js';
 import {
-  CREDENTIAL_TYPES, CTY_VC, DIGEST_COUNT, DISCLOSABLE_CLAIMS, ENVELOPED_SD_JWT_PREFIX, MASKED_ID_PATTERN, SALT_BYTES,
-  TYP_KB_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2, contextUrlFor, isClaimName,
-  type BitstringStatusListEntry, type ClaimName, type InternetIdCredentialClaims, type Jwk, type PersonClaims,
+  CREDENTIAL_TYPES,
+  CTY_VC,
+  DIGEST_COUNT,
+  DISCLOSABLE_CLAIMS,
+  ENVELOPED_SD_JWT_PREFIX,
+  MASKED_ID_PATTERN,
+  SALT_BYTES,
+  TYP_KB_JWT,
+  TYP_VC_SD_JWT,
+  VC_CONTEXT_V2,
+  contextUrlFor,
+  isClaimName,
+  type BitstringStatusListEntry,
+  type ClaimName,
+  type InternetIdCredentialClaims,
+  type Jwk,
+  type PersonClaims,
 } from './profile.js';
 
 const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> => {
@@ -530,8 +553,15 @@ export function checkProfile(vc: Record<string, unknown>, issuer: string): Profi
   const entries = status as BitstringStatusListEntry[];
   const purposes = new Set<string>();
   for (const e of entries) {
-    if (!e || typeof e !== 'object' || e.type !== 'BitstringStatusListEntry' || (e.statusPurpose !== 'revocation' && e.statusPurpose !== 'suspension')
-      || typeof e.statusListIndex !== 'string' || typeof e.statusListCredential !== 'string') fail('credentialStatus entry');
+    if (
+      !e ||
+      typeof e !== 'object' ||
+      e.type !== 'BitstringStatusListEntry' ||
+      (e.statusPurpose !== 'revocation' && e.statusPurpose !== 'suspension') ||
+      typeof e.statusListIndex !== 'string' ||
+      typeof e.statusListCredential !== 'string'
+    )
+      fail('credentialStatus entry');
     purposes.add(e.statusPurpose);
   }
   if (purposes.size !== 2 || entries[0]!.statusListIndex !== entries[1]!.statusListIndex) fail('credentialStatus purposes');

@@ -100,9 +100,18 @@ const isCount = (v: unknown, max: number): v is number => typeof v === 'number' 
  * epoch. With `held`, nothing may go back: a lower manifest epoch, or any list whose epoch is lower
  * than before, is `ERR_ROLLBACK`.
  */
-export function checkStatusManifest(payload: Record<string, unknown>, o: {
-  issuer: string; platform: string; issuerUrl?: string; now: number; skewSeconds?: number; maxAgeMs?: number; held?: StatusManifest | undefined;
-}): StatusManifest {
+export function checkStatusManifest(
+  payload: Record<string, unknown>,
+  o: {
+    issuer: string;
+    platform: string;
+    issuerUrl?: string;
+    now: number;
+    skewSeconds?: number;
+    maxAgeMs?: number;
+    held?: StatusManifest | undefined;
+  },
+): StatusManifest {
   const fail = (why: string): never => {
     throw new MaskidError('ERR_STATUS_MANIFEST_INVALID', `status manifest: ${why}`);
   };
@@ -120,7 +129,7 @@ export function checkStatusManifest(payload: Record<string, unknown>, o: {
   const lists = payload['lists'] as Record<string, unknown> | undefined;
   if (!lists || typeof lists !== 'object' || Array.isArray(lists)) fail('lists is missing');
   const { base, count, listSize } = lists!;
-  if (typeof base !== 'string' || (o.issuerUrl !== undefined && base !== `${o.issuerUrl}/status/${o.platform}`)) fail('lists.base is not this platform\'s status URL');
+  if (typeof base !== 'string' || (o.issuerUrl !== undefined && base !== `${o.issuerUrl}/status/${o.platform}`)) fail("lists.base is not this platform's status URL");
   if (!isCount(count, 1 << 20) || count < 1) fail('lists.count is missing');
   if (!isCount(listSize, 2 ** 30) || listSize < 8 || listSize % 8 !== 0) fail('lists.listSize is missing');
   const epochs = {} as Record<StatusPurpose, Uint32Array>;
@@ -130,8 +139,16 @@ export function checkStatusManifest(payload: Record<string, unknown>, o: {
     epochs[purpose] = e;
   }
   const m: StatusManifest = {
-    issuer: o.issuer, platform: o.platform, epoch: epoch as number, iat: iat as number, exp: exp as number, epochSeconds: epochSeconds as number,
-    base: base as string, count: count as number, listSize: listSize as number, epochs,
+    issuer: o.issuer,
+    platform: o.platform,
+    epoch: epoch as number,
+    iat: iat as number,
+    exp: exp as number,
+    epochSeconds: epochSeconds as number,
+    base: base as string,
+    count: count as number,
+    listSize: listSize as number,
+    epochs,
   };
   const held = o.held;
   if (held) {

@@ -49,10 +49,13 @@ export function createDemoPlatform(options: DemoPlatformOptions): Express {
 
   app.post('/login/finish', express.json({ limit: '64kb' }), async (req, res) => {
     const { requestId, data } = (req.body ?? {}) as { requestId?: unknown; data?: { vp_token?: unknown } };
-    if (typeof requestId !== 'string' || !data || typeof data !== 'object') return void res.status(400).json({ code: 'ERR_INPUT_INVALID', detail: 'requestId and data are required' });
+    if (typeof requestId !== 'string' || !data || typeof data !== 'object')
+      return void res.status(400).json({ code: 'ERR_INPUT_INVALID', detail: 'requestId and data are required' });
     try {
       const r = await f(`${verifier}/v1/presentations`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requestId, origin: options.origin, vp_token: data.vp_token }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requestId, origin: options.origin, vp_token: data.vp_token }),
       });
       const body = (await r.json()) as Record<string, unknown>;
       if (!r.ok) return void res.status(401).json({ code: body['code'] ?? 'ERR_VERIFIER', detail: body['detail'] ?? 'sign-in refused' });

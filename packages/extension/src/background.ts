@@ -24,8 +24,16 @@ interface ExtensionConfig {
 
 const REFRESH_ALARM = 'maskid-refresh';
 const CLAIM_LABELS: Record<ClaimName, string> = {
-  givenName: 'Given name', familyName: 'Family name', birthDate: 'Date of birth', ageOver14: 'Over 14', ageOver16: 'Over 16',
-  ageOver18: 'Over 18', gender: 'Gender', region: 'Region', nationality: 'Nationality', realNameVerified: 'Real name verified',
+  givenName: 'Given name',
+  familyName: 'Family name',
+  birthDate: 'Date of birth',
+  ageOver14: 'Over 14',
+  ageOver16: 'Over 16',
+  ageOver18: 'Over 18',
+  gender: 'Gender',
+  region: 'Region',
+  nationality: 'Nationality',
+  realNameVerified: 'Real name verified',
 };
 
 let config: Promise<ExtensionConfig> | undefined;
@@ -51,13 +59,21 @@ function wallet(): Promise<Wallet> {
 
 async function armRefresh(succeeded: boolean): Promise<void> {
   const c = await loadConfig();
-  const delay = nextRefreshDelay(succeeded, { ...(c.refreshEveryMs ? { everyMs: c.refreshEveryMs } : {}), ...(c.refreshJitterMs !== undefined ? { jitterMs: c.refreshJitterMs } : {}) });
+  const delay = nextRefreshDelay(succeeded, {
+    ...(c.refreshEveryMs ? { everyMs: c.refreshEveryMs } : {}),
+    ...(c.refreshJitterMs !== undefined ? { jitterMs: c.refreshJitterMs } : {}),
+  });
   await chrome.alarms.create(REFRESH_ALARM, { when: Date.now() + delay });
 }
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name !== REFRESH_ALARM) return;
-  void wallet().then((w) => w.refresh()).then(() => armRefresh(true), () => armRefresh(false));
+  void wallet()
+    .then((w) => w.refresh())
+    .then(
+      () => armRefresh(true),
+      () => armRefresh(false),
+    );
 });
 
 async function ensureAlarm(): Promise<void> {
@@ -88,7 +104,9 @@ async function consentView(request: unknown, origin: string): Promise<ConsentVie
     const values = new Map<string, unknown>();
     for (const d of await decodeDisclosures(parseSdJwt(credential.sdJwt).disclosures)) if (d.name) values.set(d.name, d.value);
     return {
-      origin, mode: 'ask', platformName: platform.name,
+      origin,
+      mode: 'ask',
+      platformName: platform.name,
       claims: claims.map((name) => ({ name, label: CLAIM_LABELS[name], value: display(values.get(name)) })),
     };
   } catch (e) {
@@ -111,7 +129,9 @@ async function ask(request: unknown, origin: string): Promise<PageAnswer> {
     const entry: Pending = { view, request, origin, decide };
     pending.set(id, entry);
     chrome.windows.create({ url: chrome.runtime.getURL(`consent.html#${id}`), type: 'popup', width: 440, height: 600, focused: true }).then(
-      (win) => { if (win?.id !== undefined) entry.windowId = win.id; },
+      (win) => {
+        if (win?.id !== undefined) entry.windowId = win.id;
+      },
       () => decide(false),
     );
   });
@@ -131,7 +151,12 @@ chrome.windows.onRemoved.addListener((windowId) => {
 async function status(): Promise<WalletStatus> {
   const w = await wallet();
   const [held, platforms, lastRefresh, log, alarm, state] = await Promise.all([
-    w.credentials(), w.platforms(), w.lastRefresh(), w.shareLog(), chrome.alarms.get(REFRESH_ALARM), w.issuer(),
+    w.credentials(),
+    w.platforms(),
+    w.lastRefresh(),
+    w.shareLog(),
+    chrome.alarms.get(REFRESH_ALARM),
+    w.issuer(),
   ]);
   const names = new Map(platforms.map((p) => [p.id, p.name]));
   return {
@@ -139,7 +164,8 @@ async function status(): Promise<WalletStatus> {
     ...(state ? { issuer: state } : {}),
     ...(lastRefresh ? { lastRefresh } : {}),
     ...(alarm ? { nextRefresh: new Date(alarm.scheduledTime).toISOString() } : {}),
-    credentials: held.map((c) => ({ platform: c.platform, platformName: names.get(c.platform) ?? c.platform, maskedId: c.maskedId, validUntil: c.validUntil, receivedAt: c.receivedAt }))
+    credentials: held
+      .map((c) => ({ platform: c.platform, platformName: names.get(c.platform) ?? c.platform, maskedId: c.maskedId, validUntil: c.validUntil, receivedAt: c.receivedAt }))
       .sort((a, b) => a.platformName.localeCompare(b.platformName)),
     log: log.slice().reverse(),
   };
@@ -161,7 +187,7 @@ async function fromExtension(message: ExtensionMessage): Promise<unknown> {
   switch (message.type) {
     case 'consent-view': {
       const p = pending.get(message.id);
-      return p ? p.view : { error: { code: 'ERR_NOT_FOUND', message: 'this request is no longer pending' } } satisfies WalletError;
+      return p ? p.view : ({ error: { code: 'ERR_NOT_FOUND', message: 'this request is no longer pending' } } satisfies WalletError);
     }
     case 'consent-answer':
       pending.get(message.id)?.decide(message.allow === true);
@@ -186,9 +212,11 @@ chrome.runtime.onMessage.addListener((message: ContentMessage | ExtensionMessage
   const fromOwnPage = sender.url?.startsWith(chrome.runtime.getURL('')) === true;
   const work = fromOwnPage ? fromExtension(message as ExtensionMessage) : fromPage(message as ContentMessage, sender);
   work.then(sendResponse, (e: unknown) => {
-    sendResponse(fromOwnPage
-      ? ({ error: e instanceof MaskidError ? { code: e.code, message: e.message } : { code: 'ERR_INTERNAL', message: 'the wallet failed; try again' } } satisfies WalletError)
-      : ({ ok: false } satisfies PageAnswer));
+    sendResponse(
+      fromOwnPage
+        ? ({ error: e instanceof MaskidError ? { code: e.code, message: e.message } : { code: 'ERR_INTERNAL', message: 'the wallet failed; try again' } } satisfies WalletError)
+        : ({ ok: false } satisfies PageAnswer),
+    );
   });
   return true;
 });

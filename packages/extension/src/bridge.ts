@@ -17,9 +17,13 @@ window.addEventListener('message', (event: MessageEvent) => {
   );
 });
 
-document.addEventListener('click', (event) => {
-  const link = (event.target as Element | null)?.closest?.('a[href^="openid-credential-offer:"]') as HTMLAnchorElement | null;
-  if (!link || !event.isTrusted) return;
-  event.preventDefault();
-  void chrome.runtime.sendMessage({ type: 'open-offer', uri: link.getAttribute('href') ?? '' } satisfies ContentMessage);
-}, true);
+document.addEventListener(
+  'click',
+  (event) => {
+    const link = (event.target as Element | null)?.closest?.('a[href^="openid-credential-offer:"]') as HTMLAnchorElement | null;
+    if (!link || !event.isTrusted) return;
+    event.preventDefault();
+    void chrome.runtime.sendMessage({ type: 'open-offer', uri: link.getAttribute('href') ?? '' } satisfies ContentMessage);
+  },
+  true,
+);

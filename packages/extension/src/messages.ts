@@ -14,9 +14,7 @@ export const PAGE_CHANNEL = 'maskid-dc-request/v1';
 export type PageAnswer = { ok: true; credential: DcApiResponse } | { ok: false };
 
 /** Messages a content script (a web page) may send. */
-export type ContentMessage =
-  | { type: 'dc-request'; request: unknown }
-  | { type: 'open-offer'; uri: string };
+export type ContentMessage = { type: 'dc-request'; request: unknown } | { type: 'open-offer'; uri: string };
 
 /** Messages only the extension's own pages may send. */
 export type ExtensionMessage =

@@ -27,7 +27,15 @@ function onboarding(prefill: string, error?: string): void {
       (e: Error) => onboarding(offer.value, e.message),
     );
   });
-  view.replaceChildren(el('h2', {}, 'Add your Internet ID'), el('label', { for: 'offer' }, 'Offer'), offer, el('label', { for: 'pin' }, 'PIN'), pin, el('div', { class: 'actions' }, accept), message);
+  view.replaceChildren(
+    el('h2', {}, 'Add your Internet ID'),
+    el('label', { for: 'offer' }, 'Offer'),
+    offer,
+    el('label', { for: 'pin' }, 'PIN'),
+    pin,
+    el('div', { class: 'actions' }, accept),
+    message,
+  );
 }
 
 function show(s: WalletStatus): void {
@@ -42,18 +50,29 @@ function show(s: WalletStatus): void {
       note.textContent = e.message;
     });
   });
-  const creds = el('table', { id: 'credentials' },
+  const creds = el(
+    'table',
+    { id: 'credentials' },
     el('tr', {}, el('th', {}, 'Platform'), el('th', {}, 'Your ID there'), el('th', {}, 'Valid until')),
-    ...s.credentials.map((c) => el('tr', { 'data-platform': c.platform }, el('td', {}, c.platformName), el('td', {}, el('code', {}, c.maskedId)), el('td', {}, when(c.validUntil)))));
+    ...s.credentials.map((c) =>
+      el('tr', { 'data-platform': c.platform }, el('td', {}, c.platformName), el('td', {}, el('code', {}, c.maskedId)), el('td', {}, when(c.validUntil))),
+    ),
+  );
   const log = s.log.length
-    ? el('table', { id: 'log' }, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'Site'), el('th', {}, 'Shared')),
-      ...s.log.map((e) => el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.origin), el('td', {}, e.claims.join(', ')))))
+    ? el(
+        'table',
+        { id: 'log' },
+        el('tr', {}, el('th', {}, 'When'), el('th', {}, 'Site'), el('th', {}, 'Shared')),
+        ...s.log.map((e) => el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.origin), el('td', {}, e.claims.join(', ')))),
+      )
     : el('p', { class: 'muted', id: 'log' }, 'Nothing shared yet.');
   view.replaceChildren(
-    el('h2', {}, `Credentials (${s.credentials.length})`), creds,
+    el('h2', {}, `Credentials (${s.credentials.length})`),
+    creds,
     el('p', { class: 'muted' }, `Last refresh ${when(s.lastRefresh)} · next ${when(s.nextRefresh)}`),
     el('div', { class: 'actions' }, refresh, note),
-    el('h2', {}, 'Shared with'), log,
+    el('h2', {}, 'Shared with'),
+    log,
   );
 }
 

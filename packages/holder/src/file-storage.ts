@@ -48,6 +48,8 @@ export class FileStorage implements StorageAdapter {
     await this.#save();
   }
   async keys(prefix = ''): Promise<string[]> {
-    return Object.keys(await this.#load()).filter((k) => k.startsWith(prefix)).sort();
+    return Object.keys(await this.#load())
+      .filter((k) => k.startsWith(prefix))
+      .sort();
   }
 }

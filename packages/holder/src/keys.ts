@@ -47,7 +47,11 @@ export class WebCryptoKeyStore implements HolderKeyStore {
 export class SealedJwkKeyStore implements HolderKeyStore {
   #key: Promise<CryptoKey> | undefined;
 
-  constructor(private readonly storage: StorageAdapter, private readonly passphrase: string, private readonly iterations = 310_000) {
+  constructor(
+    private readonly storage: StorageAdapter,
+    private readonly passphrase: string,
+    private readonly iterations = 310_000,
+  ) {
     if (typeof passphrase !== 'string' || passphrase.length < 12) throw new MaskidError('ERR_CONFIG_INVALID', 'the wallet passphrase must have at least 12 characters');
   }
 
@@ -59,7 +63,13 @@ export class SealedJwkKeyStore implements HolderKeyStore {
         await this.storage.set('keystore:salt', salt);
       }
       const base = await crypto.subtle.importKey('raw', utf8(this.passphrase) as BufferSource, 'PBKDF2', false, ['deriveKey']);
-      return crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64url(salt)! as BufferSource, iterations: this.iterations }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+      return crypto.subtle.deriveKey(
+        { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64url(salt)! as BufferSource, iterations: this.iterations },
+        base,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      );
     })();
     return this.#key;
   }
@@ -69,7 +79,11 @@ export class SealedJwkKeyStore implements HolderKeyStore {
     const priv = await crypto.subtle.exportKey('jwk', pair.privateKey);
     const id = newId();
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(`key:${id}`) as BufferSource }, await this.#wrapKey(), utf8(JSON.stringify(priv)) as BufferSource);
+    const ct = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: utf8(`key:${id}`) as BufferSource },
+      await this.#wrapKey(),
+      utf8(JSON.stringify(priv)) as BufferSource,
+    );
     const jwk = publicJwk(priv as Jwk);
     await this.storage.set(`key:${id}`, { sealed: `${base64url(iv)}.${base64url(new Uint8Array(ct))}`, jwk });
     return { id, jwk };
@@ -81,7 +95,11 @@ export class SealedJwkKeyStore implements HolderKeyStore {
     const [iv, ct] = entry.sealed.split('.');
     let plain: ArrayBuffer;
     try {
-      plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv!)! as BufferSource, additionalData: utf8(`key:${id}`) as BufferSource }, await this.#wrapKey(), fromBase64url(ct!)! as BufferSource);
+      plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: fromBase64url(iv!)! as BufferSource, additionalData: utf8(`key:${id}`) as BufferSource },
+        await this.#wrapKey(),
+        fromBase64url(ct!)! as BufferSource,
+      );
     } catch (cause) {
       throw new MaskidError('ERR_KEK_INVALID', 'cannot open the wallet key: wrong passphrase or tampered file', { cause });
     }

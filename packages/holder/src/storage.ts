@@ -82,7 +82,10 @@ export class IndexedDbStorage implements StorageAdapter {
   }
   async keys(prefix = ''): Promise<string[]> {
     const all = (await this.#tx('readonly', (s) => s.getAllKeys())) as IDBValidKey[];
-    return all.map(String).filter((k) => k.startsWith(prefix)).sort();
+    return all
+      .map(String)
+      .filter((k) => k.startsWith(prefix))
+      .sort();
   }
 
   close(): void {

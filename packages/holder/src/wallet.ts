@@ -6,9 +6,28 @@
  * issuer-signed registry only.
  */
 import {
-  DC_API_PROTOCOL, KEY_LIST_PATH, PLATFORM_REGISTRY_PATH, TYP_VC_JWT, MaskidError, assertionKeyFor, base64url, checkRegistry, parseDcApiRequest,
-  parseSdJwt, presentInternetIdCredential, sha256, signJwt, urlToDidWeb, utf8, verifyJwt, verifyKeyList,
-  type ClaimName, type Jwk, type KeyList, type PlatformRegistry, type RegistryPlatform,
+  DC_API_PROTOCOL,
+  KEY_LIST_PATH,
+  PLATFORM_REGISTRY_PATH,
+  TYP_VC_JWT,
+  MaskidError,
+  assertionKeyFor,
+  base64url,
+  checkRegistry,
+  parseDcApiRequest,
+  parseSdJwt,
+  presentInternetIdCredential,
+  sha256,
+  signJwt,
+  urlToDidWeb,
+  utf8,
+  verifyJwt,
+  verifyKeyList,
+  type ClaimName,
+  type Jwk,
+  type KeyList,
+  type PlatformRegistry,
+  type RegistryPlatform,
 } from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
 import type { StorageAdapter } from './storage.js';
@@ -128,13 +147,20 @@ export class Wallet {
       const tokenEndpoint = String(as['token_endpoint']);
       const dpop = await this.#keys.create();
       const token = await this.#token(tokenEndpoint, dpop.id, dpop.jwk, {
-        grant_type: PRE_AUTHORIZED_GRANT, 'pre-authorized_code': code, ...(grant?.tx_code !== undefined ? { tx_code: options.pin } : {}),
+        grant_type: PRE_AUTHORIZED_GRANT,
+        'pre-authorized_code': code,
+        ...(grant?.tx_code !== undefined ? { tx_code: options.pin } : {}),
       });
       const old = await this.#state();
       if (old) await this.#keys.remove(old.dpopKeyId);
       const state: WalletState = {
-        issuer, tokenEndpoint, credentialEndpoint: String(metadata['credential_endpoint']), nonceEndpoint: String(metadata['nonce_endpoint']),
-        refreshToken: String(token['refresh_token']), dpopKeyId: dpop.id, lastRefresh: new Date(this.#now()).toISOString(),
+        issuer,
+        tokenEndpoint,
+        credentialEndpoint: String(metadata['credential_endpoint']),
+        nonceEndpoint: String(metadata['nonce_endpoint']),
+        refreshToken: String(token['refresh_token']),
+        dpopKeyId: dpop.id,
+        lastRefresh: new Date(this.#now()).toISOString(),
       };
       await this.#storage.set('wallet:state', state);
       await this.#registry(issuer);
@@ -212,7 +238,11 @@ export class Wallet {
   async present(request: unknown, options: { origin: string }): Promise<DcApiResponse> {
     const { platform, claims, nonce, credential } = await this.preview(request, options);
     const vp = await presentInternetIdCredential(credential.sdJwt, {
-      claims, nonce, aud: `origin:${options.origin}`, kbSigner: await this.#keys.signer(credential.keyId), iat: Math.floor(this.#now() / 1000),
+      claims,
+      nonce,
+      aud: `origin:${options.origin}`,
+      kbSigner: await this.#keys.signer(credential.keyId),
+      iat: Math.floor(this.#now() / 1000),
     });
     const log = await this.shareLog();
     log.push({ at: new Date(this.#now()).toISOString(), origin: options.origin, platform: platform.id, claims });
@@ -249,7 +279,12 @@ export class Wallet {
       body: new URLSearchParams(params).toString(),
     });
     const body = await readJson(res);
-    if (!res.ok) throw new MaskidError(res.status === 429 ? 'ERR_STATE_INVALID' : 'ERR_INPUT_INVALID', `token request refused: ${String(body['error'])}: ${String(body['error_description'] ?? '')}`, { details: { oauthError: body['error'] } });
+    if (!res.ok)
+      throw new MaskidError(
+        res.status === 429 ? 'ERR_STATE_INVALID' : 'ERR_INPUT_INVALID',
+        `token request refused: ${String(body['error'])}: ${String(body['error_description'] ?? '')}`,
+        { details: { oauthError: body['error'] } },
+      );
     if (body['token_type'] !== 'DPoP' || typeof body['access_token'] !== 'string' || typeof body['refresh_token'] !== 'string') {
       throw new MaskidError('ERR_INPUT_INVALID', 'the token response is not a DPoP token response');
     }
@@ -275,7 +310,10 @@ export class Wallet {
     const did = urlToDidWeb(issuer);
     const heldList = await this.#storage.get<KeyList>('wallet:keyList');
     const keyList = await verifyKeyList(await this.#getText(`${issuer}${KEY_LIST_PATH}`), {
-      rootThumbprint: anchor.rootThumbprint, issuer: did, held: heldList?.issuer === did && heldList.rootThumbprint === anchor.rootThumbprint ? heldList : undefined, now: this.#now,
+      rootThumbprint: anchor.rootThumbprint,
+      issuer: did,
+      held: heldList?.issuer === did && heldList.rootThumbprint === anchor.rootThumbprint ? heldList : undefined,
+      now: this.#now,
     });
     const jwt = await this.#getText(`${issuer}${PLATFORM_REGISTRY_PATH}`);
     const verified = await verifyJwt(jwt, {
@@ -311,10 +349,18 @@ export class Wallet {
       const nonceRes = await this.#fetch(state.nonceEndpoint, { method: 'POST' });
       const cNonce = String((await readJson(nonceRes))['c_nonce']);
       const key = await this.#keys.create();
-      const proof = await signJwt({ typ: 'openid4vci-proof+jwt', jwk: key.jwk }, { aud: state.issuer, iat: Math.floor(this.#now() / 1000), nonce: cNonce }, await this.#keys.signer(key.id));
+      const proof = await signJwt(
+        { typ: 'openid4vci-proof+jwt', jwk: key.jwk },
+        { aud: state.issuer, iat: Math.floor(this.#now() / 1000), nonce: cNonce },
+        await this.#keys.signer(key.id),
+      );
       const res = await this.#fetch(state.credentialEndpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `DPoP ${access}`, DPoP: await this.#dpop(state.dpopKeyId, dpopJwk, 'POST', state.credentialEndpoint, access) },
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `DPoP ${access}`,
+          DPoP: await this.#dpop(state.dpopKeyId, dpopJwk, 'POST', state.credentialEndpoint, access),
+        },
         body: JSON.stringify({ credential_identifier: id, proofs: { jwt: [proof] } }),
       });
       const body = await readJson(res);
@@ -331,7 +377,12 @@ export class Wallet {
         throw new MaskidError('ERR_PROFILE_INVALID', `the credential for ${id} is not bound to the key the wallet sent`);
       }
       const credential: HeldCredential = {
-        platform: id, sdJwt, keyId: key.id, maskedId: String(subject['maskedId']), validFrom: String(payload['validFrom']), validUntil: String(payload['validUntil']),
+        platform: id,
+        sdJwt,
+        keyId: key.id,
+        maskedId: String(subject['maskedId']),
+        validFrom: String(payload['validFrom']),
+        validUntil: String(payload['validUntil']),
         receivedAt: new Date(this.#now()).toISOString(),
       };
       const previous = await this.#storage.get<HeldCredential>(`cred:${id}`);
@@ -363,7 +414,8 @@ function parseOffer(uri: string): { credential_issuer: string; credential_config
     throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON');
   }
   const o = offer as { credential_issuer?: unknown; credential_configuration_ids?: unknown; grants?: Record<string, unknown> };
-  if (typeof o?.credential_issuer !== 'string' || !Array.isArray(o.credential_configuration_ids)) throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids');
+  if (typeof o?.credential_issuer !== 'string' || !Array.isArray(o.credential_configuration_ids))
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids');
   return o as { credential_issuer: string; credential_configuration_ids: string[]; grants?: Record<string, unknown> };
 }
 
@@ -400,7 +452,10 @@ export function nextRefreshDelay(succeeded: boolean, timing: RefreshTiming = {})
  * Schedules `wallet.refresh()` every `everyMs` plus a random jitter in `[0, jitterMs)`, independent
  * of browsing. Errors retry sooner (a tenth of the period). Returns a function that stops it.
  */
-export function scheduleRefresh(wallet: Pick<Wallet, 'refresh'>, options: RefreshTiming & { setTimer?: (fn: () => void, ms: number) => unknown; clearTimer?: (t: unknown) => void } = {}): () => void {
+export function scheduleRefresh(
+  wallet: Pick<Wallet, 'refresh'>,
+  options: RefreshTiming & { setTimer?: (fn: () => void, ms: number) => unknown; clearTimer?: (t: unknown) => void } = {},
+): () => void {
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const clearTimer = options.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
   let timer: unknown;
@@ -409,7 +464,10 @@ export function scheduleRefresh(wallet: Pick<Wallet, 'refresh'>, options: Refres
     if (!stopped) timer = setTimer(run, ms);
   };
   const run = () => {
-    wallet.refresh().then(() => arm(nextRefreshDelay(true, options)), () => arm(nextRefreshDelay(false, options)));
+    wallet.refresh().then(
+      () => arm(nextRefreshDelay(true, options)),
+      () => arm(nextRefreshDelay(false, options)),
+    );
   };
   arm(nextRefreshDelay(true, options));
   return () => {

@@ -18,9 +18,28 @@ export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, t
 export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
 export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCredential } from './services/credentials.js';
-export { StatusService, startEpochs, statusListUrl, manifestUrl, TYP_MANIFEST, DEFAULT_EPOCH_SECONDS, RESIGN_PER_EPOCH, type StatusChange, type PublishResult } from './services/status.js';
+export {
+  StatusService,
+  startEpochs,
+  statusListUrl,
+  manifestUrl,
+  TYP_MANIFEST,
+  DEFAULT_EPOCH_SECONDS,
+  RESIGN_PER_EPOCH,
+  type StatusChange,
+  type PublishResult,
+} from './services/status.js';
 export { AuditService, createApproval, createOperatorApproval, canonicalJson, chainHash, TYP_APPROVAL, TYP_AUDIT_HEAD } from './services/audit.js';
 export { openDataSource, parseDatabaseLocation, truncateWal } from './db/data-source.js';
-export { Openid4vciService, OAuthError, DEFAULT_LIFETIMES, PRE_AUTHORIZED_GRANT, CREDENTIAL_CONFIGURATION_ID, TYP_PROOF, TYP_DPOP, MAX_TX_CODE_ATTEMPTS } from './services/openid4vci.js';
+export {
+  Openid4vciService,
+  OAuthError,
+  DEFAULT_LIFETIMES,
+  PRE_AUTHORIZED_GRANT,
+  CREDENTIAL_CONFIGURATION_ID,
+  TYP_PROOF,
+  TYP_DPOP,
+  MAX_TX_CODE_ATTEMPTS,
+} from './services/openid4vci.js';
 export { createIssuerApp, type IssuerAppOptions } from './http/app.js';
 export { PLATFORM_REGISTRY_TYPE } from './http/routes/platforms.js';

@@ -130,7 +130,10 @@ export class Issuer {
         salt = randomBytes(16).toString('base64url');
         const sealer = Sealer.fromKek(options.kek.material, Buffer.from(salt, 'base64url'));
         await ds.transaction(async (m) => {
-          await m.insert(MetaEntity, [{ key: 'kek_salt', value: salt! }, { key: 'kek_check', value: sealer.seal(Buffer.from('maskid'), 'kek-check') }]);
+          await m.insert(MetaEntity, [
+            { key: 'kek_salt', value: salt! },
+            { key: 'kek_check', value: sealer.seal(Buffer.from('maskid'), 'kek-check') },
+          ]);
         });
       }
       const sealer = Sealer.fromKek(options.kek.material, Buffer.from(salt, 'base64url'));
@@ -208,7 +211,8 @@ export class Issuer {
    * `--dev` the root key must be given: it is kept offline, never in the data directory.
    */
   async devRootKey(): Promise<RootKey> {
-    if (!this.dev) throw new MaskidError('ERR_INPUT_INVALID', 'the root key is required: give --root-key FILE (make one with `maskid-issuer root-key create --out FILE` and keep it offline)');
+    if (!this.dev)
+      throw new MaskidError('ERR_INPUT_INVALID', 'the root key is required: give --root-key FILE (make one with `maskid-issuer root-key create --out FILE` and keep it offline)');
     const file = join(this.dataDir, DEV_ROOT_KEY_FILE);
     try {
       return await loadRootKey(file);

@@ -16,7 +16,8 @@ import { RedisNonceStore } from './nonce-store.js';
 
 function parseReplicas(value: string): number {
   const n = value === 'cores' ? availableParallelism() : Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > availableParallelism() * 4) throw new MaskidError('ERR_CONFIG_INVALID', `--replicas must be 1..${availableParallelism() * 4} or "cores"`);
+  if (!Number.isInteger(n) || n < 1 || n > availableParallelism() * 4)
+    throw new MaskidError('ERR_CONFIG_INVALID', `--replicas must be 1..${availableParallelism() * 4} or "cores"`);
   return n;
 }
 
@@ -40,7 +41,9 @@ async function runPrimary(replicas: number): Promise<void> {
       let left = workers.length;
       if (left === 0) done();
       for (const w of workers) {
-        w?.once('exit', () => { if (--left === 0) done(); });
+        w?.once('exit', () => {
+          if (--left === 0) done();
+        });
         w?.process.kill('SIGTERM');
       }
     };
@@ -50,10 +53,9 @@ async function runPrimary(replicas: number): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('maskid-verifier')
-    .description('Verify Internet ID presentations offline for one platform.')
-    .exitOverride();
-  program.command('serve')
+  const program = new Command('maskid-verifier').description('Verify Internet ID presentations offline for one platform.').exitOverride();
+  program
+    .command('serve')
     .description('start the HTTP service (prefetches issuer keys and every status list first)')
     .requiredOption('--config <file>', 'verifier config (JSON)')
     .option('--redis-url <url>', 'share nonces with other replicas through Redis')
@@ -69,14 +71,19 @@ export async function main(argv: string[]): Promise<number> {
       const service = await VerifierService.create(config, nonces ? { nonces } : {});
       await service.start();
       const h = service.health();
-      process.stderr.write(`maskid-verifier: platform ${config.platform}: ${h.issuerKeys} issuer key(s), status epoch ${h.epoch} (${h.lists} list(s) held)${h.status === 'ok' ? '' : ' — DEGRADED: verification fails closed until keys and a current status manifest load'}\n`);
+      process.stderr.write(
+        `maskid-verifier: platform ${config.platform}: ${h.issuerKeys} issuer key(s), status epoch ${h.epoch} (${h.lists} list(s) held)${h.status === 'ok' ? '' : ' — DEGRADED: verification fails closed until keys and a current status manifest load'}\n`,
+      );
       const port = opts.port ?? config.port;
       const host = opts.host ?? config.host;
       const server = createServer(createVerifierListener(service)).listen(port, host);
       // Longer than typical load-balancer idle timeouts, so pooled connections are not cut mid-request.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
-      await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', reject);
+      });
       const replica = service.replica ? `replica ${service.replica}: ` : '';
       process.stderr.write(`maskid-verifier: ${replica}listening on http://${host}:${port}${redisUrl ? ' (nonces in Redis)' : ''}\n`);
       await new Promise<void>((done) => {

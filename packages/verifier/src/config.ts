@@ -70,7 +70,24 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   };
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
   const c = { ...DEFAULTS, ...(input as Record<string, unknown>) } as Record<string, unknown>;
-  const known = new Set(['platform', 'origins', 'trustedIssuers', 'allowedClaims', 'maxStalenessMs', 'keyRefreshMs', 'manifestPollMs', 'requestTtlMs', 'skewSeconds', 'maxKbAgeSeconds', 'maxEventLoopDelayMs', 'dev', 'redisUrl', 'port', 'host', '$schema']);
+  const known = new Set([
+    'platform',
+    'origins',
+    'trustedIssuers',
+    'allowedClaims',
+    'maxStalenessMs',
+    'keyRefreshMs',
+    'manifestPollMs',
+    'requestTtlMs',
+    'skewSeconds',
+    'maxKbAgeSeconds',
+    'maxEventLoopDelayMs',
+    'dev',
+    'redisUrl',
+    'port',
+    'host',
+    '$schema',
+  ]);
   for (const k of Object.keys(c)) if (!known.has(k)) fail(`unknown field "${k}"`);
   if (typeof c['platform'] !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
   const dev = c['dev'] === true;

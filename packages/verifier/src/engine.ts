@@ -12,9 +12,26 @@
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
 import {
-  MaskidError, applyDisclosures, buildDcApiRequest, checkProfile, decodeDisclosure, duplicateMemberName, fromBase64url, isClaimName, algForJwk,
-  CTY_VC, TYP_KB_JWT, TYP_VC_SD_JWT, type BitstringStatusListEntry, type CheckResult, type ClaimName, type DcApiRequest,
-  type ErrorCode, type Jwk, type ParsedDisclosure, type PersonClaims,
+  MaskidError,
+  applyDisclosures,
+  buildDcApiRequest,
+  checkProfile,
+  decodeDisclosure,
+  duplicateMemberName,
+  fromBase64url,
+  isClaimName,
+  algForJwk,
+  CTY_VC,
+  TYP_KB_JWT,
+  TYP_VC_SD_JWT,
+  type BitstringStatusListEntry,
+  type CheckResult,
+  type ClaimName,
+  type DcApiRequest,
+  type ErrorCode,
+  type Jwk,
+  type ParsedDisclosure,
+  type PersonClaims,
 } from '@maskid/core';
 import type { IssuerKeyCache } from './issuer-keys.js';
 import type { NonceStore } from './nonce-store.js';
@@ -98,12 +115,28 @@ function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decod
   return { header, payload: parseJson(jwt.slice(a + 1, b), 'JWT payload', code), signingInput: jwt.slice(0, b), signature: signature! };
 }
 
-
 const sha256b64 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 /** The checks of a verification, in order; a result lists those that passed. */
-const CHECK_NAMES = ['request', 'structure', 'typ', 'alg', 'issuer', 'signature', 'disclosures', 'profile', 'validity', 'platform',
-  'kb.signature', 'kb.nonce', 'kb.aud', 'kb.iat', 'kb.sd_hash', 'claims', 'status'] as const;
+const CHECK_NAMES = [
+  'request',
+  'structure',
+  'typ',
+  'alg',
+  'issuer',
+  'signature',
+  'disclosures',
+  'profile',
+  'validity',
+  'platform',
+  'kb.signature',
+  'kb.nonce',
+  'kb.aud',
+  'kb.iat',
+  'kb.sd_hash',
+  'claims',
+  'status',
+] as const;
 const passedChecks = (from: number, count: number): CheckResult[] => CHECK_NAMES.slice(from, from + count).map((check) => ({ check, ok: true }));
 const ALL_PASSED = Object.freeze(passedChecks(1, CHECK_NAMES.length - 1));
 const ALL_PASSED_WITH_REQUEST = Object.freeze(passedChecks(0, CHECK_NAMES.length));
@@ -130,7 +163,11 @@ export class PresentationVerifier {
 
   constructor(options: EngineOptions) {
     this.#o = {
-      requestTtlMs: 300_000, skewSeconds: 60, maxKbAgeSeconds: 300, algorithms: ['ES256', 'EdDSA'], now: Date.now,
+      requestTtlMs: 300_000,
+      skewSeconds: 60,
+      maxKbAgeSeconds: 300,
+      algorithms: ['ES256', 'EdDSA'],
+      now: Date.now,
       ...options,
     };
   }
@@ -262,7 +299,8 @@ export class PresentationVerifier {
     }
     if (kb.header['typ'] !== TYP_KB_JWT) fail('ERR_KB_TYP_INVALID', 'KB-JWT typ must be kb+jwt');
     const kbAlg = kb.header['alg'];
-    if (typeof kbAlg !== 'string' || !o.algorithms.includes(kbAlg) || (kbAlg !== 'ES256' && kbAlg !== 'EdDSA')) fail('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kbAlg)} is not allowed`);
+    if (typeof kbAlg !== 'string' || !o.algorithms.includes(kbAlg) || (kbAlg !== 'ES256' && kbAlg !== 'EdDSA'))
+      fail('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kbAlg)} is not allowed`);
     let cnfAlg: string;
     try {
       cnfAlg = algForJwk(profile.cnf);
@@ -270,16 +308,18 @@ export class PresentationVerifier {
       return fail('ERR_PROFILE_INVALID', 'cnf.jwk is not a usable key');
     }
     if (cnfAlg !== kbAlg) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
-    if (!verifyJoseSignature(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature)) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
+    if (!verifyJoseSignature(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature))
+      fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
     pass('kb.signature');
     if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== nonce) fail('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
     pass('kb.nonce');
     const aud = kb.payload['aud'];
     const audOrigin = typeof aud === 'string' && aud.startsWith('origin:') ? aud.slice('origin:'.length) : undefined;
-    if (!audOrigin || !o.origins.includes(audOrigin) || (origin !== undefined && origin !== audOrigin)) fail('ERR_KB_AUDIENCE_INVALID', 'KB-JWT aud is not this platform\'s origin');
+    if (!audOrigin || !o.origins.includes(audOrigin) || (origin !== undefined && origin !== audOrigin)) fail('ERR_KB_AUDIENCE_INVALID', "KB-JWT aud is not this platform's origin");
     pass('kb.aud');
     const iat = kb.payload['iat'];
-    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + o.skewSeconds || iat < nowSec - o.maxKbAgeSeconds - o.skewSeconds) fail('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
+    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + o.skewSeconds || iat < nowSec - o.maxKbAgeSeconds - o.skewSeconds)
+      fail('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
     pass('kb.iat');
     if (kb.payload['sd_hash'] !== sha256b64(p.slice(0, last + 1))) fail('ERR_KB_SD_HASH_INVALID', 'KB-JWT sd_hash does not match the presentation');
     pass('kb.sd_hash');
@@ -292,7 +332,10 @@ export class PresentationVerifier {
 
     for (const entry of profile.credentialStatus) {
       if (o.status.lookup(entry, issuer as string)) {
-        fail(entry.statusPurpose === 'revocation' ? 'ERR_STATUS_REVOKED' : 'ERR_STATUS_SUSPENDED', `credential is ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'}`);
+        fail(
+          entry.statusPurpose === 'revocation' ? 'ERR_STATUS_REVOKED' : 'ERR_STATUS_SUSPENDED',
+          `credential is ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'}`,
+        );
       }
     }
     pass('status');

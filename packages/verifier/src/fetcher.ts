@@ -16,7 +16,11 @@ export type Fetch = typeof fetch;
 export class AllowListFetcher {
   readonly #origins: Set<string>;
 
-  constructor(origins: readonly string[], private readonly fetchImpl: Fetch = globalThis.fetch, private readonly options: { timeoutMs?: number; maxBytes?: number; onRequest?: (url: string) => void } = {}) {
+  constructor(
+    origins: readonly string[],
+    private readonly fetchImpl: Fetch = globalThis.fetch,
+    private readonly options: { timeoutMs?: number; maxBytes?: number; onRequest?: (url: string) => void } = {},
+  ) {
     this.#origins = new Set(origins.map((o) => new URL(o).origin));
   }
 

@@ -6,9 +6,7 @@
  * no part: an unknown `kid` is simply refused.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  KEY_LIST_PATH, MaskidError, algForJwk, keyMayVerify, verifyKeyList, type Jwk, type JwsAlgorithm, type KeyList, type KeyListEntry,
-} from '@maskid/core';
+import { KEY_LIST_PATH, MaskidError, algForJwk, keyMayVerify, verifyKeyList, type Jwk, type JwsAlgorithm, type KeyList, type KeyListEntry } from '@maskid/core';
 import type { TrustedIssuer } from './config.js';
 import type { AllowListFetcher } from './fetcher.js';
 
@@ -41,7 +39,11 @@ export class IssuerKeyCache {
   /** Failed or refused key-list fetches (`last` is the newest error's message). */
   readonly errors: { count: number; last?: string } = { count: 0 };
 
-  constructor(trusted: readonly TrustedIssuer[], private readonly fetcher: AllowListFetcher, options: { now?: () => number } = {}) {
+  constructor(
+    trusted: readonly TrustedIssuer[],
+    private readonly fetcher: AllowListFetcher,
+    options: { now?: () => number } = {},
+  ) {
     this.#trusted = new Map(trusted.map((t) => [t.did, t]));
     this.#now = options.now ?? Date.now;
   }
@@ -59,7 +61,7 @@ export class IssuerKeyCache {
   get(issuer: string, kid: string, signedAt?: number): IssuerKey {
     if (!this.#trusted.has(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the issuer is not trusted by this verifier');
     const k = this.#keys.get(kid);
-    if (!k || k.issuer !== issuer) throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not in the issuer\'s current key list');
+    if (!k || k.issuer !== issuer) throw new MaskidError('ERR_KEY_UNKNOWN', "the key is not in the issuer's current key list");
     if (!keyMayVerify(k.entry, { now: this.#now(), ...(signedAt !== undefined ? { signedAt } : {}) })) {
       throw new MaskidError('ERR_KEY_UNKNOWN', 'the key is not valid for this signature (outside its signing or verification window)');
     }
@@ -93,7 +95,11 @@ export class IssuerKeyCache {
         const list = await verifyKeyList(res.body.trim(), { rootThumbprint: t.rootThumbprint, issuer: t.did, held, now: this.#now });
         if (held && list.jwt === held.jwt) continue;
         const fresh: IssuerKey[] = list.keys.map((entry) => ({
-          kid: entry.kid, issuer: t.did, jwk: entry.jwk, alg: algForJwk(entry.jwk), entry,
+          kid: entry.kid,
+          issuer: t.did,
+          jwk: entry.jwk,
+          alg: algForJwk(entry.jwk),
+          entry,
           key: createPublicKey({ key: entry.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
         }));
         for (const [kid, k] of this.#keys) if (k.issuer === t.did) this.#keys.delete(kid);

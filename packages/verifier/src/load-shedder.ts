@@ -31,7 +31,13 @@ export class LoadShedder {
   #overloaded = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly maxDelayMs: number, readonly workMs: () => number, readonly sampleMs = 10, readonly minWorkShare = 0.1, readonly minBusy = 0.8) {}
+  constructor(
+    readonly maxDelayMs: number,
+    readonly workMs: () => number,
+    readonly sampleMs = 10,
+    readonly minWorkShare = 0.1,
+    readonly minBusy = 0.8,
+  ) {}
 
   start(): void {
     if (this.maxDelayMs <= 0 || this.#timer) return;

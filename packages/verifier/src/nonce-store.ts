@@ -82,7 +82,10 @@ export interface RedisLike {
 
 /** Redis-backed store: a request used on replica A is gone for replica B. */
 export class RedisNonceStore implements NonceStore {
-  constructor(private readonly client: RedisLike, private readonly prefix = 'maskid:req:') {}
+  constructor(
+    private readonly client: RedisLike,
+    private readonly prefix = 'maskid:req:',
+  ) {}
 
   /** Connects to `url` with node-redis. */
   static async connect(url: string, prefix?: string): Promise<RedisNonceStore> {

@@ -40,7 +40,11 @@ export class VerifierService {
   readonly shedder: LoadShedder;
   #keyTimer: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(readonly config: Readonly<VerifierConfig>, parts: { keys: IssuerKeyCache; status: StatusListCache; nonces: NonceStore; engine: PresentationVerifier; metrics: VerifierMetrics }, private readonly options: VerifierServiceOptions) {
+  private constructor(
+    readonly config: Readonly<VerifierConfig>,
+    parts: { keys: IssuerKeyCache; status: StatusListCache; nonces: NonceStore; engine: PresentationVerifier; metrics: VerifierMetrics },
+    private readonly options: VerifierServiceOptions,
+  ) {
     this.keys = parts.keys;
     this.status = parts.status;
     this.nonces = parts.nonces;
@@ -51,23 +55,44 @@ export class VerifierService {
 
   /** Builds the service (connecting to Redis when configured); call {@link start} to prefetch. */
   static async create(config: Readonly<VerifierConfig>, options: VerifierServiceOptions = {}): Promise<VerifierService> {
-    const fetcher = new AllowListFetcher(config.trustedIssuers.map((t) => t.url), options.fetch ?? globalThis.fetch, { ...(options.onIssuerRequest ? { onRequest: options.onIssuerRequest } : {}) });
+    const fetcher = new AllowListFetcher(
+      config.trustedIssuers.map((t) => t.url),
+      options.fetch ?? globalThis.fetch,
+      { ...(options.onIssuerRequest ? { onRequest: options.onIssuerRequest } : {}) },
+    );
     const now = options.now ?? Date.now;
     const keys = new IssuerKeyCache(config.trustedIssuers, fetcher, { now });
     const registry = new Registry();
     const statusRef: { current?: StatusListCache } = {};
     const metrics: VerifierMetrics = {
       registry,
-      verifications: new Counter({ name: 'maskid_verifications_total', help: 'Presentations verified, by result code (ok or the error code)', labelNames: ['result'], registers: [registry] }),
-      latency: new Histogram({ name: 'maskid_verification_duration_seconds', help: 'Time to verify one presentation', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [registry] }),
+      verifications: new Counter({
+        name: 'maskid_verifications_total',
+        help: 'Presentations verified, by result code (ok or the error code)',
+        labelNames: ['result'],
+        registers: [registry],
+      }),
+      latency: new Histogram({
+        name: 'maskid_verification_duration_seconds',
+        help: 'Time to verify one presentation',
+        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+        registers: [registry],
+      }),
       manifestAge: new Gauge({
-        name: 'maskid_status_manifest_age_seconds', help: 'Seconds since the signed iat of the newest verified status manifest (-1: none yet)', registers: [registry],
+        name: 'maskid_status_manifest_age_seconds',
+        help: 'Seconds since the signed iat of the newest verified status manifest (-1: none yet)',
+        registers: [registry],
         collect() {
           this.set(statusRef.current?.stats().manifestAgeSeconds ?? -1);
         },
       }),
       listErrors: new Counter({ name: 'maskid_status_list_errors_total', help: 'Failed or rejected status list and manifest fetches', registers: [registry] }),
-      shed: new Counter({ name: 'maskid_shed_total', help: 'Requests refused with 503 ERR_OVERLOADED because the event loop was late', labelNames: ['route'], registers: [registry] }),
+      shed: new Counter({
+        name: 'maskid_shed_total',
+        help: 'Requests refused with 503 ERR_OVERLOADED because the event loop was late',
+        labelNames: ['route'],
+        registers: [registry],
+      }),
     };
     const status = new StatusListCache(keys, fetcher, {
       platform: config.platform,
@@ -81,8 +106,16 @@ export class VerifierService {
     statusRef.current = status;
     const nonces = options.nonces ?? (config.redisUrl ? await RedisNonceStore.connect(config.redisUrl) : new MemoryNonceStore());
     const engine = new PresentationVerifier({
-      platform: config.platform, origins: config.origins, allowedClaims: config.allowedClaims, keys, status, nonces,
-      requestTtlMs: config.requestTtlMs, skewSeconds: config.skewSeconds, maxKbAgeSeconds: config.maxKbAgeSeconds, now,
+      platform: config.platform,
+      origins: config.origins,
+      allowedClaims: config.allowedClaims,
+      keys,
+      status,
+      nonces,
+      requestTtlMs: config.requestTtlMs,
+      skewSeconds: config.skewSeconds,
+      maxKbAgeSeconds: config.maxKbAgeSeconds,
+      now,
     });
     return new VerifierService(config, { keys, status, nonces, engine, metrics }, options);
   }
@@ -116,7 +149,15 @@ export class VerifierService {
   health(): { status: 'ok' | 'degraded'; issuerKeys: number; lists: number; epoch: number; staleLists: number; manifestAgeSeconds: number; replica: number } {
     const s = this.status.stats();
     const ok = this.keys.size > 0 && s.usable;
-    return { status: ok ? 'ok' : 'degraded', issuerKeys: this.keys.size, lists: s.lists, epoch: s.epoch, staleLists: s.staleLists, manifestAgeSeconds: Math.round(s.manifestAgeSeconds), replica: this.replica };
+    return {
+      status: ok ? 'ok' : 'degraded',
+      issuerKeys: this.keys.size,
+      lists: s.lists,
+      epoch: s.epoch,
+      staleLists: s.staleLists,
+      manifestAgeSeconds: Math.round(s.manifestAgeSeconds),
+      replica: this.replica,
+    };
   }
 
   /** Which replica this is (`serve --replicas N` sets MASKID_VERIFIER_REPLICA = 1..N; 0 otherwise). */

@@ -10,9 +10,7 @@ export function verifyJoseSignature(alg: string, key: KeyObject, signingInput: s
   if (signature.length !== 64) return false;
   const bytes = Buffer.from(signingInput, 'latin1');
   try {
-    return alg === 'ES256'
-      ? nodeVerify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature)
-      : nodeVerify(null, bytes, key, signature);
+    return alg === 'ES256' ? nodeVerify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature) : nodeVerify(null, bytes, key, signature);
   } catch {
     return false;
   }

@@ -18,9 +18,22 @@
 import { createHash } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
 import {
-  BitstringStatusList, MaskidError, STATUS_PURPOSES, TYP_STATUS_MANIFEST, TYP_VC_JWT, checkStatusListCredential, checkStatusManifest, decodeJwt,
-  isAllowedAlg, manifestUrl, parseStatusListIndex, statusListUrl, statusListVersionUrl,
-  type BitstringStatusListEntry, type StatusManifest, type StatusPurpose,
+  BitstringStatusList,
+  MaskidError,
+  STATUS_PURPOSES,
+  TYP_STATUS_MANIFEST,
+  TYP_VC_JWT,
+  checkStatusListCredential,
+  checkStatusManifest,
+  decodeJwt,
+  isAllowedAlg,
+  manifestUrl,
+  parseStatusListIndex,
+  statusListUrl,
+  statusListVersionUrl,
+  type BitstringStatusListEntry,
+  type StatusManifest,
+  type StatusPurpose,
 } from '@maskid/core';
 import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
@@ -82,7 +95,11 @@ export class StatusListCache {
   /** Failed or refused manifest and list fetches. */
   readonly errors = { count: 0 };
 
-  constructor(private readonly keys: IssuerKeyCache, private readonly fetcher: AllowListFetcher, private readonly options: StatusCacheOptions) {
+  constructor(
+    private readonly keys: IssuerKeyCache,
+    private readonly fetcher: AllowListFetcher,
+    private readonly options: StatusCacheOptions,
+  ) {
     this.#now = options.now ?? Date.now;
     for (const i of options.issuers) {
       this.#issuers.set(i.did, { did: i.did, url: i.url, manifestUrl: manifestUrl(i.url, options.platform), lists: new Map() });
@@ -140,7 +157,14 @@ export class StatusListCache {
     if (header['typ'] !== TYP_STATUS_MANIFEST) throw new MaskidError('ERR_TYP_INVALID', `manifest typ must be ${TYP_STATUS_MANIFEST}`);
     this.#verify(s.did, header, signingInput, signature, payload['iat']);
     const now = this.#now();
-    const m = checkStatusManifest(payload, { issuer: s.did, platform: this.options.platform, issuerUrl: s.url, now, skewSeconds: this.options.skewSeconds ?? 60, held: s.manifest });
+    const m = checkStatusManifest(payload, {
+      issuer: s.did,
+      platform: this.options.platform,
+      issuerUrl: s.url,
+      now,
+      skewSeconds: this.options.skewSeconds ?? 60,
+      held: s.manifest,
+    });
     if (now - m.iat * 1000 > this.#bound(m)) throw new MaskidError('ERR_STATUS_MANIFEST_INVALID', 'status manifest: older than the staleness bound');
     if (s.manifest && m.epoch === s.manifest.epoch) throw new MaskidError('ERR_ROLLBACK', `status manifest: epoch ${m.epoch} again with other bytes`);
     for (const purpose of STATUS_PURPOSES) {
@@ -237,7 +261,7 @@ export class StatusListCache {
     const bound = this.#bound(m);
     if (now - m.iat * 1000 > bound) throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'status is too old: no newer signed manifest has arrived');
     const at = this.#locate(s, m, entry.statusListCredential);
-    if (!at || at.purpose !== entry.statusPurpose) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'statusListCredential is not a list of this platform\'s manifest');
+    if (!at || at.purpose !== entry.statusPurpose) throw new MaskidError('ERR_STATUS_LIST_INVALID', "statusListCredential is not a list of this platform's manifest");
     const index = parseStatusListIndex(entry.statusListIndex);
     if (index === undefined || index >= m.listSize) throw new MaskidError('ERR_STATUS_LIST_INVALID', 'statusListIndex is outside the list');
     const want = m.epochs[at.purpose][at.n]!;

@@ -8,12 +8,33 @@
  */
 import type { ICredentialProvider } from '@veramo/credential-w3c';
 import type {
-  IAgentContext, ICreateVerifiableCredentialArgs, ICreateVerifiablePresentationArgs, IKey, IKeyManager, IResolver,
-  IVerifyCredentialArgs, IVerifyResult, ProofFormat, VerifiableCredential, VerifiablePresentation, IDIDManager,
+  IAgentContext,
+  ICreateVerifiableCredentialArgs,
+  ICreateVerifiablePresentationArgs,
+  IKey,
+  IKeyManager,
+  IResolver,
+  IVerifyCredentialArgs,
+  IVerifyResult,
+  ProofFormat,
+  VerifiableCredential,
+  VerifiablePresentation,
+  IDIDManager,
 } from '@veramo/core-types';
 import {
-  decodeJwt, envelope, issueSdJwtCredential, parseSdJwt, signJwt, verifyJwt, MaskidError, TYP_VC_JWT, CTY_VC, VC_CONTEXT_V2,
-  algForJwk, type Jwk, type JwsSigner,
+  decodeJwt,
+  envelope,
+  issueSdJwtCredential,
+  parseSdJwt,
+  signJwt,
+  verifyJwt,
+  MaskidError,
+  TYP_VC_JWT,
+  CTY_VC,
+  VC_CONTEXT_V2,
+  algForJwk,
+  type Jwk,
+  type JwsSigner,
 } from '@maskid/core';
 
 type Context = IAgentContext<IKeyManager & IDIDManager & IResolver>;
@@ -69,8 +90,9 @@ export async function assertionKey(issuer: string, kid: string, context: Context
   const fragment = kid.slice(kid.indexOf('#'));
   const matches = (id: string) => id === kid || id === fragment;
   const listed = (doc.assertionMethod ?? []).some((m) => (typeof m === 'string' ? matches(m) : matches(m.id)));
-  const vm = [...(doc.verificationMethod ?? []), ...(doc.assertionMethod ?? []).filter((m) => typeof m !== 'string')]
-    .find((m) => typeof m !== 'string' && matches(m.id)) as { publicKeyJwk?: Jwk } | undefined;
+  const vm = [...(doc.verificationMethod ?? []), ...(doc.assertionMethod ?? []).filter((m) => typeof m !== 'string')].find((m) => typeof m !== 'string' && matches(m.id)) as
+    | { publicKeyJwk?: Jwk }
+    | undefined;
   if (!listed || !vm?.publicKeyJwk) throw new MaskidError('ERR_KEY_UNKNOWN', `${kid} is not an assertion key of ${issuer}`);
   return vm.publicKeyJwk;
 }
@@ -107,7 +129,7 @@ abstract class JoseCredentialProvider implements ICredentialProvider {
 
   protected compactOf(document: unknown): string {
     const d = document as { id?: string } | string;
-    const s = typeof d === 'string' ? d : d.id ?? '';
+    const s = typeof d === 'string' ? d : (d.id ?? '');
     return s.slice(this.prefix.length);
   }
 }

@@ -84,9 +84,7 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
 
   /** Raw JOSE signature bytes for a cached key (used on the batch issuance path). */
   signSync(key: CachedKey, data: Uint8Array): Buffer {
-    return key.alg === 'ES256'
-      ? nodeSign('sha256', data, { key: key.keyObject, dsaEncoding: 'ieee-p1363' })
-      : nodeSign(null, data, key.keyObject);
+    return key.alg === 'ES256' ? nodeSign('sha256', data, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }) : nodeSign(null, data, key.keyObject);
   }
 
   override async sharedSecret(): Promise<string> {

@@ -5,7 +5,10 @@ export function progressReporter(total: number, json: boolean, stderr: NodeJS.Wr
   if (json || total === 0) return { update: () => {}, stop: () => {} };
   const tty = (stderr as NodeJS.WriteStream).isTTY;
   if (tty) {
-    const bar = new cliProgress.SingleBar({ stream: stderr as NodeJS.WriteStream, format: '{bar} {percentage}% | {value}/{total} | {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { stream: stderr as NodeJS.WriteStream, format: '{bar} {percentage}% | {value}/{total} | {eta_formatted} left', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0);
     return { update: (done) => bar.update(done), stop: () => bar.stop() };
   }

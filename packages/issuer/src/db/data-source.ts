@@ -46,25 +46,26 @@ export async function openDataSource(location: DatabaseLocation): Promise<DataSo
     synchronize: false,
     logging: false,
   };
-  const ds = location.kind === 'sqlite'
-    ? new DataSource({
-        type: 'better-sqlite3',
-        database: location.path,
-        prepareDatabase: (db: { pragma(s: string): unknown }) => {
-          db.pragma('secure_delete = ON');
-          db.pragma('journal_mode = WAL');
-          db.pragma('synchronous = FULL');
-          db.pragma('busy_timeout = 10000');
-          db.pragma('foreign_keys = ON');
-        },
-        ...common,
-      })
-    : new DataSource({
-        type: 'postgres',
-        url: location.url,
-        ...(location.schema ? { schema: location.schema, extra: { options: `-c search_path=${location.schema}` } } : {}),
-        ...common,
-      });
+  const ds =
+    location.kind === 'sqlite'
+      ? new DataSource({
+          type: 'better-sqlite3',
+          database: location.path,
+          prepareDatabase: (db: { pragma(s: string): unknown }) => {
+            db.pragma('secure_delete = ON');
+            db.pragma('journal_mode = WAL');
+            db.pragma('synchronous = FULL');
+            db.pragma('busy_timeout = 10000');
+            db.pragma('foreign_keys = ON');
+          },
+          ...common,
+        })
+      : new DataSource({
+          type: 'postgres',
+          url: location.url,
+          ...(location.schema ? { schema: location.schema, extra: { options: `-c search_path=${location.schema}` } } : {}),
+          ...common,
+        });
   try {
     await ds.initialize();
   } catch (cause) {

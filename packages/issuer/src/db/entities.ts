@@ -140,7 +140,6 @@ export const AuditEntity = new EntitySchema<AuditRow>({
   },
 });
 
-
 /**
  * OpenID4VCI grants: pre-authorized codes, access and refresh tokens, and the single-use values that
  * every issuer process must see (`c_nonce`s, DPoP `jti`s, credential keys already used under a
@@ -173,7 +172,6 @@ export const GrantEntity = new EntitySchema<GrantRow>({
     used: { type: Boolean },
   },
 });
-
 
 /**
  * The current signed version of each status list that ever changed (a list that never changed is all
@@ -238,7 +236,17 @@ export const StatusManifestEntity = new EntitySchema<StatusManifestRow>({
 });
 
 /** Every maskid entity (Veramo's come from @veramo/data-store). */
-export const MASKID_ENTITIES: EntitySchema<any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-  MetaEntity, SecretEntity, PersonEntity, PlatformEntity, StatusBitEntity, OperatorEntity, AuditEntity, GrantEntity,
-  StatusListEntity, StatusDirtyEntity, StatusManifestEntity,
+export const MASKID_ENTITIES: EntitySchema<any>[] = [
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  MetaEntity,
+  SecretEntity,
+  PersonEntity,
+  PlatformEntity,
+  StatusBitEntity,
+  OperatorEntity,
+  AuditEntity,
+  GrantEntity,
+  StatusListEntity,
+  StatusDirtyEntity,
+  StatusManifestEntity,
 ];

@@ -11,47 +11,65 @@ export class MaskidInitial1767000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(new Table({ name: 'maskid_meta', columns: [str('key', 64, { isPrimary: true }), { name: 'value', type: 'text' }] }), true);
-    await q.createTable(new Table({
-      name: 'maskid_secret',
-      columns: [str('name', 64, { isPrimary: true }), { name: 'sealed', type: 'text' }, str('created_at', 32)],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_person',
-      columns: [
-        str('serial', 16, { isPrimary: true }),
-        str('blind_index', 64, { isNullable: true, isUnique: true }),
-        { name: 'slot', type: 'bigint', isUnique: true },
-        { name: 'generation', type: 'integer' },
-        str('state', 16),
-        { name: 'data_sealed', type: 'text', isNullable: true },
-        { name: 'data_key_sealed', type: 'text', isNullable: true },
-        str('enrolled_at', 32),
-        str('deleted_at', 32, { isNullable: true }),
-      ],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_platform',
-      columns: [
-        str('id', 64, { isPrimary: true }),
-        str('number', 16, { isUnique: true }),
-        str('name', 200),
-        { name: 'origins', type: 'text' },
-        { name: 'claims', type: 'text' },
-        str('created_at', 32),
-      ],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_status_bit',
-      columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'idx', type: 'bigint', isPrimary: true }],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_operator',
-      columns: [str('id', 64, { isPrimary: true }), { name: 'public_jwk', type: 'text' }, str('added_at', 32)],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_audit',
-      columns: [{ name: 'seq', type: 'integer', isPrimary: true }, { name: 'body', type: 'text' }, str('prev_hash', 64), str('hash', 64, { isUnique: true })],
-    }), true);
+    await q.createTable(
+      new Table({
+        name: 'maskid_secret',
+        columns: [str('name', 64, { isPrimary: true }), { name: 'sealed', type: 'text' }, str('created_at', 32)],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_person',
+        columns: [
+          str('serial', 16, { isPrimary: true }),
+          str('blind_index', 64, { isNullable: true, isUnique: true }),
+          { name: 'slot', type: 'bigint', isUnique: true },
+          { name: 'generation', type: 'integer' },
+          str('state', 16),
+          { name: 'data_sealed', type: 'text', isNullable: true },
+          { name: 'data_key_sealed', type: 'text', isNullable: true },
+          str('enrolled_at', 32),
+          str('deleted_at', 32, { isNullable: true }),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_platform',
+        columns: [
+          str('id', 64, { isPrimary: true }),
+          str('number', 16, { isUnique: true }),
+          str('name', 200),
+          { name: 'origins', type: 'text' },
+          { name: 'claims', type: 'text' },
+          str('created_at', 32),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_bit',
+        columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'idx', type: 'bigint', isPrimary: true }],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_operator',
+        columns: [str('id', 64, { isPrimary: true }), { name: 'public_jwk', type: 'text' }, str('added_at', 32)],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_audit',
+        columns: [{ name: 'seq', type: 'integer', isPrimary: true }, { name: 'body', type: 'text' }, str('prev_hash', 64), str('hash', 64, { isUnique: true })],
+      }),
+      true,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -65,21 +83,24 @@ export class MaskidOpenid4vci1767100000000 implements MigrationInterface {
   name = 'MaskidOpenid4vci1767100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'maskid_grant',
-      columns: [
-        str('handle', 64, { isPrimary: true }),
-        str('kind', 16),
-        str('serial', 16),
-        { name: 'generation', type: 'integer' },
-        str('tx_code_hash', 64, { isNullable: true }),
-        { name: 'attempts', type: 'integer' },
-        str('jkt', 64, { isNullable: true }),
-        { name: 'expires_at', type: 'bigint' },
-        { name: 'used', type: 'boolean' },
-      ],
-      indices: [{ columnNames: ['serial'] }],
-    }), true);
+    await q.createTable(
+      new Table({
+        name: 'maskid_grant',
+        columns: [
+          str('handle', 64, { isPrimary: true }),
+          str('kind', 16),
+          str('serial', 16),
+          { name: 'generation', type: 'integer' },
+          str('tx_code_hash', 64, { isNullable: true }),
+          { name: 'attempts', type: 'integer' },
+          str('jkt', 64, { isNullable: true }),
+          { name: 'expires_at', type: 'bigint' },
+          { name: 'used', type: 'boolean' },
+        ],
+        indices: [{ columnNames: ['serial'] }],
+      }),
+      true,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -92,22 +113,36 @@ export class MaskidStatusEpochs1767200000000 implements MigrationInterface {
   name = 'MaskidStatusEpochs1767200000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'maskid_status_list',
-      columns: [
-        str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'list_no', type: 'integer', isPrimary: true },
-        { name: 'epoch', type: 'integer' }, str('kid', 128), { name: 'jwt', type: 'text' },
-        { name: 'prev_epoch', type: 'integer', isNullable: true }, { name: 'prev_jwt', type: 'text', isNullable: true },
-      ],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_status_dirty',
-      columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'list_no', type: 'integer', isPrimary: true }],
-    }), true);
-    await q.createTable(new Table({
-      name: 'maskid_status_manifest',
-      columns: [str('platform_number', 16, { isPrimary: true }), { name: 'epoch', type: 'integer' }, { name: 'jwt', type: 'text' }],
-    }), true);
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_list',
+        columns: [
+          str('platform_number', 16, { isPrimary: true }),
+          str('purpose', 16, { isPrimary: true }),
+          { name: 'list_no', type: 'integer', isPrimary: true },
+          { name: 'epoch', type: 'integer' },
+          str('kid', 128),
+          { name: 'jwt', type: 'text' },
+          { name: 'prev_epoch', type: 'integer', isNullable: true },
+          { name: 'prev_jwt', type: 'text', isNullable: true },
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_dirty',
+        columns: [str('platform_number', 16, { isPrimary: true }), str('purpose', 16, { isPrimary: true }), { name: 'list_no', type: 'integer', isPrimary: true }],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_manifest',
+        columns: [str('platform_number', 16, { isPrimary: true }), { name: 'epoch', type: 'integer' }, { name: 'jwt', type: 'text' }],
+      }),
+      true,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -60,7 +60,11 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   app.disable('x-powered-by');
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.set('etag', false);
-  if (options.onRequest) app.use((req, _res, next) => { options.onRequest!(req.method, req.path, req.get('user-agent') ?? ''); next(); });
+  if (options.onRequest)
+    app.use((req, _res, next) => {
+      options.onRequest!(req.method, req.path, req.get('user-agent') ?? '');
+      next();
+    });
   // Everything here is public or bearer-bound (no cookies), so any origin may call it; wallets run in
   // extension service workers and pages.
   app.use((req, res, next) => {

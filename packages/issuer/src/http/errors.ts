@@ -4,7 +4,11 @@ import { MaskidError } from '@maskid/core';
 import { OAuthError } from '../services/openid4vci.js';
 
 const STATUS: Partial<Record<string, number>> = {
-  ERR_NOT_FOUND: 404, ERR_INPUT_INVALID: 400, ERR_TOKEN_TOO_LARGE: 413, ERR_STATE_INVALID: 409, ERR_CONFLICT: 409,
+  ERR_NOT_FOUND: 404,
+  ERR_INPUT_INVALID: 400,
+  ERR_TOKEN_TOO_LARGE: 413,
+  ERR_STATE_INVALID: 409,
+  ERR_CONFLICT: 409,
 };
 
 export function sendOAuthError(res: Response, e: OAuthError): void {
@@ -14,7 +18,10 @@ export function sendOAuthError(res: Response, e: OAuthError): void {
 }
 
 export function sendProblem(res: Response, status: number, code: string, detail: string): void {
-  res.status(status).type('application/problem+json').json({ type: `urn:maskid:error:${code}`, title: code, status, detail, code });
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({ type: `urn:maskid:error:${code}`, title: code, status, detail, code });
 }
 
 /** The last handler: known errors get their status; anything else is a 500 without internals. */

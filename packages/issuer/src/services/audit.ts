@@ -5,9 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import {
-  algForJwk, decodeJwt, isAllowedAlg, jwkThumbprint, publicJwk, signJwt, verifyJwt, MaskidError, type Jwk, type JwsSigner,
-} from '@maskid/core';
+import { algForJwk, decodeJwt, isAllowedAlg, jwkThumbprint, publicJwk, signJwt, verifyJwt, MaskidError, type Jwk, type JwsSigner } from '@maskid/core';
 import { AuditEntity, OperatorEntity, PersonEntity, type AuditRow, type OperatorRow } from '../db/entities.js';
 import { openMaskedId } from '../crypto/masked-id.js';
 import { formatNetworkNumber, serialKey } from '../network-number.js';
@@ -37,8 +35,11 @@ export interface AuditEvent {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -76,7 +77,7 @@ export class AuditService {
     const rows = operators.map((o) => operatorRow(o.id, o.jwk));
     if (new Set(rows.map((r) => r.id)).size !== rows.length) throw new MaskidError('ERR_INPUT_INVALID', 'operator ids must differ');
     await this.issuer.write(async (m) => {
-      if ((await m.count(OperatorEntity)) > 0) throw new MaskidError('ERR_CONFLICT', 'operators are already set; add more with `operator add` and another operator\'s approval');
+      if ((await m.count(OperatorEntity)) > 0) throw new MaskidError('ERR_CONFLICT', "operators are already set; add more with `operator add` and another operator's approval");
       for (const row of rows) {
         await m.insert(OperatorEntity, row as never);
         await this.append(m, { action: 'operator.add', operator: row.id, detail: { jwk: row.publicJwk, bootstrap: true } });
@@ -107,7 +108,14 @@ export class AuditService {
       if (await m.findOneBy(OperatorEntity, { id })) throw new MaskidError('ERR_CONFLICT', `operator ${id} already exists`);
       await this.#refuseUsed(m, approval.jti);
       await m.insert(OperatorEntity, row as never);
-      await this.append(m, { action: 'operator.add', operator: id, approver: approval.approver, approvalJti: approval.jti, approval: authority.approval.trim(), detail: { jwk: row.publicJwk, by: by.id } });
+      await this.append(m, {
+        action: 'operator.add',
+        operator: id,
+        approver: approval.approver,
+        approvalJti: approval.jti,
+        approval: authority.approval.trim(),
+        detail: { jwk: row.publicJwk, by: by.id },
+      });
     });
     await this.signHead();
     return row;
@@ -156,7 +164,14 @@ export class AuditService {
    * operator and an approval JWS by a *different* registered operator naming the same case,
    * platform, masked ID and requester; each approval works once. Audit-logged.
    */
-  async reidentify(input: { platformId: string; maskedId: string; caseRef: string; approval: string; operator: string; now?: number }): Promise<{ networkNumber: string; state: string; auditSeq: number }> {
+  async reidentify(input: {
+    platformId: string;
+    maskedId: string;
+    caseRef: string;
+    approval: string;
+    operator: string;
+    now?: number;
+  }): Promise<{ networkNumber: string; state: string; auditSeq: number }> {
     const now = input.now ?? Date.now();
     const caseRef = (input.caseRef ?? '').trim();
     if (!caseRef || caseRef.length > 200) throw new MaskidError('ERR_INPUT_INVALID', 'a case reference (--case) is required');
@@ -175,8 +190,15 @@ export class AuditService {
       if (!person) throw new MaskidError('ERR_NOT_FOUND', 'masked ID does not belong to an enrolled person');
       const networkNumber = formatNetworkNumber(opened.personSerial);
       const row = await this.append(m, {
-        action: 'reidentify', operator: requester.id, approver: approval.approver, case: caseRef, platform: platform.id,
-        maskedId: input.maskedId, approvalJti: approval.jti, approval: approvalJws, subject: networkNumber,
+        action: 'reidentify',
+        operator: requester.id,
+        approver: approval.approver,
+        case: caseRef,
+        platform: platform.id,
+        maskedId: input.maskedId,
+        approvalJti: approval.jti,
+        approval: approvalJws,
+        subject: networkNumber,
       });
       return { networkNumber, state: person.state, auditSeq: row.seq };
     });
@@ -185,7 +207,10 @@ export class AuditService {
   }
 
   /** Verifies a re-identification approval JWS; returns the approver and the approval's jti. */
-  async checkApproval(rawJws: string, expected: { caseRef: string; platformId: string; maskedId: string; requester: string; now: number }): Promise<{ approver: string; jti: string }> {
+  async checkApproval(
+    rawJws: string,
+    expected: { caseRef: string; platformId: string; maskedId: string; requester: string; now: number },
+  ): Promise<{ approver: string; jti: string }> {
     return this.#verifiedApproval(rawJws, expected.requester, expected.now, (payload) => {
       if (payload['case'] !== expected.caseRef || payload['platform'] !== expected.platformId || payload['maskedId'] !== expected.maskedId) {
         throw new MaskidError('ERR_APPROVAL_INVALID', 'approval is for another case, platform, masked ID or requester');
@@ -197,7 +222,12 @@ export class AuditService {
    * An approval JWS (`typ: maskid-approval+jwt`) by a registered operator other than `requester`,
    * naming that requester, not expired, with a `jti`; `matches` checks what it approves.
    */
-  async #verifiedApproval(rawJws: string, requester: string, now: number, matches: (payload: Record<string, unknown>) => void | Promise<void>): Promise<{ approver: string; jti: string }> {
+  async #verifiedApproval(
+    rawJws: string,
+    requester: string,
+    now: number,
+    matches: (payload: Record<string, unknown>) => void | Promise<void>,
+  ): Promise<{ approver: string; jti: string }> {
     const jws = String(rawJws ?? '').trim();
     let header: Record<string, unknown>;
     let payload: Record<string, unknown>;
@@ -228,7 +258,11 @@ export class AuditService {
 
   /** Refuses an approval whose jti is already in the audit chain (each approval works once). */
   async #refuseUsed(m: EntityManager, jti: string): Promise<void> {
-    const used = await m.getRepository(AuditEntity).createQueryBuilder('a').where('a.body LIKE :j', { j: `%"approvalJti":${JSON.stringify(jti)}%` }).getCount();
+    const used = await m
+      .getRepository(AuditEntity)
+      .createQueryBuilder('a')
+      .where('a.body LIKE :j', { j: `%"approvalJti":${JSON.stringify(jti)}%` })
+      .getCount();
     if (used > 0) throw new MaskidError('ERR_APPROVAL_INVALID', 'this approval was already used');
   }
 
@@ -236,7 +270,12 @@ export class AuditService {
   async verify(): Promise<AuditVerification> {
     const rows = await this.issuer.ds.getRepository(AuditEntity).find({ order: { seq: 'ASC' } });
     const operators = new Map((await this.operators()).map((o) => [o.id, o.publicJwk as Jwk]));
-    const broken = (seq: number | undefined, message: string): AuditVerification => ({ ok: false, entries: rows.length, headSeq: undefined, error: { code: 'ERR_AUDIT_CHAIN_BROKEN', message, ...(seq ? { seq } : {}) } });
+    const broken = (seq: number | undefined, message: string): AuditVerification => ({
+      ok: false,
+      entries: rows.length,
+      headSeq: undefined,
+      error: { code: 'ERR_AUDIT_CHAIN_BROKEN', message, ...(seq ? { seq } : {}) },
+    });
     let prev = GENESIS;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -287,10 +326,20 @@ export async function createApproval(
   input: { approver: string; requester: string; caseRef: string; platformId: string; maskedId: string; ttlSeconds?: number; now?: number },
 ): Promise<string> {
   const iat = Math.floor((input.now ?? Date.now()) / 1000);
-  return signJwt({ typ: TYP_APPROVAL }, {
-    iss: input.approver, requester: input.requester, case: input.caseRef, platform: input.platformId, maskedId: input.maskedId,
-    iat, exp: iat + (input.ttlSeconds ?? 86_400), jti: randomUUID(),
-  }, signer);
+  return signJwt(
+    { typ: TYP_APPROVAL },
+    {
+      iss: input.approver,
+      requester: input.requester,
+      case: input.caseRef,
+      platform: input.platformId,
+      maskedId: input.maskedId,
+      iat,
+      exp: iat + (input.ttlSeconds ?? 86_400),
+      jti: randomUUID(),
+    },
+    signer,
+  );
 }
 
 /**
@@ -302,10 +351,20 @@ export async function createOperatorApproval(
   input: { approver: string; requester: string; operatorId: string; jwk: Jwk; ttlSeconds?: number; now?: number },
 ): Promise<string> {
   const iat = Math.floor((input.now ?? Date.now()) / 1000);
-  return signJwt({ typ: TYP_APPROVAL }, {
-    iss: input.approver, requester: input.requester, action: 'operator.add', operator: input.operatorId, jkt: await jwkThumbprint(publicJwk(input.jwk)),
-    iat, exp: iat + (input.ttlSeconds ?? 86_400), jti: randomUUID(),
-  }, signer);
+  return signJwt(
+    { typ: TYP_APPROVAL },
+    {
+      iss: input.approver,
+      requester: input.requester,
+      action: 'operator.add',
+      operator: input.operatorId,
+      jkt: await jwkThumbprint(publicJwk(input.jwk)),
+      iat,
+      exp: iat + (input.ttlSeconds ?? 86_400),
+      jti: randomUUID(),
+    },
+    signer,
+  );
 }
 
 /** A validated operator row. */

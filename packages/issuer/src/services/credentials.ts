@@ -4,10 +4,7 @@
  * day and jittered per credential (the same way for every person).
  */
 import { randomInt } from 'node:crypto';
-import {
-  buildCredentialClaims, jwkFromDidJwk, unwrapEnvelope, MaskidError,
-  type EnvelopedVerifiableCredential, type PersonClaims,
-} from '@maskid/core';
+import { buildCredentialClaims, jwkFromDidJwk, unwrapEnvelope, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
 import { maskedIdFor } from '../crypto/masked-id.js';
 import type { PersonRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
@@ -137,4 +134,3 @@ export class CredentialService {
     };
   }
 }
-

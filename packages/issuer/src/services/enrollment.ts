@@ -36,7 +36,17 @@ export interface EnrollInput {
   nationality?: string;
 }
 
-const GENDER_ALIASES: Record<string, Gender> = { f: 'female', female: 'female', m: 'male', male: 'male', x: 'not-applicable', '0': 'not-known', '9': 'not-applicable', 'not-known': 'not-known', 'not-applicable': 'not-applicable' };
+const GENDER_ALIASES: Record<string, Gender> = {
+  f: 'female',
+  female: 'female',
+  m: 'male',
+  male: 'male',
+  x: 'not-applicable',
+  '0': 'not-known',
+  '9': 'not-applicable',
+  'not-known': 'not-known',
+  'not-applicable': 'not-applicable',
+};
 
 function cleanName(value: string | undefined, what: string): string {
   const v = (value ?? '').normalize('NFC').trim();
@@ -95,7 +105,9 @@ export class EnrollmentService {
 
   /** The keyed blind index of a normalised national ID. */
   async blindIndex(nationalId: string): Promise<string> {
-    return createHmac('sha256', await this.issuer.secret('blind_index')).update(nationalId, 'utf8').digest('hex');
+    return createHmac('sha256', await this.issuer.secret('blind_index'))
+      .update(nationalId, 'utf8')
+      .digest('hex');
   }
 
   async enroll(input: EnrollInput): Promise<Enrolled> {
@@ -175,8 +187,11 @@ export class EnrollmentService {
       out.push({ serial, networkNumber: formatNetworkNumber(serial) });
     }
     return this.issuer.write(async (m) => {
-      const existing = await m.getRepository(PersonEntity).createQueryBuilder('p')
-        .where('p.blind_index IN (:...b)', { b: items.map((i) => i.blind) }).getCount();
+      const existing = await m
+        .getRepository(PersonEntity)
+        .createQueryBuilder('p')
+        .where('p.blind_index IN (:...b)', { b: items.map((i) => i.blind) })
+        .getCount();
       if (existing > 0) throw new MaskidError('ERR_PERSON_DUPLICATE', 'a person with this national ID is already enrolled');
       let slot = await this.#allocateSlots(m, items.length, settings.capacity);
       for (const row of rows) row.slot = slot++;

@@ -5,9 +5,7 @@
  * offline root key and is audit-logged.
  */
 import type { EntityManager } from 'typeorm';
-import {
-  MAX_ASSERTION_KEYS, TYP_KEY_LIST, signJwt, signingKeyAt, MaskidError, type Jwk, type KeyListEntry,
-} from '@maskid/core';
+import { MAX_ASSERTION_KEYS, TYP_KEY_LIST, signJwt, signingKeyAt, MaskidError, type Jwk, type KeyListEntry } from '@maskid/core';
 import type { Issuer } from '../issuer.js';
 import type { RootKey } from '../crypto/root-key.js';
 import { AuditService } from './audit.js';
@@ -57,7 +55,13 @@ export class KeyService {
       const key = await this.issuer.agent.keyManagerGet({ kid: k.kid });
       const jwk = (key.meta as { jwk?: Jwk } | undefined)?.jwk;
       if (!jwk) throw new MaskidError('ERR_STATE_INVALID', `key ${k.kid} has no public JWK`);
-      out.push({ kid: `${did}#${k.kid}`, jwk, signFrom: k.signFrom, ...(k.signUntil !== undefined ? { signUntil: k.signUntil } : {}), ...(k.verifyUntil !== undefined ? { verifyUntil: k.verifyUntil } : {}) });
+      out.push({
+        kid: `${did}#${k.kid}`,
+        jwk,
+        signFrom: k.signFrom,
+        ...(k.signUntil !== undefined ? { signUntil: k.signUntil } : {}),
+        ...(k.verifyUntil !== undefined ? { verifyUntil: k.verifyUntil } : {}),
+      });
     }
     return out;
   }
@@ -78,14 +82,18 @@ export class KeyService {
    */
   async signKeyList(root: RootKey, m: EntityManager, now: number, validitySeconds = DEFAULT_KEY_LIST_VALIDITY_SECONDS): Promise<{ version: number; jwt: string }> {
     const anchored = await this.issuer.getMeta('root_thumbprint', m);
-    if (anchored && anchored !== root.thumbprint) throw new MaskidError('ERR_CONFLICT', 'this is not the issuer\'s root key (its thumbprint differs from the anchored one)');
+    if (anchored && anchored !== root.thumbprint) throw new MaskidError('ERR_CONFLICT', "this is not the issuer's root key (its thumbprint differs from the anchored one)");
     const nowSec = nowSeconds(now);
     const schedule = (await this.schedule(m)).filter((k) => k.verifyUntil === undefined || k.verifyUntil > nowSec);
     if (schedule.length === 0) throw new MaskidError('ERR_STATE_INVALID', 'the key schedule is empty');
     if (schedule.length > MAX_ASSERTION_KEYS) throw new MaskidError('ERR_STATE_INVALID', `at most ${MAX_ASSERTION_KEYS} assertion keys may be valid at once`);
     const version = Number((await this.issuer.getMeta('key_list_version', m)) ?? '0') + 1;
     const did = (await this.issuer.getMeta('issuer_did', m))!;
-    const jwt = await signJwt({ typ: TYP_KEY_LIST, jwk: root.jwk }, { iss: did, version, iat: nowSec, exp: nowSec + validitySeconds, keys: await this.entries(schedule) }, root.signer);
+    const jwt = await signJwt(
+      { typ: TYP_KEY_LIST, jwk: root.jwk },
+      { iss: did, version, iat: nowSec, exp: nowSec + validitySeconds, keys: await this.entries(schedule) },
+      root.signer,
+    );
     await this.issuer.setMeta('key_schedule', JSON.stringify(schedule), m);
     await this.issuer.setMeta('key_list', jwt, m);
     await this.issuer.setMeta('key_list_version', String(version), m);
@@ -109,7 +117,10 @@ export class KeyService {
    * emergency: running verifiers and wallets then refuse its credentials until they re-read the key
    * list). The current key signs until then and stays accepted until its last credential expires.
    */
-  async rotate(root: RootKey, options: { leadSeconds?: number; keyType?: 'Secp256r1' | 'Ed25519'; now?: number } = {}): Promise<{ kid: string; signFrom: string; previous: string; version: number }> {
+  async rotate(
+    root: RootKey,
+    options: { leadSeconds?: number; keyType?: 'Secp256r1' | 'Ed25519'; now?: number } = {},
+  ): Promise<{ kid: string; signFrom: string; previous: string; version: number }> {
     const now = options.now ?? Date.now();
     const lead = options.leadSeconds ?? DEFAULT_KEY_LEAD_SECONDS;
     if (!Number.isSafeInteger(lead) || lead < 0) throw new MaskidError('ERR_INPUT_INVALID', 'the lead time must be a whole number of seconds ≥ 0');
@@ -144,10 +155,15 @@ export class KeyService {
       const schedule = await this.schedule(m);
       if (!schedule.some((k) => k.kid === short)) throw new MaskidError('ERR_NOT_FOUND', `no key ${kid} in the schedule`);
       const rest = schedule.filter((k) => k.kid !== short);
-      if (!rest.some((k) => k.signUntil === undefined)) throw new MaskidError('ERR_STATE_INVALID', 'this is the only key that can sign; announce a successor with `key rotate` first');
+      if (!rest.some((k) => k.signUntil === undefined))
+        throw new MaskidError('ERR_STATE_INVALID', 'this is the only key that can sign; announce a successor with `key rotate` first');
       // The successor takes over signing now if the retired key was signing.
       const nowSec = nowSeconds(now);
-      const adjusted = rest.map((k) => (k.signUntil === undefined && k.signFrom > nowSec && !rest.some((o) => o !== k && o.signFrom <= nowSec && (o.signUntil ?? Infinity) > nowSec) ? { ...k, signFrom: nowSec } : k));
+      const adjusted = rest.map((k) =>
+        k.signUntil === undefined && k.signFrom > nowSec && !rest.some((o) => o !== k && o.signFrom <= nowSec && (o.signUntil ?? Infinity) > nowSec)
+          ? { ...k, signFrom: nowSec }
+          : k,
+      );
       await this.issuer.setMeta('key_schedule', JSON.stringify(adjusted), m);
       await new AuditService(this.issuer).append(m, { action: 'key.retire', detail: { kid: short } });
       return this.signKeyList(root, m, now);

@@ -15,9 +15,7 @@
  *   issuer processes can serve one wallet's requests.
  */
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import {
-  algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk,
-} from '@maskid/core';
+import { algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk } from '@maskid/core';
 import { In, LessThan, type EntityManager } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
@@ -33,7 +31,11 @@ export const TYP_DPOP = 'dpop+jwt';
 
 /** An OAuth / OpenID4VCI protocol error: `error` is the protocol's code, `status` the HTTP status. */
 export class OAuthError extends Error {
-  constructor(readonly status: number, readonly error: string, readonly description: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
     super(description);
     this.name = 'OAuthError';
   }
@@ -100,7 +102,10 @@ export class Openid4vciService {
   /** Kept for the service's life: it caches each platform's status-index permutation. */
   readonly #credentials: CredentialService;
 
-  constructor(private readonly issuer: Issuer, options: { lifetimes?: Partial<Openid4vciLifetimes>; now?: () => number } = {}) {
+  constructor(
+    private readonly issuer: Issuer,
+    options: { lifetimes?: Partial<Openid4vciLifetimes>; now?: () => number } = {},
+  ) {
     this.lifetimes = { ...DEFAULT_LIFETIMES, ...options.lifetimes };
     this.#now = options.now ?? Date.now;
     this.#credentials = new CredentialService(issuer);
@@ -115,13 +120,22 @@ export class Openid4vciService {
     const txCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = this.#now() + this.lifetimes.offer * 1000;
     await this.issuer.ds.getRepository(GrantEntity).insert({
-      handle: hash(code), kind: 'offer', serial: person.serial, generation: person.generation, txCodeHash: hash(`${code}:${txCode}`),
-      attempts: 0, jkt: null, expiresAt, used: false,
+      handle: hash(code),
+      kind: 'offer',
+      serial: person.serial,
+      generation: person.generation,
+      txCodeHash: hash(`${code}:${txCode}`),
+      attempts: 0,
+      jkt: null,
+      expiresAt,
+      used: false,
     } as never);
     const offer = {
       credential_issuer: url,
       credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID],
-      grants: { [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } } },
+      grants: {
+        [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } },
+      },
     };
     return { uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
   }
@@ -161,7 +175,6 @@ export class Openid4vciService {
       throw e;
     }
   }
-
 
   /**
    * Checks a DPoP proof (RFC 9449 §4.3): `typ`, allowed `alg`, a public `jwk` that signed it, `htm`,
@@ -275,7 +288,8 @@ export class Openid4vciService {
     const { url } = await this.issuer.settings();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'the body must be a JSON object');
     const b = body as Record<string, unknown>;
-    if ('credential_configuration_id' in b) throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
+    if ('credential_configuration_id' in b)
+      throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
     const id = b['credential_identifier'];
     if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
     let platform;
@@ -307,7 +321,8 @@ export class Openid4vciService {
     if ('kid' in header || 'x5c' in header) throw new OAuthError(400, 'invalid_proof', 'the key proof must carry the key as jwk');
     if (payload['aud'] !== audience) throw new OAuthError(400, 'invalid_proof', 'the key proof aud must be the credential issuer');
     const nowSec = Math.floor(this.#now() / 1000);
-    if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew) throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
+    if (typeof payload['iat'] !== 'number' || Math.abs(nowSec - payload['iat']) > this.lifetimes.proofSkew)
+      throw new OAuthError(400, 'invalid_proof', 'the key proof iat is not fresh');
     if ('iss' in payload) throw new OAuthError(400, 'invalid_proof', 'iss must be omitted with anonymous pre-authorized access');
     const nonce = payload['nonce'];
     if (typeof nonce !== 'string' || !this.#validNonce(nonce)) {

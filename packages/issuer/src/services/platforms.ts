@@ -31,7 +31,8 @@ export function checkOrigin(origin: string, dev: boolean): string {
   }
   if (u.origin !== origin) throw new MaskidError('ERR_INPUT_INVALID', `origin must be scheme://host[:port] with no path or slash, e.g. ${u.origin}`);
   const local = u.hostname === 'localhost' || u.hostname === '127.0.0.1';
-  if (u.protocol !== 'https:' && !(dev && local && u.protocol === 'http:')) throw new MaskidError('ERR_INPUT_INVALID', `origin must be https (http only for localhost with --dev): ${origin}`);
+  if (u.protocol !== 'https:' && !(dev && local && u.protocol === 'http:'))
+    throw new MaskidError('ERR_INPUT_INVALID', `origin must be https (http only for localhost with --dev): ${origin}`);
   return u.origin;
 }
 

@@ -7,12 +7,31 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Between, Not, type EntityManager } from 'typeorm';
 import {
-  BitstringStatusList, MAX_MANIFEST_LIFETIME_SECONDS, TYP_STATUS_MANIFEST, VC_CONTEXT_V2, contextUrlFor, encodeListEpochs,
-  manifestUrl, signJwt, statusListUrl, statusListVersionUrl, MaskidError, type BitstringStatusListEntry, type StatusPurpose,
+  BitstringStatusList,
+  MAX_MANIFEST_LIFETIME_SECONDS,
+  TYP_STATUS_MANIFEST,
+  VC_CONTEXT_V2,
+  contextUrlFor,
+  encodeListEpochs,
+  manifestUrl,
+  signJwt,
+  statusListUrl,
+  statusListVersionUrl,
+  MaskidError,
+  type BitstringStatusListEntry,
+  type StatusPurpose,
 } from '@maskid/core';
 import {
-  GrantEntity, PersonEntity, PlatformEntity, StatusBitEntity, StatusDirtyEntity, StatusListEntity, StatusManifestEntity,
-  type PersonRow, type StatusBitRow, type StatusListRow,
+  GrantEntity,
+  PersonEntity,
+  PlatformEntity,
+  StatusBitEntity,
+  StatusDirtyEntity,
+  StatusListEntity,
+  StatusManifestEntity,
+  type PersonRow,
+  type StatusBitRow,
+  type StatusListRow,
 } from '../db/entities.js';
 import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { truncateWal } from '../db/data-source.js';
@@ -129,15 +148,24 @@ export class StatusService {
   }
 
   /** Runs a status change in one durable transaction with its audit entry. */
-  async #change(networkNumber: string, action: string, platformId: string | undefined,
-    apply: (m: EntityManager, person: PersonRow, platforms: Platform[]) => Promise<{ changed: number; state: PersonRow['state'] }>): Promise<StatusChange> {
+  async #change(
+    networkNumber: string,
+    action: string,
+    platformId: string | undefined,
+    apply: (m: EntityManager, person: PersonRow, platforms: Platform[]) => Promise<{ changed: number; state: PersonRow['state'] }>,
+  ): Promise<StatusChange> {
     const result = await this.issuer.write(async (m) => {
       const person = await findPerson(this.issuer, networkNumber, m);
       if (person.state === 'deleted') throw new MaskidError('ERR_STATE_INVALID', 'this person was deleted');
       const platforms = await this.#platforms(m, platformId);
       const { changed, state } = await apply(m, person, platforms);
       if (state !== person.state) await m.update(PersonEntity, { serial: person.serial }, { state });
-      await new AuditService(this.issuer).append(m, { action, subject: formatNetworkNumber(BigInt('0x' + person.serial)), ...(platformId ? { platform: platformId } : {}), detail: { changedBits: changed } });
+      await new AuditService(this.issuer).append(m, {
+        action,
+        subject: formatNetworkNumber(BigInt('0x' + person.serial)),
+        ...(platformId ? { platform: platformId } : {}),
+        detail: { changedBits: changed },
+      });
       return { networkNumber: formatNetworkNumber(BigInt('0x' + person.serial)), state, changedBits: changed, platforms: platforms.map((p) => p.id) };
     });
     await new AuditService(this.issuer).signHead();
@@ -210,14 +238,18 @@ export class StatusService {
    * happens (undefined) when the last epoch was published less than 90 % of that ago: the `serve`
    * scheduler calls it on a timer from every process.
    */
-  async publish(input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<PublishResult> {
+  async publish(
+    input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<PublishResult> {
     const r = await this.publishIfDue(input);
     if (!r) throw new MaskidError('ERR_STATE_INVALID', 'an epoch was published moments ago; nothing to do');
     return r;
   }
 
   /** {@link publish}, or undefined when `ifDueMs` says it is not due. */
-  async publishIfDue(input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<PublishResult | undefined> {
+  async publishIfDue(
+    input: { now?: number; epochSeconds?: number; ifDueMs?: number; outDir?: string; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<PublishResult | undefined> {
     const now = input.now ?? Date.now();
     const s = await this.issuer.settings();
     const { signer, kid } = await this.issuer.signer();
@@ -256,15 +288,28 @@ export class StatusService {
         }
         await m.delete(StatusDirtyEntity, { platformNumber: pn });
         const epochs = { revocation: new Uint32Array(listsPerPurpose), suspension: new Uint32Array(listsPerPurpose) };
-        for (const row of await m.find(StatusListEntity, { where: { platformNumber: pn }, select: { purpose: true, listNo: true, epoch: true } })) epochs[row.purpose][row.listNo] = row.epoch;
+        for (const row of await m.find(StatusListEntity, { where: { platformNumber: pn }, select: { purpose: true, listNo: true, epoch: true } }))
+          epochs[row.purpose][row.listNo] = row.epoch;
         const iat = Math.floor(now / 1000);
-        const manifest = await signJwt({ typ: TYP_STATUS_MANIFEST, kid }, {
-          iss: s.did, sub: platform.id, epoch, iat, exp: iat + Math.min(3 * epochSeconds, MAX_MANIFEST_LIFETIME_SECONDS), epochSeconds,
-          lists: {
-            base: `${s.url}/status/${platform.id}`, count: listsPerPurpose, listSize: s.listSize,
-            revocation: encodeListEpochs(epochs.revocation), suspension: encodeListEpochs(epochs.suspension),
+        const manifest = await signJwt(
+          { typ: TYP_STATUS_MANIFEST, kid },
+          {
+            iss: s.did,
+            sub: platform.id,
+            epoch,
+            iat,
+            exp: iat + Math.min(3 * epochSeconds, MAX_MANIFEST_LIFETIME_SECONDS),
+            epochSeconds,
+            lists: {
+              base: `${s.url}/status/${platform.id}`,
+              count: listsPerPurpose,
+              listSize: s.listSize,
+              revocation: encodeListEpochs(epochs.revocation),
+              suspension: encodeListEpochs(epochs.suspension),
+            },
           },
-        }, signer);
+          signer,
+        );
         await m.save(StatusManifestEntity, { platformNumber: pn, epoch, jwt: manifest });
         input.onProgress?.(platforms.indexOf(platform) + 1, platforms.length);
       }
@@ -366,17 +411,25 @@ export class StatusService {
  * epochs.stop()
  * ```
  */
-export function startEpochs(issuer: Issuer, epochSeconds: number, onError: (e: unknown) => void, now: () => number = Date.now): { stop(): void; tick(): Promise<PublishResult | undefined> } {
+export function startEpochs(
+  issuer: Issuer,
+  epochSeconds: number,
+  onError: (e: unknown) => void,
+  now: () => number = Date.now,
+): { stop(): void; tick(): Promise<PublishResult | undefined> } {
   const service = new StatusService(issuer);
   const epochMs = epochSeconds * 1000;
   let running: Promise<PublishResult | undefined> | undefined;
   const tick = () => {
-    running ??= service.publishIfDue({ epochSeconds, ifDueMs: epochMs, now: now() }).catch((e: unknown) => {
-      onError(e);
-      return undefined;
-    }).finally(() => {
-      running = undefined;
-    });
+    running ??= service
+      .publishIfDue({ epochSeconds, ifDueMs: epochMs, now: now() })
+      .catch((e: unknown) => {
+        onError(e);
+        return undefined;
+      })
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
   void tick();

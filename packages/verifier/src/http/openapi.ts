@@ -5,7 +5,10 @@ const problem = {
   type: 'object',
   required: ['type', 'title', 'status', 'code'],
   properties: {
-    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
     code: { type: 'string', enum: [...ERROR_CODES] },
   },
   additionalProperties: false,
@@ -36,7 +39,10 @@ export const OPENAPI = {
           '401': { description: 'rejected', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '403': { description: 'claim not allowed', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '413': { description: 'too large', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '503': { description: 'status unavailable (fail closed, ERR_STATUS_UNAVAILABLE), or overloaded (ERR_OVERLOADED, with Retry-After; nothing consumed, retry)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          '503': {
+            description: 'status unavailable (fail closed, ERR_STATUS_UNAVAILABLE), or overloaded (ERR_OVERLOADED, with Retry-After; nothing consumed, retry)',
+            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          },
         },
       },
     },
@@ -49,26 +55,36 @@ export const OPENAPI = {
         },
       },
     },
-    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    },
   },
   components: {
     schemas: {
       Problem: problem,
       RequestCreate: {
-        type: 'object', required: ['claims'], additionalProperties: false,
+        type: 'object',
+        required: ['claims'],
+        additionalProperties: false,
         properties: { claims: { type: 'array', minItems: 1, items: { type: 'string', enum: [...DISCLOSABLE_CLAIMS] } } },
       },
       RequestCreated: {
-        type: 'object', required: ['requestId', 'expiresAt', 'request'], additionalProperties: false,
+        type: 'object',
+        required: ['requestId', 'expiresAt', 'request'],
+        additionalProperties: false,
         properties: {
           requestId: { type: 'string' },
           expiresAt: { type: 'string', format: 'date-time' },
           request: {
-            type: 'object', required: ['protocol', 'data'], additionalProperties: false,
+            type: 'object',
+            required: ['protocol', 'data'],
+            additionalProperties: false,
             properties: {
               protocol: { const: 'openid4vp-v1-unsigned' },
               data: {
-                type: 'object', required: ['response_type', 'response_mode', 'nonce', 'dcql_query'], additionalProperties: false,
+                type: 'object',
+                required: ['response_type', 'response_mode', 'nonce', 'dcql_query'],
+                additionalProperties: false,
                 properties: { response_type: { const: 'vp_token' }, response_mode: { const: 'dc_api' }, nonce: { type: 'string' }, dcql_query: { type: 'object' } },
               },
             },
@@ -76,15 +92,23 @@ export const OPENAPI = {
         },
       },
       PresentationSubmit: {
-        type: 'object', required: ['requestId', 'vp_token'],
+        type: 'object',
+        required: ['requestId', 'vp_token'],
         properties: {
           requestId: { type: 'string' },
           origin: { type: 'string' },
-          vp_token: { oneOf: [{ type: 'string' }, { type: 'object', required: ['internet_id'], properties: { internet_id: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string' } } } }] },
+          vp_token: {
+            oneOf: [
+              { type: 'string' },
+              { type: 'object', required: ['internet_id'], properties: { internet_id: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'string' } } } },
+            ],
+          },
         },
       },
       Verified: {
-        type: 'object', required: ['maskedId', 'claims', 'issuer', 'platform'], additionalProperties: false,
+        type: 'object',
+        required: ['maskedId', 'claims', 'issuer', 'platform'],
+        additionalProperties: false,
         properties: {
           maskedId: { type: 'string', pattern: '^m[1-9][a-z2-7]{26}$' },
           claims: { type: 'object', propertyNames: { enum: [...DISCLOSABLE_CLAIMS] } },
@@ -93,12 +117,18 @@ export const OPENAPI = {
         },
       },
       Health: {
-        type: 'object', required: ['status', 'issuerKeys', 'lists', 'epoch', 'staleLists', 'manifestAgeSeconds'], additionalProperties: false,
+        type: 'object',
+        required: ['status', 'issuerKeys', 'lists', 'epoch', 'staleLists', 'manifestAgeSeconds'],
+        additionalProperties: false,
         properties: {
-          status: { enum: ['ok', 'degraded'] }, issuerKeys: { type: 'integer' }, lists: { type: 'integer', description: 'status lists held (lists that never changed are all zeros and need none)' },
-          epoch: { type: 'integer', description: 'the newest verified status manifest\'s epoch' }, staleLists: { type: 'integer', description: 'lists whose newer version has not arrived yet' },
-          manifestAgeSeconds: { type: 'number', description: 'seconds since the newest verified manifest\'s signed iat (-1: none yet)' },
-          replica: { type: 'integer', description: 'which replica answered (serve --replicas N: 1..N; 0 for a single process)' } },
+          status: { enum: ['ok', 'degraded'] },
+          issuerKeys: { type: 'integer' },
+          lists: { type: 'integer', description: 'status lists held (lists that never changed are all zeros and need none)' },
+          epoch: { type: 'integer', description: "the newest verified status manifest's epoch" },
+          staleLists: { type: 'integer', description: 'lists whose newer version has not arrived yet' },
+          manifestAgeSeconds: { type: 'number', description: "seconds since the newest verified manifest's signed iat (-1: none yet)" },
+          replica: { type: 'integer', description: 'which replica answered (serve --replicas N: 1..N; 0 for a single process)' },
+        },
       },
     },
   },

@@ -5,13 +5,18 @@ import type { ErrorCode } from '@maskid/core';
 /** HTTP status for each code the verifier returns. */
 export function statusFor(code: ErrorCode): number {
   switch (code) {
-    case 'ERR_INPUT_INVALID': case 'ERR_SDJWT_MALFORMED': case 'ERR_JWT_MALFORMED': case 'ERR_DISCLOSURE_MALFORMED': case 'ERR_DCQL_INVALID':
+    case 'ERR_INPUT_INVALID':
+    case 'ERR_SDJWT_MALFORMED':
+    case 'ERR_JWT_MALFORMED':
+    case 'ERR_DISCLOSURE_MALFORMED':
+    case 'ERR_DCQL_INVALID':
       return 400;
     case 'ERR_TOKEN_TOO_LARGE':
       return 413;
     case 'ERR_CLAIM_NOT_ALLOWED':
       return 403;
-    case 'ERR_STATUS_UNAVAILABLE': case 'ERR_OVERLOADED':
+    case 'ERR_STATUS_UNAVAILABLE':
+    case 'ERR_OVERLOADED':
       return 503;
     case 'ERR_INTERNAL':
       return 500;

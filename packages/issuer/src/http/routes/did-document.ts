@@ -4,6 +4,9 @@ import type { IssuerHttpContext } from '../context.js';
 
 export function didDocumentRoute(router: Router, ctx: IssuerHttpContext): void {
   router.get('/.well-known/did.json', async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').type('application/did+json').send(JSON.stringify(await ctx.issuer.didDocument()));
+    res
+      .set('Cache-Control', 'public, max-age=300')
+      .type('application/did+json')
+      .send(JSON.stringify(await ctx.issuer.didDocument()));
   });
 }

@@ -21,7 +21,11 @@ export function platformsRoute(router: Router, ctx: IssuerHttpContext): void {
     const key = `${s.kid}|${version}`;
     if (cache?.key !== key || now - cache.at > (REGISTRY_VALIDITY_SECONDS * 1000) / 2) {
       const platforms = (await new PlatformService(ctx.issuer).list()).map((p) => ({
-        id: p.id, name: p.name, origins: p.origins, claims: p.claims, manifest: manifestUrl(s.url, p.id),
+        id: p.id,
+        name: p.name,
+        origins: p.origins,
+        claims: p.claims,
+        manifest: manifestUrl(s.url, p.id),
       }));
       const credential = {
         '@context': [VC_CONTEXT_V2, contextUrlFor(s.did)],
@@ -32,7 +36,9 @@ export function platformsRoute(router: Router, ctx: IssuerHttpContext): void {
         validUntil: new Date(now + REGISTRY_VALIDITY_SECONDS * 1000).toISOString(),
         credentialSubject: { id: `${s.url}${PLATFORM_REGISTRY_PATH}`, version, platforms },
       };
-      const vc = (await ctx.issuer.agent.createVerifiableCredential({ credential: credential as never, proofFormat: 'vc+jwt' as never, keyRef: s.kid })) as unknown as { id: string };
+      const vc = (await ctx.issuer.agent.createVerifiableCredential({ credential: credential as never, proofFormat: 'vc+jwt' as never, keyRef: s.kid })) as unknown as {
+        id: string;
+      };
       cache = { key, at: now, jwt: vc.id.slice('data:application/vc+jwt,'.length) };
     }
     conditional(req, res, cache.jwt, 'application/vc+jwt', CACHE_REVALIDATE);

@@ -15,7 +15,13 @@ export function conditional(req: Request, res: Response, body: string, type: str
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   res.set({ ETag: etag, 'Cache-Control': cacheControl });
   const inm = req.get('If-None-Match');
-  if (inm && inm.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) {
+  if (
+    inm &&
+    inm
+      .split(',')
+      .map((t) => t.trim().replace(/^W\//, ''))
+      .includes(etag)
+  ) {
     res.status(304).end();
     return;
   }

@@ -30,7 +30,8 @@ function grantKey(req: Request): string {
 }
 
 export function tokenRoute(router: Router, ctx: IssuerHttpContext, options: { perGrantPerMinute: number; perClientPerMinute: number }): void {
-  router.post('/token',
+  router.post(
+    '/token',
     limiter(options.perClientPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
     express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }),
     limiter(options.perGrantPerMinute, grantKey),
@@ -40,5 +41,6 @@ export function tokenRoute(router: Router, ctx: IssuerHttpContext, options: { pe
       const { url } = await ctx.issuer.settings();
       const dpop = await ctx.oid4vci.checkDpop(req.get('DPoP'), 'POST', `${url}/token`);
       res.json(await ctx.oid4vci.token(req.body ?? {}, dpop));
-    });
+    },
+  );
 }

@@ -5,6 +5,9 @@ import type { VerifierService } from '../../service.js';
 export function healthzRoute(router: Router, service: VerifierService): void {
   router.get('/healthz', (_req, res) => {
     const h = service.health();
-    res.status(h.status === 'ok' ? 200 : 503).set('Cache-Control', 'no-store').json(h);
+    res
+      .status(h.status === 'ok' ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(h);
   });
 }

@@ -67,9 +67,12 @@ export async function handlePresentation(req: IncomingMessage, res: ServerRespon
   if (!body || typeof body !== 'object' || typeof body.requestId !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'requestId is required', 400);
   if (body.origin !== undefined && typeof body.origin !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'origin must be a string', 400);
   const vp = body.vp_token;
-  const token = typeof vp === 'string' ? vp
-    : vp && typeof vp === 'object' && Array.isArray((vp as Record<string, unknown>)['internet_id']) && (vp as { internet_id: unknown[] }).internet_id.length === 1
-      ? (vp as { internet_id: unknown[] }).internet_id[0] : undefined;
+  const token =
+    typeof vp === 'string'
+      ? vp
+      : vp && typeof vp === 'object' && Array.isArray((vp as Record<string, unknown>)['internet_id']) && (vp as { internet_id: unknown[] }).internet_id.length === 1
+        ? (vp as { internet_id: unknown[] }).internet_id[0]
+        : undefined;
   if (typeof token !== 'string') return sendProblem(res, 'ERR_INPUT_INVALID', 'vp_token must be { "internet_id": ["<presentation>"] }', 400);
   const started = performance.now();
   const r = await service.verify(token, { requestId: body.requestId, ...(typeof body.origin === 'string' ? { origin: body.origin } : {}) });
