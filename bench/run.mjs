@@ -30,58 +30,129 @@ const machine = {
   date: new Date().toISOString(),
   quick,
 };
-const single = run('single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')]));
-const http = run('HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]);
-const issuer = run('issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]);
-const results = { machine, single, http, issuer };
 const outDir = quick ? join(ROOT, 'bench/tmp') : join(ROOT, 'bench');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+// Every phase runs whatever happened to the one before, and results.json is written after each, so a
+// failing phase loses its own figures only (its error is recorded in their place).
+const results = { machine };
+const failures = [];
+for (const [key, name, command] of [
+  ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
+  ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
+  ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
+]) {
+  try {
+    results[key] = run(name, command);
+  } catch (e) {
+    results[key] = { failed: e.message };
+    failures.push(`${name}: ${e.message}`);
+    process.stderr.write(`bench: ${name} FAILED: ${e.message}\n`);
+  }
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+}
+const { single, http, issuer } = results;
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
 const range = (s, f = f0) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 const ratio = (a, b) => (a / b).toFixed(2);
-const L = single.limit.median;
-const md = [
+const L = single.limit?.median;
+const ok = (phase) => phase && !phase.failed;
+const rows = [
   `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; ${machine.date.slice(0, 10)}${quick ? ' — QUICK smoke run, not for quoting' : ''}.`,
-  `Each figure: median (min–max) of ${single.limit.runs} runs after a warm-up run. ${single.presentations} distinct real presentations (ES256 issuer and holder keys, 1 disclosure).`,
+  ...(ok(single)
+    ? [
+        `Each figure: median (min–max) of ${single.limit.runs} runs after a warm-up run. ${single.presentations} distinct real presentations (ES256 issuer and holder keys, 1 disclosure).`,
+      ]
+    : []),
   '',
   '| what | where | figure | vs limit |',
   '| --- | --- | --- | --- |',
-  `| (1) limit: 2 × ES256 verify + SHA-256 of disclosures and sd_hash | 1 core | ${range(single.limit)} logins/s | 1.00 |`,
-  `| (1b) limit incl. importing a first-seen holder JWK | 1 core | ${range(single.limitCold)} logins/s | ${ratio(single.limitCold.median, L)} |`,
-  `| (2) maskid engine, returning credentials (holder key cached), status checked | 1 core | ${range(single.engineWarm)} logins/s | **${ratio(single.engineWarm.median, L)}** |`,
-  `| (2b) maskid engine, every holder key first seen | 1 core | ${range(single.engine)} logins/s | ${ratio(single.engine.median, L)} (${ratio(single.engine.median, single.limitCold.median)} of 1b) |`,
-  `| (3) HTTP \`POST /v1/presentations\` peak | service 1 core, load 1 core | ${range(http.peak)} req/s, ${http.peakErrors} errors | **${ratio(http.peak.median, L)}** |`,
-  `| (3) HTTP at 50 % of peak, paced open-loop generator: p50 / p99 latency | same | ${range(http.half.p50, f1)} ms / ${range(http.half.p99, f1)} ms, ${http.half.errors} errors | |`,
-  http.cluster.skipped
-    ? `| (3) cluster: \`serve --replicas 2\` | skipped: ${http.cluster.skipped} | | |`
-    : `| (3) cluster / all cores: \`serve --replicas 2\` (nonces in Redis), load generator on the same 2 cores | whole machine | ${range(http.cluster.peak)} req/s, ${http.cluster.errors} errors | ${ratio(http.cluster.peak.median, L)} (${ratio(http.cluster.peak.median, http.peak.median)}× 1 replica) |`,
-  `| (4) @sd-jwt/core verify + key binding (no status) | 1 core | ${range(single.sdjwt)} logins/s | ${ratio(single.sdjwt.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwt.median)}×) |`,
-  `| (4) @sd-jwt/core + status list fetched per verify (as @sd-jwt/sd-jwt-vc does) | 1 core + loopback | ${range(single.sdjwtWithStatus)} logins/s | ${ratio(single.sdjwtWithStatus.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwtWithStatus.median)}×) |`,
-  `| (4) Veramo 7 verifyPresentation + verifyCredential, JWT VC/VP, same keys (no status) | 1 core | ${range(single.veramo)} logins/s | ${ratio(single.veramo.median, L)} (maskid ${ratio(single.engineWarm.median, single.veramo.median)}×) |`,
-  ...single.curve.map(
-    (c) =>
-      `| (6) engine with ${c.cachedLists} cached lists (holder keys first seen) | 1 core | ${f1(c.usPerLogin.median)} µs/login (${f1(c.usPerLogin.min)}–${f1(c.usPerLogin.max)}) | |`,
-  ),
-  ...(issuer.csv
+  ...(ok(single) ? [`| (1) limit: 2 × ES256 verify + SHA-256 of disclosures and sd_hash | 1 core | ${range(single.limit)} logins/s | 1.00 |`] : []),
+  ...(ok(single) ? [`| (1b) limit incl. importing a first-seen holder JWK | 1 core | ${range(single.limitCold)} logins/s | ${ratio(single.limitCold.median, L)} |`] : []),
+  ...(ok(single)
     ? [
-        `| (5) \`maskid-issuer enroll --csv\` (SQLite), ${f0(issuer.csv.rows)} rows per file: the CLI's rows/s / whole process incl. start-up and CSV parsing | 1 process | ${range(issuer.csv.cliRowsPerSecond)} / ${range(issuer.csv.processRowsPerSecond)} rows/s | |`,
+        `| (2) maskid engine, returning credentials (holder key cached), status checked | 1 core | ${range(single.engineWarm)} logins/s | **${ratio(single.engineWarm.median, L)}** |`,
       ]
     : []),
-  `| (5) enrolment (SQLite, EnrollmentService.enrollMany, 2,000 rows in batches of 500) | 1 process | ${range(issuer.enrolRowsPerSecond)} rows/s | |`,
-  ...Object.entries(issuer.databases ?? {}).map(([db, d]) =>
-    d.skipped
-      ? `| (5) ${db}: skipped (${d.skipped}) | | | |`
-      : `| (5) ${db}: enrolment (batches of 500) / issuance (CredentialService.issue, one at a time) | 1 process | ${range(d.enrolRowsPerSecond)} rows/s / ${range(d.issuePerSecond)} credentials/s | |`,
-  ),
-  `| (5) keyManagerSign ES256: node:crypto KMS vs Veramo stock KMS | 1 process | ${range(issuer.kmsSignPerSecondNode)} vs ${range(issuer.kmsSignPerSecondStock)} /s | |`,
-  `| (5) issuance through the Veramo agent: node:crypto KMS vs stock KMS | 1 process | ${range(issuer.issuePerSecondNodeKms)} vs ${range(issuer.issuePerSecondStockKms)} credentials/s | |`,
-  `| (5) one person's batch for 500 platforms | 1 process | ${range(issuer.batch500PlatformsSeconds, (x) => x.toFixed(2))} s | |`,
-  `| (5) publishing an epoch without changes: 1,048,576 entries × 2 purposes, manifest only (lists are re-signed only when they change) | 1 process | ${range(issuer.publish1MEntriesSeconds, (x) => x.toFixed(3))} s | |`,
-  `| (5) verifier memory for ${f0(issuer.verifierMemory100MEntries.entries)} status entries (decoded lists held) | | ${f1(issuer.verifierMemory100MEntries.heldMiB ?? issuer.verifierMemory100MEntries.arrayBuffersMiB)} MiB | |`,
-].join('\n');
+  ...(ok(single)
+    ? [
+        `| (2b) maskid engine, every holder key first seen | 1 core | ${range(single.engine)} logins/s | ${ratio(single.engine.median, L)} (${ratio(single.engine.median, single.limitCold.median)} of 1b) |`,
+      ]
+    : []),
+  ...(ok(http) && ok(single)
+    ? [`| (3) HTTP \`POST /v1/presentations\` peak | service 1 core, load 1 core | ${range(http.peak)} req/s, ${http.peakErrors} errors | **${ratio(http.peak.median, L)}** |`]
+    : []),
+  ...(ok(http)
+    ? [
+        `| (3) HTTP at 50 % of peak, paced open-loop generator: p50 / p99 latency | same | ${range(http.half.p50, f1)} ms / ${range(http.half.p99, f1)} ms, ${http.half.errors} errors | |`,
+      ]
+    : []),
+  ...(ok(http) && ok(single)
+    ? [
+        http.cluster.skipped
+          ? `| (3) cluster: \`serve --replicas 2\` | skipped: ${http.cluster.skipped} | | |`
+          : `| (3) cluster / all cores: \`serve --replicas 2\` (nonces in Redis), load generator on the same 2 cores | whole machine | ${range(http.cluster.peak)} req/s, ${http.cluster.errors} errors | ${ratio(http.cluster.peak.median, L)} (${ratio(http.cluster.peak.median, http.peak.median)}× 1 replica) |`,
+      ]
+    : []),
+  ...(ok(single)
+    ? [
+        `| (4) @sd-jwt/core verify + key binding (no status) | 1 core | ${range(single.sdjwt)} logins/s | ${ratio(single.sdjwt.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwt.median)}×) |`,
+      ]
+    : []),
+  ...(ok(single)
+    ? [
+        `| (4) @sd-jwt/core + status list fetched per verify (as @sd-jwt/sd-jwt-vc does) | 1 core + loopback | ${range(single.sdjwtWithStatus)} logins/s | ${ratio(single.sdjwtWithStatus.median, L)} (maskid ${ratio(single.engineWarm.median, single.sdjwtWithStatus.median)}×) |`,
+      ]
+    : []),
+  ...(ok(single)
+    ? [
+        `| (4) Veramo 7 verifyPresentation + verifyCredential, JWT VC/VP, same keys (no status) | 1 core | ${range(single.veramo)} logins/s | ${ratio(single.veramo.median, L)} (maskid ${ratio(single.engineWarm.median, single.veramo.median)}×) |`,
+      ]
+    : []),
+  ...(ok(single)
+    ? single.curve.map(
+        (c) =>
+          `| (6) engine with ${c.cachedLists} cached lists (holder keys first seen) | 1 core | ${f1(c.usPerLogin.median)} µs/login (${f1(c.usPerLogin.min)}–${f1(c.usPerLogin.max)}) | |`,
+      )
+    : []),
+  ...(ok(issuer)
+    ? issuer.csv
+      ? [
+          `| (5) \`maskid-issuer enroll --csv\` (SQLite), ${f0(issuer.csv.rows)} rows per file: the CLI's rows/s / whole process incl. start-up and CSV parsing | 1 process | ${range(issuer.csv.cliRowsPerSecond)} / ${range(issuer.csv.processRowsPerSecond)} rows/s | |`,
+        ]
+      : []
+    : []),
+  ...(ok(issuer) ? [`| (5) enrolment (SQLite, EnrollmentService.enrollMany, 2,000 rows in batches of 500) | 1 process | ${range(issuer.enrolRowsPerSecond)} rows/s | |`] : []),
+  ...(ok(issuer)
+    ? Object.entries(issuer.databases ?? {}).map(([db, d]) =>
+        d.skipped
+          ? `| (5) ${db}: skipped (${d.skipped}) | | | |`
+          : `| (5) ${db}: enrolment (batches of 500) / issuance (CredentialService.issue, one at a time) | 1 process | ${range(d.enrolRowsPerSecond)} rows/s / ${range(d.issuePerSecond)} credentials/s | |`,
+      )
+    : []),
+  ...(ok(issuer)
+    ? [`| (5) keyManagerSign ES256: node:crypto KMS vs Veramo stock KMS | 1 process | ${range(issuer.kmsSignPerSecondNode)} vs ${range(issuer.kmsSignPerSecondStock)} /s | |`]
+    : []),
+  ...(ok(issuer)
+    ? [
+        `| (5) issuance through the Veramo agent: node:crypto KMS vs stock KMS | 1 process | ${range(issuer.issuePerSecondNodeKms)} vs ${range(issuer.issuePerSecondStockKms)} credentials/s | |`,
+      ]
+    : []),
+  ...(ok(issuer) ? [`| (5) one person's batch for 500 platforms | 1 process | ${range(issuer.batch500PlatformsSeconds, (x) => x.toFixed(2))} s | |`] : []),
+  ...(ok(issuer)
+    ? [
+        `| (5) publishing an epoch without changes: 1,048,576 entries × 2 purposes, manifest only (lists are re-signed only when they change) | 1 process | ${range(issuer.publish1MEntriesSeconds, (x) => x.toFixed(3))} s | |`,
+      ]
+    : []),
+  ...(ok(issuer)
+    ? [
+        `| (5) verifier memory for ${f0(issuer.verifierMemory100MEntries.entries)} status entries (decoded lists held) | | ${f1(issuer.verifierMemory100MEntries.heldMiB ?? issuer.verifierMemory100MEntries.arrayBuffersMiB)} MiB | |`,
+      ]
+    : []),
+  ...failures.map((f) => `| not measured: ${f.replaceAll('|', '/')} | | | |`),
+];
+const md = rows.join('\n');
 writeFileSync(join(outDir, 'results.md'), md + '\n');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const start = '<!-- bench:start -->';
@@ -90,3 +161,4 @@ if (readme.includes(start) && !quick)
   writeFileSync(join(ROOT, 'README.md'), readme.slice(0, readme.indexOf(start) + start.length) + '\n' + md + '\n' + readme.slice(readme.indexOf(end)));
 process.stderr.write(`bench: wrote ${outDir}/results.json and results.md${quick ? '' : ' and the README table'}\n`);
 console.log(md);
+if (failures.length > 0) process.exitCode = 1;

@@ -31,14 +31,12 @@ import {
   startEpochs,
 } from '@maskid/issuer';
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
-import { buildDcApiRequest } from '@maskid/core';
 import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
 import { createDemoPlatform } from '@maskid/demo-platform';
 import { buildExtension } from '@maskid/extension/build';
 
 const keep = process.argv.includes('--keep');
 const once = process.argv.includes('--once');
-process.env.MASKID_LOG_LEVEL ??= 'warn';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'maskid-demo-'));
 const step = (n, text) => console.log(`\n\x1b[1m${n}. ${text}\x1b[0m`);
@@ -150,7 +148,7 @@ try {
   step(6, 'Now in a browser: two demo platforms with their own verifiers, and the wallet extension');
   for (const [id, origin] of Object.entries(platforms)) {
     const service = verifiers[id];
-    const verifier = createHttpServer(createVerifierListener(service));
+    const verifier = createHttpServer(createVerifierListener(service, { logLevel: 'warn' }));
     const verifierPort = await freePort(id === 'video' ? 8081 : 8082);
     await listen(verifier, verifierPort);
     const site = createHttpServer(

@@ -122,8 +122,9 @@ export async function enrollPerson(issuer: Issuer, overrides: Partial<{ familyNa
   return r.networkNumber;
 }
 
-/** Registers a platform with the given id and claims. */
-export async function addPlatform(issuer: Issuer, id: string, claims: string[] = ['ageOver18', 'region'], port = 3000 + Math.floor(Math.random() * 5000)) {
+let platformPort = 3000 + Math.floor(Math.random() * 1000) * 5;
+/** Registers a platform with the given id and claims (each gets its own origin: ports never repeat within a process). */
+export async function addPlatform(issuer: Issuer, id: string, claims: string[] = ['ageOver18', 'region'], port = platformPort++) {
   return new PlatformService(issuer).add({ id, name: `Platform ${id}`, origins: [`http://localhost:${port}`], claims });
 }
 
@@ -162,7 +163,7 @@ export function thrownCode(f: () => unknown): string {
  * JSON's `\uXXXX` escapes (lower and upper case hex) of every non-ASCII character.
  */
 export function piiPatterns(value: string): Buffer[] {
-  const escape = (upper: boolean) =>
+  const escaped = (upper: boolean) =>
     [...value]
       .map((ch) => {
         if (ch.charCodeAt(0) <= 127) return ch;
@@ -170,7 +171,7 @@ export function piiPatterns(value: string): Buffer[] {
         return `\\u${upper ? hex.toUpperCase() : hex}`;
       })
       .join('');
-  return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escape(false)), Buffer.from(escape(true))];
+  return [Buffer.from(value, 'utf8'), Buffer.from(value, 'utf16le'), Buffer.from(escaped(false)), Buffer.from(escaped(true))];
 }
 
 /** Which needles occur in which of the given named contents (files read by the caller, logs). */

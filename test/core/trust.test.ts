@@ -54,7 +54,7 @@ describe('strict JSON', () => {
         fc.array(tie('node'), { maxLength: 4 }).map((xs) => ({ text: `[${xs.map((x) => x.text).join(',')}]`, dup: xs.some((x) => x.dup) })),
         fc.array(fc.tuple(name, tie('node'), fc.boolean()), { maxLength: 4 }).map((ms) => {
           const names = ms.map(([n]) => n);
-          const text = `{${ms.map(([n, v, escape]) => `${escape ? JSON.stringify(n).replace(/[a-c]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`) : JSON.stringify(n)}:${v.text}`).join(',')}}`;
+          const text = `{${ms.map(([n, v, escaped]) => `${escaped ? JSON.stringify(n).replace(/[a-c]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`) : JSON.stringify(n)}:${v.text}`).join(',')}}`;
           return { text, dup: new Set(names).size !== names.length || ms.some(([, v]) => v.dup) };
         }),
       ),
@@ -192,7 +192,7 @@ describe('key list under an offline root', () => {
     assert.equal(signingKeyAt([k, next], (sec + 1000) * 1000).kid, next.kid);
     assert.equal(
       thrownCode(() => signingKeyAt([next], now)),
-      'ERR_KEY_UNKNOWN',
+      'ERR_STATE_INVALID',
       "nothing may sign before the successor's window",
     );
   });

@@ -171,10 +171,9 @@ export const scenarios: Record<string, Scenario> = {
 
   async 'two presentations of one person to two platforms share no value that another person does not share too'(env) {
     const [a, b] = Object.entries(env.origins);
-    const present = async (wallet: Wallet, [platform, origin]: [string, string]) => {
+    const present = async (wallet: Wallet, [, origin]: [string, string]) => {
       const nonce = 'nonce-' + crypto.randomUUID();
       return (await wallet.present(buildDcApiRequest(nonce, ['ageOver18']), { origin })).data.vp_token.internet_id[0];
-      void platform;
     };
     const alice = await env.newWallet();
     const bob = await env.newWallet();

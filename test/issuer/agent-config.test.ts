@@ -46,7 +46,7 @@ describe('agent.yml loader', () => {
 
   it('resolves $env and $ref into runtime objects', async () => {
     process.env['MASKID_TEST_VALUE'] = 'from-env';
-    const v = await createFromConfig<{ e: string; r: number }>({ x: { e: { $env: 'MASKID_TEST_VALUE' }, r: { $ref: '/runtime/n' } } }, '/x', { n: 7 });
+    const v = await createFromConfig<{ e: string; r: number }>({ x: { e: { $env: 'MASKID_TEST_VALUE' }, r: { $ref: '/runtime/n' } } }, '/x', { n: 7 }, process.env);
     assert.deepEqual(v, { e: 'from-env', r: 7 });
   });
 });

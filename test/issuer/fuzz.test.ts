@@ -119,7 +119,7 @@ describe('fuzzing enrolment CSV documents', () => {
     let enrolledTotal = 0;
     await fc.assert(
       fc.asyncProperty(doc, async ({ text, cells }) => {
-        let rows;
+        let rows: ReturnType<typeof parseEnrollmentCsv>;
         try {
           rows = parseEnrollmentCsv(text);
         } catch (e) {

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { CredentialService, StatusService, validityFor, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
-import { parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, MaskidError, type Jwk } from '@maskid/core';
+import { parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
 const DAY = 86_400_000;

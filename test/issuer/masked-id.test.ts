@@ -13,7 +13,7 @@ import {
   randomSerial,
   type Issuer,
 } from '@maskid/issuer';
-import { MASKED_ID_PATTERN, MaskidError, fromBase32 } from '@maskid/core';
+import { MASKED_ID_PATTERN, type MaskidError, fromBase32 } from '@maskid/core';
 
 /**
  * The test's own inverse of a masked ID (AES-256 decryption of the one block): the package exports no

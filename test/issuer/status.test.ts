@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CredentialService, StatusService, type Issuer } from '@maskid/issuer';
-import { BitstringStatusList, TYP_STATUS_MANIFEST, checkStatusManifest, decodeJwt, verifyJwt, MaskidError } from '@maskid/core';
+import { BitstringStatusList, TYP_STATUS_MANIFEST, checkStatusManifest, decodeJwt, verifyJwt, type MaskidError } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
 /** Every set bit in an exported epoch (lists that never changed are absent: all zeros): `${platform}/${purpose}/${globalIndex}`. */

@@ -119,7 +119,7 @@ function rankCorrelation(x: number[], y: number[]): number {
   const ranks = (v: number[]) => {
     const order = v.map((value, i) => ({ value, i })).sort((p, q) => p.value - q.value);
     const r = new Array<number>(v.length);
-    order.forEach((o, rank) => (r[o.i] = rank));
+    for (const [rank, o] of order.entries()) r[o.i] = rank;
     return r;
   };
   const rx = ranks(x);

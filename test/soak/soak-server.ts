@@ -12,7 +12,7 @@ const service = await VerifierService.create(
   parseConfig({ platform, origins: [origin], trustedIssuers: [{ url: issuerUrl, rootThumbprint }], allowedClaims: ['ageOver18'], dev: true }),
 );
 await service.start();
-const server = createServer(createVerifierListener(service));
+const server = createServer(createVerifierListener(service, { logLevel: process.env['MASKID_LOG_LEVEL'] ?? 'info' }));
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
 process.on('disconnect', () => process.exit(0));

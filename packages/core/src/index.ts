@@ -14,3 +14,5 @@ export * from './json.js';
 export * from './key-list.js';
 export * from './status-manifest.js';
 export * from './registry.js';
+export * from './wire.js';
+export * from './presentation-checks.js';

@@ -128,7 +128,10 @@ const keyCache = new WeakMap<object, Map<string, Promise<CryptoKey>>>();
 
 async function importPublic(jwk: Jwk, alg: JwsAlgorithm): Promise<CryptoKey> {
   let perJwk = keyCache.get(jwk);
-  if (!perJwk) keyCache.set(jwk, (perJwk = new Map()));
+  if (!perJwk) {
+    perJwk = new Map();
+    keyCache.set(jwk, perJwk);
+  }
   let key = perJwk.get(alg);
   if (!key) {
     key = subtle().importKey('jwk', publicJwk(jwk) as JsonWebKey, importParams(jwk, alg), false, ['verify']);

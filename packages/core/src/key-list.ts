@@ -11,7 +11,7 @@
  * unknown `kid` is refused, never fetched.
  */
 import { MaskidError } from './errors.js';
-import { algForJwk, decodeJwt, isAllowedAlg, jwkThumbprint, publicJwk, verifySignature } from './jose.js';
+import { algForJwk, decodeJwt, isAllowedAlg, jwkThumbprint, publicJwk, verifySignature, type DecodedJwt } from './jose.js';
 import { utf8 } from './encoding.js';
 import type { Jwk } from './profile.js';
 
@@ -85,7 +85,7 @@ export async function verifyKeyList(jwt: string, options: VerifyKeyListOptions):
   const fail = (why: string): never => {
     throw new MaskidError('ERR_KEY_LIST_INVALID', `key list: ${why}`);
   };
-  let decoded;
+  let decoded: DecodedJwt;
   try {
     decoded = decodeJwt(jwt, 64 * 1024);
   } catch (cause) {
@@ -192,8 +192,8 @@ export function keyMayVerify(entry: KeyListEntry, at: { now: number; signedAt?: 
 
 /**
  * The key that signs at `now` (ms): the entry whose signing window holds `now`, the latest-starting
- * one if windows overlap. The issuer signs with nothing else. Throws `ERR_KEY_UNKNOWN` when no key may
- * sign now (e.g. every key was distrusted and the successor's window has not opened).
+ * one if windows overlap. The issuer signs with nothing else. Throws when no key may
+ * sign now (e.g. every key was distrusted and the successor's window has not opened): `ERR_STATE_INVALID`.
  */
 export function signingKeyAt<K extends Pick<KeyListEntry, 'signFrom' | 'signUntil'>>(keys: readonly K[], now: number): K {
   const nowSec = Math.floor(now / 1000);
@@ -202,6 +202,6 @@ export function signingKeyAt<K extends Pick<KeyListEntry, 'signFrom' | 'signUnti
     if (k.signFrom > nowSec || (k.signUntil !== undefined && nowSec >= k.signUntil)) continue;
     if (!best || k.signFrom > best.signFrom) best = k;
   }
-  if (!best) throw new MaskidError('ERR_KEY_UNKNOWN', 'no issuer key may sign now (see `maskid-issuer key list show`)');
+  if (!best) throw new MaskidError('ERR_STATE_INVALID', 'no issuer key may sign now (see `maskid-issuer key list show`)');
   return best;
 }

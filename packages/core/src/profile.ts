@@ -19,6 +19,8 @@ export const CTY_VC = 'vc';
 export const CREDENTIAL_TYPES = ['VerifiableCredential', 'InternetIdCredential'] as const;
 /** Media type prefix of an `EnvelopedVerifiableCredential` id. */
 export const ENVELOPED_SD_JWT_PREFIX = 'data:application/vc+sd-jwt,';
+/** Media type prefix of an enveloped `vc+jwt` (status lists, the registry). */
+export const ENVELOPED_VC_JWT_PREFIX = 'data:application/vc+jwt,';
 /** Format identifier used in OpenID4VCI metadata, DCQL and `vp_formats_supported`. */
 export const FORMAT_ID = 'vc+sd-jwt';
 /** DCQL credential query id. */

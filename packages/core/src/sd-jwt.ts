@@ -9,19 +9,7 @@ import { SDJwtInstance } from '@sd-jwt/core';
 import type { DisclosureFrame, PresentationFrame } from '@sd-jwt/types';
 import { base64url, utf8 } from './encoding.js';
 import { MaskidError, type ErrorCode } from './errors.js';
-import {
-  algForJwk,
-  decodeJwt,
-  isAllowedAlg,
-  parseBase64urlJson,
-  randomBytes,
-  sha256,
-  verifySignature,
-  ALLOWED_ALGS,
-  MAX_TOKEN_LENGTH,
-  type DecodedJwt,
-  type JwsSigner,
-} from './jose.js';
+import { algForJwk, decodeJwt, parseBase64urlJson, randomBytes, sha256, verifySignature, ALLOWED_ALGS, MAX_TOKEN_LENGTH, type DecodedJwt, type JwsSigner } from './jose.js';
 import {
   CREDENTIAL_TYPES,
   CTY_VC,
@@ -30,7 +18,6 @@ import {
   ENVELOPED_SD_JWT_PREFIX,
   MASKED_ID_PATTERN,
   SALT_BYTES,
-  TYP_KB_JWT,
   TYP_VC_SD_JWT,
   VC_CONTEXT_V2,
   contextUrlFor,
@@ -41,6 +28,24 @@ import {
   type Jwk,
   type PersonClaims,
 } from './profile.js';
+import {
+  checkDisclosedClaims,
+  cnfAlgOf,
+  checkIssuerAlg,
+  checkIssuerTyp,
+  checkKbAudience,
+  checkKbHeader,
+  checkKbIat,
+  checkKbNonce,
+  checkKbSdHash,
+  checkKeyFitsAlg,
+  checkPlatform,
+  checkSdAlg,
+  checkValidity,
+  issuerAndKid,
+  statusBitError,
+  type CheckName,
+} from './presentation-checks.js';
 
 const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> => {
   if (alg.toLowerCase() !== 'sha-256') throw new MaskidError('ERR_ALG_NOT_ALLOWED', `hash ${alg} is not supported`);
@@ -292,7 +297,7 @@ export function applyDisclosures(payload: Record<string, unknown>, disclosures: 
           const d = byDigest.get(digest);
           if (!d) continue;
           if (d.name === undefined) throw new MaskidError('ERR_DISCLOSURE_MALFORMED', 'array disclosure used for an object property');
-          if (Object.prototype.hasOwnProperty.call(out, d.name) || d.name === '__proto__') {
+          if (Object.hasOwn(out, d.name) || d.name === '__proto__') {
             throw new MaskidError('ERR_DISCLOSURE_MALFORMED', `disclosed claim ${d.name} already exists`);
           }
           used.add(digest);
@@ -375,7 +380,7 @@ export interface VerifyOptions {
 
 class Checks {
   readonly list: CheckResult[] = [];
-  pass(check: string): void {
+  pass(check: CheckName): void {
     this.list.push({ check, ok: true });
   }
 }
@@ -413,41 +418,28 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   const parsed = parseSdJwt(presentation, o.maxLength);
   checks.pass('structure');
   const { header, payload } = parsed.jwt;
-  if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) {
-    throw new MaskidError('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
-  }
+  checkIssuerTyp(header);
   checks.pass('typ');
-  if (!isAllowedAlg(header['alg'], algorithms)) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `alg ${String(header['alg'])} is not allowed`);
+  const alg = checkIssuerAlg(header, algorithms);
   checks.pass('alg');
-
-  const issuer = payload['issuer'];
-  const kid = header['kid'];
-  if (typeof issuer !== 'string' || typeof kid !== 'string' || !kid.startsWith(issuer + '#')) {
-    throw new MaskidError('ERR_KEY_UNKNOWN', 'kid must be a DID URL of the issuer');
-  }
+  const { issuer, kid } = issuerAndKid(header, payload);
   const issuerJwk = await o.issuerKey(issuer, kid);
-  if (algForJwk(issuerJwk) !== header['alg']) throw new MaskidError('ERR_ALG_NOT_ALLOWED', 'alg does not fit the issuer key');
+  checkKeyFitsAlg(algForJwk(issuerJwk), alg);
   checks.pass('issuer');
-  if (!(await verifySignature(header['alg'], issuerJwk, utf8(parsed.jwt.signingInput), parsed.jwt.signature))) {
+  if (!(await verifySignature(alg, issuerJwk, utf8(parsed.jwt.signingInput), parsed.jwt.signature))) {
     throw new MaskidError('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
   }
   checks.pass('signature');
 
-  if (payload['_sd_alg'] !== 'sha-256') throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
+  checkSdAlg(payload);
   const disclosures = await decodeDisclosures(parsed.disclosures);
   const vc = applyDisclosures(payload, disclosures);
   checks.pass('disclosures');
-
   const profile = checkProfile(vc, issuer);
   checks.pass('profile');
-
-  const validFrom = Date.parse(profile.validFrom) / 1000;
-  const validUntil = Date.parse(profile.validUntil) / 1000;
-  if (nowSec + skew < validFrom) throw new MaskidError('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
-  if (nowSec - skew >= validUntil) throw new MaskidError('ERR_CREDENTIAL_EXPIRED', 'credential has expired');
+  checkValidity(profile.validFrom, profile.validUntil, nowSec, skew);
   checks.pass('validity');
-
-  if (profile.platform !== o.platform) throw new MaskidError('ERR_PLATFORM_MISMATCH', 'credential is for another platform');
+  checkPlatform(profile.platform, o.platform);
   checks.pass('platform');
 
   // Key binding
@@ -458,45 +450,29 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   } catch (e) {
     throw new MaskidError('ERR_KB_MISSING', 'key-binding JWT is malformed', { cause: e });
   }
-  if (kb.header['typ'] !== TYP_KB_JWT) throw new MaskidError('ERR_KB_TYP_INVALID', 'KB-JWT typ must be kb+jwt');
-  if (!isAllowedAlg(kb.header['alg'], algorithms)) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kb.header['alg'])} is not allowed`);
-  if (algForJwk(profile.cnf) !== kb.header['alg']) throw new MaskidError('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
-  if (!(await verifySignature(kb.header['alg'], profile.cnf, utf8(kb.signingInput), kb.signature))) {
+  const kbAlg = checkKbHeader(kb.header, algorithms, cnfAlgOf(profile.cnf));
+  if (!(await verifySignature(kbAlg, profile.cnf, utf8(kb.signingInput), kb.signature))) {
     throw new MaskidError('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
   }
   checks.pass('kb.signature');
-  if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== o.nonce) throw new MaskidError('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
+  checkKbNonce(kb.payload, o.nonce);
   checks.pass('kb.nonce');
-  if (typeof kb.payload['aud'] !== 'string' || !o.audiences.includes(kb.payload['aud'])) throw new MaskidError('ERR_KB_AUDIENCE_INVALID', 'KB-JWT aud is not this platform');
+  checkKbAudience(kb.payload, o.audiences);
   checks.pass('kb.aud');
-  const iat = kb.payload['iat'];
-  if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + skew || iat < nowSec - (o.maxKbAgeSeconds ?? 300) - skew) {
-    throw new MaskidError('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
-  }
+  checkKbIat(kb.payload, nowSec, skew, o.maxKbAgeSeconds ?? 300);
   checks.pass('kb.iat');
-  const sdHash = base64url(await sha256(utf8(parsed.sdHashInput)));
-  if (kb.payload['sd_hash'] !== sdHash) throw new MaskidError('ERR_KB_SD_HASH_INVALID', 'KB-JWT sd_hash does not match the presentation');
+  checkKbSdHash(kb.payload, base64url(await sha256(utf8(parsed.sdHashInput))));
   checks.pass('kb.sd_hash');
 
-  // Claims: exactly the requested ones, all allowed.
-  const disclosed = disclosures.map((d) => d.name);
-  const allowed = o.allowedClaims ?? o.requestedClaims;
-  for (const name of disclosed) {
-    if (!isClaimName(name) || !allowed.includes(name)) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `claim ${String(name)} is not allowed for this platform`);
-  }
-  if (disclosed.length !== o.requestedClaims.length || !o.requestedClaims.every((c) => disclosed.includes(c))) {
-    throw new MaskidError('ERR_CLAIMS_MISMATCH', 'disclosed claims differ from the requested claims');
-  }
+  checkDisclosedClaims(
+    disclosures.map((d) => d.name),
+    o.requestedClaims,
+    o.allowedClaims ?? o.requestedClaims,
+  );
   checks.pass('claims');
 
   if (o.status) {
-    for (const entry of profile.credentialStatus) {
-      if (await o.status(entry, issuer)) {
-        throw entry.statusPurpose === 'revocation'
-          ? new MaskidError('ERR_STATUS_REVOKED', 'credential is revoked')
-          : new MaskidError('ERR_STATUS_SUSPENDED', 'credential is suspended');
-      }
-    }
+    for (const entry of profile.credentialStatus) if (await o.status(entry, issuer)) throw statusBitError(entry.statusPurpose);
     checks.pass('status');
   }
 

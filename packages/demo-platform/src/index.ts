@@ -67,12 +67,12 @@ export function createDemoPlatform(options: DemoPlatformOptions): Express {
   return app;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(o: DemoPlatformOptions): string {
   const labels = JSON.stringify(LABELS);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(o.name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(o.name)}</title>
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}
 button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#0b57d0;color:#fff;cursor:pointer}
@@ -81,8 +81,8 @@ button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#
 code{font-size:.9em;word-break:break-all}
 </style></head>
 <body>
-<h1>${escape(o.name)}</h1>
-<p>A demo platform at <code>${escape(o.origin)}</code>. It asks for: ${o.claims.map((c) => escape(LABELS[c] ?? c)).join(', ')}.</p>
+<h1>${escapeHtml(o.name)}</h1>
+<p>A demo platform at <code>${escapeHtml(o.origin)}</code>. It asks for: ${o.claims.map((c) => escapeHtml(LABELS[c] ?? c)).join(', ')}.</p>
 <button id="signin">Sign in with Internet ID</button>
 <div id="status" data-state="idle" aria-live="polite">Not signed in.</div>
 <script>

@@ -7,3 +7,5 @@
 export * from './storage.js';
 export * from './keys.js';
 export * from './wallet.js';
+export { Openid4vciClient, parseOffer, preAuthorizedGrant, type CredentialOffer, type CredentialSession, type IssuerEndpoints, type ReceivedCredential } from './oid4vci-client.js';
+export { checkTrustedIssuers, fetchTrustedRegistry, type HeldTrust } from './issuer-trust.js';

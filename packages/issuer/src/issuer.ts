@@ -31,6 +31,8 @@ export interface IssuerOptions {
   dev?: boolean;
   /** Path of agent.yml (default: the repository's agent.yml). */
   agentConfig?: string;
+  /** What `$env` directives in agent.yml read (the CLI passes `process.env`; default none). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Database: SQLite file (default `<dataDir>/issuer.sqlite`) or a `postgres://` URL. */
   db?: string;
 }
@@ -141,7 +143,7 @@ export class Issuer {
       if (!check) throw new MaskidError('ERR_STATE_INVALID', 'the database has a KEK salt but no KEK check value');
       sealer.open(check, 'kek-check');
       const privateKeyStore = new PrivateKeyStore(ds, new SecretBox(sealer.derive('veramo-secretbox').toString('hex')));
-      const agent = await createFromConfig<IssuerAgent>(config, '/agent', { dbConnection: ds, privateKeyStore });
+      const agent = await createFromConfig<IssuerAgent>(config, '/agent', { dbConnection: ds, privateKeyStore }, options.env ?? {});
       return new Issuer(ds, agent, sealer, { ...options, dataDir });
     } catch (e) {
       await ds.destroy();

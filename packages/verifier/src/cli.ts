@@ -52,6 +52,15 @@ async function runPrimary(replicas: number): Promise<void> {
   });
 }
 
+/**
+ * Runs `maskid-verifier` with `argv` (as `process.argv`); returns the exit code. The entry point: the
+ * only place that reads the environment (`MASKID_LOG_LEVEL`, `MASKID_VERIFIER_REPLICA`).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv)
+ * ```
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('maskid-verifier').description('Verify Internet ID presentations offline for one platform.').exitOverride();
   program
@@ -68,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.replicas > 1 && !redisUrl) throw new MaskidError('ERR_CONFIG_INVALID', '--replicas > 1 needs --redis-url (or redisUrl in the config): replicas must share nonces');
       if (opts.replicas > 1 && cluster.isPrimary) return runPrimary(opts.replicas);
       const nonces = redisUrl ? await RedisNonceStore.connect(redisUrl) : undefined;
-      const service = await VerifierService.create(config, nonces ? { nonces } : {});
+      const replica = Number(process.env['MASKID_VERIFIER_REPLICA'] ?? '0') || 0;
+      const service = await VerifierService.create(config, { ...(nonces ? { nonces } : {}), replica });
       await service.start();
       const h = service.health();
       process.stderr.write(
@@ -76,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       const port = opts.port ?? config.port;
       const host = opts.host ?? config.host;
-      const server = createServer(createVerifierListener(service)).listen(port, host);
+      const server = createServer(createVerifierListener(service, { logLevel: process.env['MASKID_LOG_LEVEL'] ?? 'info' })).listen(port, host);
       // Longer than typical load-balancer idle timeouts, so pooled connections are not cut mid-request.
       server.keepAliveTimeout = 65_000;
       server.headersTimeout = 66_000;
@@ -84,8 +94,8 @@ export async function main(argv: string[]): Promise<number> {
         server.once('listening', resolve);
         server.once('error', reject);
       });
-      const replica = service.replica ? `replica ${service.replica}: ` : '';
-      process.stderr.write(`maskid-verifier: ${replica}listening on http://${host}:${port}${redisUrl ? ' (nonces in Redis)' : ''}\n`);
+      const replicaLabel = service.replica ? `replica ${service.replica}: ` : '';
+      process.stderr.write(`maskid-verifier: ${replicaLabel}listening on http://${host}:${port}${redisUrl ? ' (nonces in Redis)' : ''}\n`);
       await new Promise<void>((done) => {
         const stop = () => server.close(() => void service.stop().then(done));
         process.once('SIGINT', stop);

@@ -3,7 +3,7 @@
  * a frozen object. A bad file fails fast with one clear message naming the field.
  */
 import { readFileSync } from 'node:fs';
-import { isClaimName, parseJsonStrict, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
+import { PLATFORM_ID_PATTERN, isClaimName, parseJsonStrict, MaskidError, urlToDidWeb, type ClaimName } from '@maskid/core';
 
 /**
  * A trusted issuer: its base URL (the did:web is derived from it) and the RFC 7638 thumbprint of its
@@ -16,6 +16,7 @@ export interface TrustedIssuer {
   rootThumbprint: string;
 }
 
+/** A validated, frozen verifier configuration (see {@link parseConfig}). */
 export interface VerifierConfig {
   /** The platform this verifier serves (its id in the issuer's registry). */
   platform: string;
@@ -89,7 +90,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     '$schema',
   ]);
   for (const k of Object.keys(c)) if (!known.has(k)) fail(`unknown field "${k}"`);
-  if (typeof c['platform'] !== 'string' || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
+  if (typeof c['platform'] !== 'string' || !PLATFORM_ID_PATTERN.test(c['platform'])) fail('"platform" must be the platform id (a-z, 0-9, -)');
   const dev = c['dev'] === true;
   if (typeof c['dev'] !== 'boolean') fail('"dev" must be true or false');
   const origins = c['origins'];

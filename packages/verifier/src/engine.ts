@@ -6,25 +6,42 @@
  * fresh `iat`, `sd_hash`), exactly the requested and allowed claims, and revocation/suspension bits
  * from the in-memory StatusListCache.
  *
- * It shares `@maskid/core`'s profile checks and error codes; node:crypto does the hashing and
- * signature work (WebCrypto's async round trips would double the cost per login).
+ * The rules and codes are `@maskid/core`'s (`presentation-checks`, `checkProfile`, `applyDisclosures`),
+ * the same functions the WebCrypto reference verifier calls; this engine has its own decoding, and
+ * node:crypto does the hashing and signature work (WebCrypto's async round trips would double the cost
+ * per login).
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
 import {
+  ALLOWED_ALGS,
+  CHECK_NAMES,
   MaskidError,
   applyDisclosures,
+  audienceForOrigin,
   buildDcApiRequest,
+  checkDisclosedClaims,
+  checkIssuerAlg,
+  checkIssuerTyp,
+  checkKbAudience,
+  checkKbHeader,
+  checkKbIat,
+  checkKbNonce,
+  checkKbSdHash,
+  checkKeyFitsAlg,
+  checkPlatform,
   checkProfile,
+  checkSdAlg,
+  checkValidity,
+  cnfAlgOf,
   decodeDisclosure,
   duplicateMemberName,
   fromBase64url,
   isClaimName,
-  algForJwk,
-  CTY_VC,
-  TYP_KB_JWT,
-  TYP_VC_SD_JWT,
+  issuerAndKid,
+  statusBitError,
   type BitstringStatusListEntry,
+  type CheckName,
   type CheckResult,
   type ClaimName,
   type DcApiRequest,
@@ -36,9 +53,14 @@ import {
 import type { IssuerKeyCache } from './issuer-keys.js';
 import type { NonceStore } from './nonce-store.js';
 
+/** The longest presentation accepted (characters); a profile presentation is 1–3 KB. */
 export const MAX_PRESENTATION_LENGTH = 16 * 1024;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * The result of a verification: the masked ID and exactly the requested claims, or the first failing
+ * check's stable code; `checks` lists the checks that passed, in order.
+ */
 export type VerifyResult =
   | { verified: true; maskedId: string; claims: Partial<PersonClaims>; issuer: string; platform: string; checks: CheckResult[] }
   | { verified: false; error: { code: ErrorCode; message: string }; checks: CheckResult[] };
@@ -48,6 +70,7 @@ export interface StatusSource {
   lookup(entry: BitstringStatusListEntry, issuer: string): boolean;
 }
 
+/** Options of {@link PresentationVerifier}: the platform, its origins and claims, and the injected key, status and nonce sources. */
 export interface EngineOptions {
   platform: string;
   origins: readonly string[];
@@ -117,26 +140,6 @@ function decodeCompact(jwt: string, code: ErrorCode, cacheHeader = false): Decod
 
 const sha256b64 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-/** The checks of a verification, in order; a result lists those that passed. */
-const CHECK_NAMES = [
-  'request',
-  'structure',
-  'typ',
-  'alg',
-  'issuer',
-  'signature',
-  'disclosures',
-  'profile',
-  'validity',
-  'platform',
-  'kb.signature',
-  'kb.nonce',
-  'kb.aud',
-  'kb.iat',
-  'kb.sd_hash',
-  'claims',
-  'status',
-] as const;
 const passedChecks = (from: number, count: number): CheckResult[] => CHECK_NAMES.slice(from, from + count).map((check) => ({ check, ok: true }));
 const ALL_PASSED = Object.freeze(passedChecks(1, CHECK_NAMES.length - 1));
 const ALL_PASSED_WITH_REQUEST = Object.freeze(passedChecks(0, CHECK_NAMES.length));
@@ -159,6 +162,8 @@ class Progress {
 export class PresentationVerifier {
   readonly #o: Required<Omit<EngineOptions, 'algorithms'>> & { algorithms: readonly string[] };
   readonly #cnfKeys = new Map<string, KeyObject>();
+  /** `origin:<origin>` for each registered origin: the KB-JWT audiences accepted. */
+  readonly #audiences: readonly string[];
   #workMs = 0;
 
   constructor(options: EngineOptions) {
@@ -166,10 +171,11 @@ export class PresentationVerifier {
       requestTtlMs: 300_000,
       skewSeconds: 60,
       maxKbAgeSeconds: 300,
-      algorithms: ['ES256', 'EdDSA'],
+      algorithms: ALLOWED_ALGS,
       now: Date.now,
       ...options,
     };
+    this.#audiences = this.#o.origins.map(audienceForOrigin);
   }
 
   /** Creates a presentation request for `claims` (each must be allowed for this platform). */
@@ -237,13 +243,12 @@ export class PresentationVerifier {
 
   #verify(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress) {
     const o = this.#o;
-    const pass = (_check: (typeof CHECK_NAMES)[number]) => {
+    const pass = (_check: CheckName) => {
       progress.n++;
     };
-    const nowMs = o.now();
-    const nowSec = Math.floor(nowMs / 1000);
+    const nowSec = Math.floor(o.now() / 1000);
 
-    // Structure
+    // Structure (this engine's own decoding: node:crypto hashing, cached headers)
     if (typeof presentation !== 'string') fail('ERR_SDJWT_MALFORMED', 'the presentation must be a string');
     const p = presentation as string;
     if (p.length > MAX_PRESENTATION_LENGTH) fail('ERR_TOKEN_TOO_LARGE', `the presentation is longer than ${MAX_PRESENTATION_LENGTH} characters`);
@@ -257,36 +262,31 @@ export class PresentationVerifier {
     const kbCompact = p.slice(last + 1);
     pass('structure');
 
+    // The rules are @maskid/core's (presentation-checks); only decoding and signatures are ours.
     const { header, payload } = issuerJwt;
-    if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) fail('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
+    checkIssuerTyp(header);
     pass('typ');
-    const alg = header['alg'];
-    if (typeof alg !== 'string' || !o.algorithms.includes(alg) || (alg !== 'ES256' && alg !== 'EdDSA')) fail('ERR_ALG_NOT_ALLOWED', `alg ${String(alg)} is not allowed`);
+    const alg = checkIssuerAlg(header, o.algorithms);
     pass('alg');
-    const issuer = payload['issuer'];
-    const kid = header['kid'];
-    if (typeof issuer !== 'string' || typeof kid !== 'string' || !kid.startsWith(issuer + '#')) fail('ERR_KEY_UNKNOWN', 'kid must be a DID URL of the issuer');
-    const key = o.keys.get(issuer as string, kid as string);
-    if (key.alg !== alg) fail('ERR_ALG_NOT_ALLOWED', 'alg does not fit the issuer key');
+    const { issuer, kid } = issuerAndKid(header, payload);
+    const key = o.keys.get(issuer, kid);
+    checkKeyFitsAlg(key.alg, alg);
     pass('issuer');
-    if (!verifyJoseSignature(alg as string, key.key, issuerJwt.signingInput, issuerJwt.signature)) fail('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
+    if (!verifyJoseSignature(alg, key.key, issuerJwt.signingInput, issuerJwt.signature)) fail('ERR_SIGNATURE_INVALID', 'issuer signature does not verify');
     pass('signature');
 
-    if (payload['_sd_alg'] !== 'sha-256') fail('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
+    checkSdAlg(payload);
     const parsed: ParsedDisclosure[] = disclosures.map((d) => {
       if (!B64URL.test(d)) fail('ERR_DISCLOSURE_MALFORMED', 'disclosure is not base64url');
       return decodeDisclosure(d, sha256b64(d));
     });
     const vc = applyDisclosures(payload, parsed);
     pass('disclosures');
-    const profile = checkProfile(vc, issuer as string);
+    const profile = checkProfile(vc, issuer);
     pass('profile');
-    const validFrom = Date.parse(profile.validFrom) / 1000;
-    const validUntil = Date.parse(profile.validUntil) / 1000;
-    if (nowSec + o.skewSeconds < validFrom) fail('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
-    if (nowSec - o.skewSeconds >= validUntil) fail('ERR_CREDENTIAL_EXPIRED', 'credential has expired');
+    checkValidity(profile.validFrom, profile.validUntil, nowSec, o.skewSeconds);
     pass('validity');
-    if (profile.platform !== o.platform) fail('ERR_PLATFORM_MISMATCH', 'credential is for another platform');
+    checkPlatform(profile.platform, o.platform);
     pass('platform');
 
     // Key binding
@@ -297,52 +297,31 @@ export class PresentationVerifier {
     } catch {
       return fail('ERR_KB_MISSING', 'key-binding JWT is malformed');
     }
-    if (kb.header['typ'] !== TYP_KB_JWT) fail('ERR_KB_TYP_INVALID', 'KB-JWT typ must be kb+jwt');
-    const kbAlg = kb.header['alg'];
-    if (typeof kbAlg !== 'string' || !o.algorithms.includes(kbAlg) || (kbAlg !== 'ES256' && kbAlg !== 'EdDSA'))
-      fail('ERR_ALG_NOT_ALLOWED', `KB-JWT alg ${String(kbAlg)} is not allowed`);
-    let cnfAlg: string;
-    try {
-      cnfAlg = algForJwk(profile.cnf);
-    } catch {
-      return fail('ERR_PROFILE_INVALID', 'cnf.jwk is not a usable key');
-    }
-    if (cnfAlg !== kbAlg) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT alg does not fit the cnf key');
-    if (!verifyJoseSignature(kbAlg as string, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature))
-      fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
+    const kbAlg = checkKbHeader(kb.header, o.algorithms, cnfAlgOf(profile.cnf));
+    if (!verifyJoseSignature(kbAlg, this.#cnfKey(profile.cnf), kb.signingInput, kb.signature)) fail('ERR_KB_SIGNATURE_INVALID', 'KB-JWT is not signed by the credential key');
     pass('kb.signature');
-    if (typeof kb.payload['nonce'] !== 'string' || kb.payload['nonce'] !== nonce) fail('ERR_KB_NONCE_INVALID', 'KB-JWT nonce does not match the request');
+    checkKbNonce(kb.payload, nonce);
     pass('kb.nonce');
-    const aud = kb.payload['aud'];
-    const audOrigin = typeof aud === 'string' && aud.startsWith('origin:') ? aud.slice('origin:'.length) : undefined;
-    if (!audOrigin || !o.origins.includes(audOrigin) || (origin !== undefined && origin !== audOrigin)) fail('ERR_KB_AUDIENCE_INVALID', "KB-JWT aud is not this platform's origin");
+    checkKbAudience(kb.payload, this.#audiences, origin);
     pass('kb.aud');
-    const iat = kb.payload['iat'];
-    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowSec + o.skewSeconds || iat < nowSec - o.maxKbAgeSeconds - o.skewSeconds)
-      fail('ERR_KB_IAT_INVALID', 'KB-JWT iat is missing, in the future or too old');
+    checkKbIat(kb.payload, nowSec, o.skewSeconds, o.maxKbAgeSeconds);
     pass('kb.iat');
-    if (kb.payload['sd_hash'] !== sha256b64(p.slice(0, last + 1))) fail('ERR_KB_SD_HASH_INVALID', 'KB-JWT sd_hash does not match the presentation');
+    checkKbSdHash(kb.payload, sha256b64(p.slice(0, last + 1)));
     pass('kb.sd_hash');
 
-    // Claims: exactly the requested ones, all allowed for the platform.
-    const names = parsed.map((d) => d.name);
-    for (const n of names) if (!isClaimName(n) || !o.allowedClaims.includes(n)) fail('ERR_CLAIM_NOT_ALLOWED', `claim ${String(n)} is not allowed for this platform`);
-    if (names.length !== requested.length || !requested.every((c) => names.includes(c))) fail('ERR_CLAIMS_MISMATCH', 'disclosed claims differ from the requested claims');
+    checkDisclosedClaims(
+      parsed.map((d) => d.name),
+      requested,
+      o.allowedClaims,
+    );
     pass('claims');
 
-    for (const entry of profile.credentialStatus) {
-      if (o.status.lookup(entry, issuer as string)) {
-        fail(
-          entry.statusPurpose === 'revocation' ? 'ERR_STATUS_REVOKED' : 'ERR_STATUS_SUSPENDED',
-          `credential is ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'}`,
-        );
-      }
-    }
+    for (const entry of profile.credentialStatus) if (o.status.lookup(entry, issuer)) throw statusBitError(entry.statusPurpose);
     pass('status');
 
     const claims: Partial<PersonClaims> = {};
     for (const c of requested) (claims as Record<string, unknown>)[c] = profile.subject[c];
-    return { verified: true as const, maskedId: profile.maskedId, claims, issuer: issuer as string, platform: profile.platform };
+    return { verified: true as const, maskedId: profile.maskedId, claims, issuer, platform: profile.platform };
   }
 
   #cnfKey(jwk: Jwk): KeyObject {

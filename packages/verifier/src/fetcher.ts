@@ -4,6 +4,7 @@
  */
 import { MaskidError } from '@maskid/core';
 
+/** What a GET returned: the status, the body of a 200, and the caching headers. */
 export interface FetchResult {
   status: number;
   body?: string;
@@ -11,8 +12,19 @@ export interface FetchResult {
   maxAgeSeconds?: number;
 }
 
+/** The `fetch` the verifier uses (injected in tests). */
 export type Fetch = typeof fetch;
 
+/**
+ * The verifier's only network access: GETs to the trusted issuers' origins, with a timeout, a size
+ * limit, no redirects and conditional requests.
+ *
+ * @example
+ * ```ts
+ * const fetcher = new AllowListFetcher(['https://id.example.gov'])
+ * const { status, body, etag } = await fetcher.get('https://id.example.gov/keys')
+ * ```
+ */
 export class AllowListFetcher {
   readonly #origins: Set<string>;
 

@@ -4,12 +4,17 @@
  */
 import { MaskidError, type ClaimName } from '@maskid/core';
 
+/** What the verifier remembers of a presentation request until it is answered: the nonce and the claims asked for. */
 export interface RequestRecord {
   nonce: string;
   claims: ClaimName[];
   expiresAt: number;
 }
 
+/**
+ * Single-use presentation requests: `take` returns a record once, to one caller, and only before it
+ * expires (memory for one process, Redis for replicas).
+ */
 export interface NonceStore {
   put(requestId: string, record: RequestRecord, ttlMs: number): Promise<void>;
   /** Returns the record and removes it, atomically; undefined when unknown, used or expired. */
@@ -54,10 +59,10 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   async take(requestId: string): Promise<RequestRecord | undefined> {
-    let r = this.#current.get(requestId);
-    if (r) this.#current.delete(requestId);
-    else if ((r = this.#previous.get(requestId))) this.#previous.delete(requestId);
-    else return undefined;
+    const current = this.#current.get(requestId);
+    const r = current ?? this.#previous.get(requestId);
+    if (!r) return undefined;
+    (current ? this.#current : this.#previous).delete(requestId);
     return r.expiresAt > Date.now() ? r : undefined;
   }
 

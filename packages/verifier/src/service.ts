@@ -11,6 +11,7 @@ import { MemoryNonceStore, RedisNonceStore, type NonceStore } from './nonce-stor
 import { PresentationVerifier, type VerifyResult } from './engine.js';
 import { LoadShedder } from './load-shedder.js';
 
+/** Options of {@link VerifierService.create}: injected fetch, clock and nonce store, the key-list refresh, and the replica number. */
 export interface VerifierServiceOptions {
   fetch?: Fetch;
   now?: () => number;
@@ -19,8 +20,11 @@ export interface VerifierServiceOptions {
   keyRefreshMs?: number;
   /** Every outgoing request (tests count issuer contacts with it). */
   onIssuerRequest?: (url: string) => void;
+  /** Which replica this is (`serve --replicas N`: 1..N; 0, the default, for a single process). */
+  replica?: number;
 }
 
+/** The Prometheus metrics of a verifier (served at `/metrics`). */
 export interface VerifierMetrics {
   registry: Registry;
   verifications: Counter<'result'>;
@@ -30,6 +34,18 @@ export interface VerifierMetrics {
   shed: Counter<'route'>;
 }
 
+/**
+ * A verifier for one platform, assembled from its config: the issuer key cache (key lists under the
+ * root thumbprint), the status cache (manifest and lists), the nonce store, the engine, metrics and the
+ * load shedder.
+ *
+ * @example
+ * ```ts
+ * const service = await VerifierService.create(loadConfig('verifier.json'))
+ * await service.start()
+ * createServer(createVerifierListener(service)).listen(8080)
+ * ```
+ */
 export class VerifierService {
   readonly engine: PresentationVerifier;
   readonly keys: IssuerKeyCache;
@@ -160,6 +176,8 @@ export class VerifierService {
     };
   }
 
-  /** Which replica this is (`serve --replicas N` sets MASKID_VERIFIER_REPLICA = 1..N; 0 otherwise). */
-  readonly replica = Number(process.env['MASKID_VERIFIER_REPLICA'] ?? '0') || 0;
+  /** Which replica this is (`serve --replicas N`: 1..N; 0 for a single process). */
+  get replica(): number {
+    return this.options.replica ?? 0;
+  }
 }

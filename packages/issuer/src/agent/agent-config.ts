@@ -6,7 +6,8 @@
  * - `$args: [...]` constructor or function arguments;
  * - `$ref: /json/pointer` into the config, or into `/runtime/...` objects the issuer provides at
  *   start (the database connection, the KEK-sealed private key store);
- * - `$env: NAME` an environment variable.
+ * - `$env: NAME` a variable of the environment the caller passes in (the CLI passes `process.env`;
+ *   a library never reads the process environment itself).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -27,7 +28,8 @@ const MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
   '@veramo/data-store': () => import('@veramo/data-store'),
   'did-resolver': () => import('did-resolver'),
   'web-did-resolver': () => import('web-did-resolver'),
-  '@maskid/issuer': () => import('../index.js'),
+  // The issuer's own plugins, by module (not the package face, which imports this loader).
+  '@maskid/issuer': () => import('./plugins.js'),
 };
 
 type Json = unknown;
@@ -55,10 +57,15 @@ export function readAgentConfig(file: string): Record<string, unknown> {
  *
  * @example
  * ```ts
- * const agent = await createFromConfig(readAgentConfig('agent.yml'), '/agent', { dbConnection })
+ * const agent = await createFromConfig(readAgentConfig('agent.yml'), '/agent', { dbConnection }, process.env)
  * ```
  */
-export async function createFromConfig<T>(config: Record<string, unknown>, pointer: string, runtime: Record<string, unknown>): Promise<T> {
+export async function createFromConfig<T>(
+  config: Record<string, unknown>,
+  pointer: string,
+  runtime: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<T> {
   const root = { ...config, runtime };
   const cache = new Map<string, Promise<unknown>>();
   const resolving = new Set<string>();
@@ -91,7 +98,7 @@ export async function createFromConfig<T>(config: Record<string, unknown>, point
     if (node === null || typeof node !== 'object') return node;
     const obj = node as Record<string, unknown>;
     if ('$ref' in obj) return ref(String(obj['$ref']));
-    if ('$env' in obj) return process.env[String(obj['$env'])];
+    if ('$env' in obj) return env[String(obj['$env'])];
     if ('$require' in obj) return instantiate(String(obj['$require']), obj['$args']);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) out[k] = await build(v);

@@ -22,6 +22,7 @@ import type {
   IDIDManager,
 } from '@veramo/core-types';
 import {
+  ENVELOPED_VC_JWT_PREFIX,
   decodeJwt,
   envelope,
   issueSdJwtCredential,
@@ -38,13 +39,12 @@ import {
 } from '@maskid/core';
 
 type Context = IAgentContext<IKeyManager & IDIDManager & IResolver>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CredentialPlugin passes its own narrower context type
+// biome-ignore lint/suspicious/noExplicitAny: CredentialPlugin passes its own narrower context type
 type AnyContext = IAgentContext<any>;
 
 /** The proof format names. */
 export const PROOF_FORMAT_SD_JWT = 'vc+sd-jwt' as ProofFormat;
 export const PROOF_FORMAT_VC_JWT = 'vc+jwt' as ProofFormat;
-const ENVELOPED_VC_JWT_PREFIX = 'data:application/vc+jwt,';
 
 /** The signing key of an issuer DID: `keyRef` if given, else its first ES256/EdDSA key. */
 async function signingKey(issuer: string, keyRef: string | undefined, context: Context): Promise<IKey> {

@@ -38,7 +38,7 @@ export function maskedIdVersion(maskedId: string): number {
 export function openMaskedId(kMask: Uint8Array, maskedId: string): { version: number; personSerial: bigint; platformNumber: bigint } {
   const version = maskedIdVersion(maskedId);
   const ct = fromBase32(maskedId.slice(2));
-  if (!ct || ct.length !== 16) throw new MaskidError('ERR_INPUT_INVALID', 'not a masked ID');
+  if (ct?.length !== 16) throw new MaskidError('ERR_INPUT_INVALID', 'not a masked ID');
   const decipher = createDecipheriv('aes-256-ecb', kMask, null).setAutoPadding(false);
   const block = Buffer.concat([decipher.update(ct), decipher.final()]);
   return { version, personSerial: block.readBigUInt64BE(0), platformNumber: block.readBigUInt64BE(8) };

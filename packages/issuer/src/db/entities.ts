@@ -236,8 +236,7 @@ export const StatusManifestEntity = new EntitySchema<StatusManifestRow>({
 });
 
 /** Every maskid entity (Veramo's come from @veramo/data-store). */
-export const MASKID_ENTITIES: EntitySchema<any>[] = [
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+export const MASKID_ENTITIES: EntitySchema[] = [
   MetaEntity,
   SecretEntity,
   PersonEntity,

@@ -4,7 +4,8 @@
  * day and jittered per credential (the same way for every person).
  */
 import { randomInt } from 'node:crypto';
-import { buildCredentialClaims, jwkFromDidJwk, unwrapEnvelope, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
+import { buildCredentialClaims, jwkFromDidJwk, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
+import { signSdJwt } from '../agent/signing.js';
 import { maskedIdFor } from '../crypto/masked-id.js';
 import type { PersonRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
@@ -117,14 +118,10 @@ export class CredentialService {
       credentialStatus: entries,
       claims: claimsAt(data, now),
     });
-    const vc = (await this.issuer.agent.createVerifiableCredential({
-      credential: claims as never,
-      proofFormat: 'vc+sd-jwt' as never,
-      keyRef: settings.kid,
-    })) as unknown as EnvelopedVerifiableCredential;
+    const signed = await signSdJwt(this.issuer.agent, claims, settings.kid);
     return {
-      credential: vc,
-      sdJwt: unwrapEnvelope(vc),
+      credential: signed.credential,
+      sdJwt: signed.sdJwt,
       platform: platform.id,
       maskedId,
       statusListIndex: entries[0].statusListIndex,

@@ -15,19 +15,35 @@
  *   issuer processes can serve one wallet's requests.
  */
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { algForJwk, base64url, decodeJwt, didJwkFor, isAllowedAlg, jwkThumbprint, publicJwk, sha256, utf8, verifySignature, MaskidError, type Jwk } from '@maskid/core';
+import {
+  algForJwk,
+  base64url,
+  decodeJwt,
+  didJwkFor,
+  isAllowedAlg,
+  jwkThumbprint,
+  publicJwk,
+  sha256,
+  utf8,
+  verifySignature,
+  CREDENTIAL_CONFIGURATION_ID,
+  CREDENTIAL_OFFER_SCHEME,
+  PRE_AUTHORIZED_GRANT,
+  TYP_DPOP,
+  TYP_PROOF,
+  MaskidError,
+  type DecodedJwt,
+  type Jwk,
+} from '@maskid/core';
 import { In, LessThan, type EntityManager } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
-import { PlatformService } from './platforms.js';
+import { PlatformService, type Platform } from './platforms.js';
 import { CredentialService } from './credentials.js';
 
-export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
-export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
+export { CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF };
 export const MAX_TX_CODE_ATTEMPTS = 5;
-export const TYP_PROOF = 'openid4vci-proof+jwt';
-export const TYP_DPOP = 'dpop+jwt';
 
 /** An OAuth / OpenID4VCI protocol error: `error` is the protocol's code, `status` the HTTP status. */
 export class OAuthError extends Error {
@@ -50,7 +66,7 @@ const secret = () => base64url(randomBytes(32));
  * Every failure is an OAuth error with `error`.
  */
 async function selfSignedJws(jwt: string, typ: string, error: string, what: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown>; jwk: Jwk }> {
-  let decoded;
+  let decoded: DecodedJwt;
   try {
     decoded = decodeJwt(jwt, 8192);
   } catch {
@@ -137,7 +153,7 @@ export class Openid4vciService {
         [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } },
       },
     };
-    return { uri: `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
+    return { uri: `${CREDENTIAL_OFFER_SCHEME}?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
   }
 
   /** A fresh `c_nonce`: `base64url(expiry ‖ 12 random bytes ‖ MAC)`, nothing stored. */
@@ -292,7 +308,7 @@ export class Openid4vciService {
       throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
     const id = b['credential_identifier'];
     if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
-    let platform;
+    let platform: Platform;
     try {
       platform = await new PlatformService(this.issuer).get(id);
     } catch {

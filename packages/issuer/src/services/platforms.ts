@@ -3,7 +3,19 @@
  * derived from its chosen id), a verified name, web origins and the claims it may receive.
  */
 import { randomBytes } from 'node:crypto';
-import { isClaimName, MaskidError, type ClaimName } from '@maskid/core';
+import {
+  PLATFORM_ID_PATTERN,
+  PLATFORM_REGISTRY_PATH,
+  PLATFORM_REGISTRY_TYPE,
+  REGISTRY_VALIDITY_SECONDS,
+  VC_CONTEXT_V2,
+  contextUrlFor,
+  isClaimName,
+  manifestUrl,
+  MaskidError,
+  type ClaimName,
+} from '@maskid/core';
+import { signVcJwt } from '../agent/signing.js';
 import { PlatformEntity, type PlatformRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 
@@ -48,7 +60,7 @@ export class PlatformService {
   constructor(private readonly issuer: Issuer) {}
 
   async add(input: { id: string; name: string; origins: string[]; claims: string[] }): Promise<Platform> {
-    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'platform id must be 2-63 characters of a-z, 0-9 and -');
+    if (!PLATFORM_ID_PATTERN.test(input.id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'platform id must be 2-63 characters of a-z, 0-9 and -');
     const name = (input.name ?? '').trim();
     if (!name || name.length > 200) throw new MaskidError('ERR_INPUT_INVALID', 'platform name is required (at most 200 characters)');
     if (!input.origins?.length) throw new MaskidError('ERR_INPUT_INVALID', 'at least one --origin is required');
@@ -73,6 +85,36 @@ export class PlatformService {
       await this.issuer.setMeta('registry_version', String(Number((await this.issuer.getMeta('registry_version', m)) ?? '0') + 1), m);
       return toPlatform(row);
     });
+  }
+
+  /**
+   * The signed platform registry (`vc+jwt` `PlatformRegistryCredential`, see `@maskid/core` registry):
+   * its `version` (grows with every registry change), valid {@link REGISTRY_VALIDITY_SECONDS} from `now`.
+   */
+  async signedRegistry(now = Date.now()): Promise<{ version: number; jwt: string }> {
+    const s = await this.issuer.settings();
+    const version = await this.registryVersion();
+    const platforms = (await this.list()).map((p) => ({ id: p.id, name: p.name, origins: p.origins, claims: p.claims, manifest: manifestUrl(s.url, p.id) }));
+    const id = `${s.url}${PLATFORM_REGISTRY_PATH}`;
+    const jwt = await signVcJwt(
+      this.issuer.agent,
+      {
+        '@context': [VC_CONTEXT_V2, contextUrlFor(s.did)],
+        id,
+        type: ['VerifiableCredential', PLATFORM_REGISTRY_TYPE],
+        issuer: s.did,
+        validFrom: new Date(now).toISOString(),
+        validUntil: new Date(now + REGISTRY_VALIDITY_SECONDS * 1000).toISOString(),
+        credentialSubject: { id, version, platforms },
+      },
+      s.kid,
+    );
+    return { version, jwt };
+  }
+
+  /** The registry's current version (1 before any platform exists). */
+  async registryVersion(): Promise<number> {
+    return Number((await this.issuer.getMeta('registry_version')) ?? '0') || 1;
   }
 
   async list(): Promise<Platform[]> {

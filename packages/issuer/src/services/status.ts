@@ -34,6 +34,7 @@ import {
   type StatusListRow,
 } from '../db/entities.js';
 import { StatusIndexPermutation } from '../crypto/status-index.js';
+import { signVcJwt } from '../agent/signing.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
 import type { Issuer } from '../issuer.js';
@@ -331,8 +332,7 @@ export class StatusService {
       validFrom: new Date(now).toISOString(),
       credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: list.encode(), epoch },
     };
-    const vc = (await this.issuer.agent.createVerifiableCredential({ credential: credential as never, proofFormat: 'vc+jwt' as never, keyRef })) as unknown as { id: string };
-    return vc.id.slice('data:application/vc+jwt,'.length);
+    return signVcJwt(this.issuer.agent, credential, keyRef);
   }
 
   /** The signed manifest of a platform, or undefined before its first epoch. */

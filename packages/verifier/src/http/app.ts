@@ -16,9 +16,14 @@ import { openapiRoute } from './routes/openapi.js';
 /**
  * The node:http request listener `serve` uses: `POST /v1/presentations` goes straight to its lean
  * handler, everything else to the express app.
+ *
+ * @example
+ * ```ts
+ * createServer(createVerifierListener(service, { logLevel: 'warn' })).listen(8080)
+ * ```
  */
-export function createVerifierListener(service: VerifierService, options: { logger?: Logger } = {}): (req: IncomingMessage, res: ServerResponse) => void {
-  const log = options.logger ?? defaultLogger();
+export function createVerifierListener(service: VerifierService, options: VerifierAppOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const log = options.logger ?? defaultLogger(options.logLevel);
   const app = createVerifierApp(service, { logger: log });
   return (req, res) => {
     if (req.url === PRESENTATIONS_PATH && req.method === 'POST') hot(req, res, service, log);
@@ -33,12 +38,30 @@ function hot(req: IncomingMessage, res: ServerResponse, service: VerifierService
   });
 }
 
-function defaultLogger(): Logger {
-  return pino({ level: process.env['MASKID_LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+function defaultLogger(level = 'info'): Logger {
+  return pino({ level }, pino.destination(2));
 }
 
-export function createVerifierApp(service: VerifierService, options: { logger?: Logger } = {}): Express {
-  const log = options.logger ?? defaultLogger();
+/** Options of {@link createVerifierApp} and {@link createVerifierListener}. */
+export interface VerifierAppOptions {
+  /** A pino logger (default: JSON lines on stderr at `logLevel`). */
+  logger?: Logger;
+  /** Level of the default logger (default `info`; `serve` takes it from `MASKID_LOG_LEVEL`). */
+  logLevel?: string;
+}
+
+/**
+ * The express app of the verifier service (`/v1/requests`, `/v1/presentations`, `/healthz`, `/metrics`,
+ * `/openapi.json`), for embedding or for in-process tests.
+ *
+ * @example
+ * ```ts
+ * const app = createVerifierApp(service, { logLevel: 'warn' })
+ * await request(app).get('/healthz').expect(200)
+ * ```
+ */
+export function createVerifierApp(service: VerifierService, options: VerifierAppOptions = {}): Express {
+  const log = options.logger ?? defaultLogger(options.logLevel);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -14,6 +14,7 @@ const problem = {
   additionalProperties: false,
 };
 
+/** The verifier's OpenAPI 3.1 document (served at `/openapi.json`; tests validate real responses against it). */
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'maskid verifier', version: '1.0.0', description: 'Offline verification of Internet ID presentations for one platform.' },

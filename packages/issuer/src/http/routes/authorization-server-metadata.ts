@@ -1,6 +1,6 @@
 /** `GET /.well-known/oauth-authorization-server`: RFC 8414 metadata of the issuer's own AS. */
 import type { Router } from 'express';
-import { PRE_AUTHORIZED_GRANT } from '../../services/openid4vci.js';
+import { ALLOWED_ALGS, PRE_AUTHORIZED_GRANT } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
 
 export function authorizationServerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
@@ -12,7 +12,7 @@ export function authorizationServerMetadataRoute(router: Router, ctx: IssuerHttp
       grant_types_supported: [PRE_AUTHORIZED_GRANT, 'refresh_token'],
       'pre-authorized_grant_anonymous_access_supported': true,
       token_endpoint_auth_methods_supported: ['none'],
-      dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+      dpop_signing_alg_values_supported: [...ALLOWED_ALGS],
       authorization_details_types_supported: ['openid_credential'],
     });
   });

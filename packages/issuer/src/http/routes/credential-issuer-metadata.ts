@@ -1,7 +1,6 @@
 /** `GET /.well-known/openid-credential-issuer`: OpenID4VCI 1.0 §12.2 Credential Issuer metadata. */
 import type { Router } from 'express';
-import { CREDENTIAL_TYPES, DISCLOSABLE_CLAIMS, FORMAT_ID } from '@maskid/core';
-import { CREDENTIAL_CONFIGURATION_ID } from '../../services/openid4vci.js';
+import { ALLOWED_ALGS, CREDENTIAL_CONFIGURATION_ID, CREDENTIAL_TYPES, DISCLOSABLE_CLAIMS, FORMAT_ID } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
 
 export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
@@ -15,9 +14,9 @@ export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpCon
       credential_configurations_supported: {
         [CREDENTIAL_CONFIGURATION_ID]: {
           format: FORMAT_ID,
-          credential_signing_alg_values_supported: ['ES256', 'EdDSA'],
+          credential_signing_alg_values_supported: [...ALLOWED_ALGS],
           cryptographic_binding_methods_supported: ['jwk'],
-          proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256', 'EdDSA'] } },
+          proof_types_supported: { jwt: { proof_signing_alg_values_supported: [...ALLOWED_ALGS] } },
           credential_definition: { type: [...CREDENTIAL_TYPES] },
           credential_metadata: {
             display: [{ name: 'Internet ID', locale: 'en' }],

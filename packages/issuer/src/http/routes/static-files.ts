@@ -16,9 +16,8 @@ export function conditional(req: Request, res: Response, body: string, type: str
   res.set({ ETag: etag, 'Cache-Control': cacheControl });
   const inm = req.get('If-None-Match');
   if (
-    inm &&
     inm
-      .split(',')
+      ?.split(',')
       .map((t) => t.trim().replace(/^W\//, ''))
       .includes(etag)
   ) {

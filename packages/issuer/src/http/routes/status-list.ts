@@ -5,11 +5,10 @@
  * unauthenticated.
  */
 import type { Router } from 'express';
-import type { StatusPurpose } from '@maskid/core';
+import { PLATFORM_ID_PATTERN, type StatusPurpose } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
 import { sendProblem } from '../errors.js';
 import { CACHE_IMMUTABLE, CACHE_REVALIDATE, conditional } from './static-files.js';
-import { SEGMENT } from './status-manifest.js';
 
 const LIST = /^(revocation|suspension)-(\d{1,7})(?:\.e(\d{1,10}))?$/;
 
@@ -17,7 +16,7 @@ export function statusListRoute(router: Router, ctx: IssuerHttpContext): void {
   router.get('/status/:platform/:list', async (req, res) => {
     const id = String(req.params['platform']);
     const match = LIST.exec(String(req.params['list']));
-    const platform = SEGMENT.test(id) && match ? await ctx.platform(id) : undefined;
+    const platform = PLATFORM_ID_PATTERN.test(id) && match ? await ctx.platform(id) : undefined;
     const epoch = match?.[3] === undefined ? undefined : Number(match[3]);
     const version = platform && match ? await ctx.status.listVersion(platform, match[1] as StatusPurpose, Number(match[2]), epoch) : undefined;
     if (!version) return sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such status list version');

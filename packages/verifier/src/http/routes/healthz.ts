@@ -2,6 +2,7 @@
 import type { Router } from 'express';
 import type { VerifierService } from '../../service.js';
 
+/** Registers `GET /healthz`. */
 export function healthzRoute(router: Router, service: VerifierService): void {
   router.get('/healthz', (_req, res) => {
     const h = service.health();

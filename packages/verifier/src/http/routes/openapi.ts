@@ -2,6 +2,7 @@
 import type { Router } from 'express';
 import { OPENAPI } from '../openapi.js';
 
+/** Registers `GET /openapi.json`. */
 export function openapiRoute(router: Router): void {
   const body = JSON.stringify(OPENAPI);
   router.get('/openapi.json', (_req, res) => {

@@ -14,6 +14,7 @@ import { MAX_PRESENTATION_LENGTH } from '../../engine.js';
 import { parseJsonStrict } from '@maskid/core';
 import { sendOverloaded, sendProblem, sendWhole } from '../problem.js';
 
+/** The hot route's path. */
 export const PRESENTATIONS_PATH = '/v1/presentations';
 const MAX_BODY = MAX_PRESENTATION_LENGTH + 2048;
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } as const;

@@ -4,6 +4,7 @@ import { MaskidError } from '@maskid/core';
 import type { VerifierService } from '../../service.js';
 import { sendOverloaded, sendProblem } from '../problem.js';
 
+/** Registers `POST /v1/requests`. */
 export function requestsRoute(router: Router, service: VerifierService): void {
   router.post(
     '/v1/requests',

@@ -1,0 +1,99 @@
+/**
+ * What issuer, wallet, extension and verifier must agree on over the wire, written once: OpenID4VCI
+ * constants, the key-binding audience for a web origin, the platform id pattern, and RFC 9457 problem
+ * details with one code → HTTP status table.
+ */
+import type { ErrorCode } from './errors.js';
+
+/** The OpenID4VCI 1.0 pre-authorized code grant type. */
+export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+/** The one credential configuration of maskid's wallet (one credential per registered platform). */
+export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
+/** JOSE `typ` of an OpenID4VCI key proof. */
+export const TYP_PROOF = 'openid4vci-proof+jwt';
+/** JOSE `typ` of a DPoP proof (RFC 9449). */
+export const TYP_DPOP = 'dpop+jwt';
+/** Where an offer's URI starts. */
+export const CREDENTIAL_OFFER_SCHEME = 'openid-credential-offer://';
+
+/** A platform's id: 2–63 characters of a-z, 0-9 and `-` (it appears in URLs and credentials). */
+export const PLATFORM_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+const ORIGIN_AUDIENCE = 'origin:';
+
+/**
+ * The key-binding `aud` of a presentation made over the W3C DC API (OpenID4VP 1.0 Appendix A.2):
+ * the exact origin, prefixed with `origin:` (no trailing slash).
+ *
+ * @example
+ * ```ts
+ * audienceForOrigin('https://forum.example') // 'origin:https://forum.example'
+ * ```
+ */
+export function audienceForOrigin(origin: string): string {
+  return ORIGIN_AUDIENCE + origin;
+}
+
+/** The origin an `origin:` audience names, or undefined for any other value. */
+export function originOfAudience(aud: unknown): string | undefined {
+  return typeof aud === 'string' && aud.startsWith(ORIGIN_AUDIENCE) ? aud.slice(ORIGIN_AUDIENCE.length) : undefined;
+}
+
+/** An RFC 9457 problem with maskid's stable `code`. */
+export interface ProblemDetails {
+  type: string;
+  title: ErrorCode;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+}
+
+/**
+ * The HTTP status of an error code, for every maskid HTTP surface: refused input 400, too large 413,
+ * not found 404, wrong state 409, a claim beyond the registration 403, unavailable or overloaded 503,
+ * internal 500, and 401 for everything a presentation or credential fails verification with.
+ */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'ERR_INPUT_INVALID':
+    case 'ERR_SDJWT_MALFORMED':
+    case 'ERR_JWT_MALFORMED':
+    case 'ERR_DISCLOSURE_MALFORMED':
+    case 'ERR_DCQL_INVALID':
+    case 'ERR_NATIONAL_ID_INVALID':
+    case 'ERR_CONFIG_INVALID':
+      return 400;
+    case 'ERR_TOKEN_TOO_LARGE':
+      return 413;
+    case 'ERR_CLAIM_NOT_ALLOWED':
+      return 403;
+    case 'ERR_NOT_FOUND':
+      return 404;
+    case 'ERR_STATE_INVALID':
+    case 'ERR_CONFLICT':
+    case 'ERR_PERSON_DUPLICATE':
+      return 409;
+    case 'ERR_STATUS_UNAVAILABLE':
+    case 'ERR_OVERLOADED':
+      return 503;
+    case 'ERR_INTERNAL':
+      return 500;
+    default:
+      return 401;
+  }
+}
+
+/**
+ * The RFC 9457 body for a code (`type` is `urn:maskid:error:<code>`).
+ *
+ * @example
+ * ```ts
+ * problemDetails('ERR_STATUS_REVOKED', 'credential is revoked') // { type: 'urn:maskid:error:ERR_STATUS_REVOKED', status: 401, … }
+ * ```
+ */
+export function problemDetails(code: ErrorCode, detail: string, status = httpStatusFor(code)): ProblemDetails {
+  return { type: `urn:maskid:error:${code}`, title: code, status, detail, code };
+}
+
+/** The media type of a problem body. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,0 +1,154 @@
+/**
+ * The wallet's OpenID4VCI 1.0 client (pre-authorized code + PIN, DPoP-bound tokens, one credential
+ * request per credential identifier, each with a proof by a fresh key).
+ */
+import { CREDENTIAL_OFFER_SCHEME, MaskidError, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF, base64url, parseSdJwt, sha256, signJwt, utf8, type Jwk } from '@maskid/core';
+import type { HolderKeyStore } from './keys.js';
+import { fetchJson, readJson, type HttpFetch, type Json } from './http.js';
+
+/** A credential offer (by value). */
+export interface CredentialOffer {
+  credential_issuer: string;
+  credential_configuration_ids: string[];
+  grants?: Record<string, unknown>;
+}
+
+/** Parses an `openid-credential-offer://` URI carrying the offer by value. */
+export function parseOffer(uri: string): CredentialOffer {
+  if (typeof uri !== 'string' || !uri.startsWith(CREDENTIAL_OFFER_SCHEME)) throw new MaskidError('ERR_INPUT_INVALID', `not an ${CREDENTIAL_OFFER_SCHEME} URI`);
+  const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
+  if (params.has('credential_offer_uri')) throw new MaskidError('ERR_INPUT_INVALID', 'offers by reference are not supported; paste the offer by value');
+  let offer: unknown;
+  try {
+    offer = JSON.parse(params.get('credential_offer') ?? '');
+  } catch {
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON');
+  }
+  const o = offer as Partial<CredentialOffer> | null;
+  if (typeof o?.credential_issuer !== 'string' || !Array.isArray(o.credential_configuration_ids)) {
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids');
+  }
+  return o as CredentialOffer;
+}
+
+/** The pre-authorized code of an offer and whether it needs a PIN. */
+export function preAuthorizedGrant(offer: CredentialOffer): { code: string; needsPin: boolean } {
+  const grant = offer.grants?.[PRE_AUTHORIZED_GRANT] as { 'pre-authorized_code'?: string; tx_code?: unknown } | undefined;
+  const code = grant?.['pre-authorized_code'];
+  if (typeof code !== 'string') throw new MaskidError('ERR_INPUT_INVALID', 'the offer has no pre-authorized code');
+  return { code, needsPin: grant?.tx_code !== undefined };
+}
+
+/** The issuer's endpoints, from its metadata. */
+export interface IssuerEndpoints {
+  issuer: string;
+  tokenEndpoint: string;
+  credentialEndpoint: string;
+  nonceEndpoint: string;
+}
+
+/** An access token and the DPoP key it is bound to. */
+export interface CredentialSession extends IssuerEndpoints {
+  accessToken: string;
+  dpopKeyId: string;
+  dpopJwk: Jwk;
+}
+
+/** A credential received, bound to the fresh key `keyId`. */
+export interface ReceivedCredential {
+  sdJwt: string;
+  keyId: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * The client.
+ *
+ * @example
+ * ```ts
+ * const client = new Openid4vciClient({ fetch, keys, now: Date.now })
+ * const endpoints = await client.discover('https://id.example.gov')
+ * ```
+ */
+export class Openid4vciClient {
+  readonly #fetch: HttpFetch;
+  readonly #keys: HolderKeyStore;
+  readonly #now: () => number;
+
+  constructor(options: { fetch: HttpFetch; keys: HolderKeyStore; now: () => number }) {
+    this.#fetch = options.fetch;
+    this.#keys = options.keys;
+    this.#now = options.now;
+  }
+
+  /** Reads the credential issuer and authorization server metadata. */
+  async discover(issuer: string): Promise<IssuerEndpoints> {
+    const metadata = await fetchJson(this.#fetch, `${issuer}/.well-known/openid-credential-issuer`);
+    if (metadata['credential_issuer'] !== issuer) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'issuer metadata is for another issuer');
+    const as = await fetchJson(this.#fetch, `${issuer}/.well-known/oauth-authorization-server`);
+    return { issuer, tokenEndpoint: String(as['token_endpoint']), credentialEndpoint: String(metadata['credential_endpoint']), nonceEndpoint: String(metadata['nonce_endpoint']) };
+  }
+
+  /** A token request (pre-authorized code or refresh token) with a DPoP proof by `dpopKeyId`. */
+  async token(endpoint: string, dpopKeyId: string, dpopJwk: Jwk, params: Record<string, string>): Promise<Json> {
+    const res = await this.#fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', DPoP: await this.dpopProof(dpopKeyId, dpopJwk, 'POST', endpoint) },
+      body: new URLSearchParams(params).toString(),
+    });
+    const body = await readJson(res);
+    if (!res.ok) {
+      throw new MaskidError(
+        res.status === 429 ? 'ERR_STATE_INVALID' : 'ERR_INPUT_INVALID',
+        `token request refused: ${String(body['error'])}: ${String(body['error_description'] ?? '')}`,
+        {
+          details: { oauthError: body['error'] },
+        },
+      );
+    }
+    if (body['token_type'] !== 'DPoP' || typeof body['access_token'] !== 'string' || typeof body['refresh_token'] !== 'string') {
+      throw new MaskidError('ERR_INPUT_INVALID', 'the token response is not a DPoP token response');
+    }
+    return body;
+  }
+
+  /** A DPoP proof (RFC 9449) for one request. */
+  async dpopProof(keyId: string, jwk: Jwk, method: string, url: string, accessToken?: string): Promise<string> {
+    const payload: Json = { jti: base64url(crypto.getRandomValues(new Uint8Array(16))), htm: method, htu: url, iat: Math.floor(this.#now() / 1000) };
+    if (accessToken) payload['ath'] = base64url(await sha256(utf8(accessToken)));
+    return signJwt({ typ: TYP_DPOP, jwk }, payload, await this.#keys.signer(keyId));
+  }
+
+  /**
+   * One credential for one credential identifier, bound to a fresh key made here (removed again if the
+   * request fails or the credential is not bound to it).
+   */
+  async requestCredential(session: CredentialSession, credentialIdentifier: string): Promise<ReceivedCredential> {
+    const cNonce = String((await readJson(await this.#fetch(session.nonceEndpoint, { method: 'POST' })))['c_nonce']);
+    const key = await this.#keys.create();
+    const proof = await signJwt({ typ: TYP_PROOF, jwk: key.jwk }, { aud: session.issuer, iat: Math.floor(this.#now() / 1000), nonce: cNonce }, await this.#keys.signer(key.id));
+    const res = await this.#fetch(session.credentialEndpoint, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `DPoP ${session.accessToken}`,
+        DPoP: await this.dpopProof(session.dpopKeyId, session.dpopJwk, 'POST', session.credentialEndpoint, session.accessToken),
+      },
+      body: JSON.stringify({ credential_identifier: credentialIdentifier, proofs: { jwt: [proof] } }),
+    });
+    const body = await readJson(res);
+    const sdJwt = (body['credentials'] as { credential?: unknown }[] | undefined)?.[0]?.credential;
+    if (!res.ok || typeof sdJwt !== 'string') {
+      await this.#keys.remove(key.id);
+      throw new MaskidError('ERR_INPUT_INVALID', `credential request for ${credentialIdentifier} refused: ${String(body['error'] ?? res.status)}`);
+    }
+    const payload = parseSdJwt(sdJwt).jwt.payload;
+    const subject = payload['credentialSubject'] as Json | undefined;
+    const cnf = (payload['cnf'] as { jwk?: Jwk } | undefined)?.jwk;
+    if (subject?.['platform'] !== credentialIdentifier || cnf?.x !== key.jwk.x || cnf?.y !== key.jwk.y) {
+      await this.#keys.remove(key.id);
+      throw new MaskidError('ERR_PROFILE_INVALID', `the credential for ${credentialIdentifier} is not bound to the key the wallet sent`);
+    }
+    return { sdJwt, keyId: key.id, payload };
+  }
+}
