@@ -80,7 +80,7 @@ describe('strict JSON', () => {
 async function keyPair(): Promise<{ jwk: Jwk; sign: ReturnType<typeof webCryptoSigner> }> {
   const kp = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const full = (await crypto.subtle.exportKey('jwk', kp.publicKey)) as Jwk;
-  return { jwk: { kty: 'EC', crv: 'P-256', x: full.x, y: full.y }, sign: webCryptoSigner(kp.privateKey, 'ES256') };
+  return { jwk: { kty: 'EC', crv: 'P-256', x: full.x!, y: full.y! }, sign: webCryptoSigner(kp.privateKey, 'ES256') };
 }
 
 describe('key list under an offline root', () => {

@@ -52,7 +52,7 @@ function controlServer(server: RunningIssuer): Promise<{ url: string; close: () 
         await new PlatformService(server.issuer).add({ id, name: `Platform ${id}`, origins: [`https://${id}.example`], claims: ['ageOver18'] });
         return send(200, {});
       }
-      send(404, { error: 'unknown control call' });
+      return send(404, { error: 'unknown control call' });
     })().catch((e: unknown) => send(500, { error: String(e) }));
   });
   return new Promise((resolve) =>

@@ -37,7 +37,7 @@ describe('duplicate detection through the keyed blind index', () => {
   after(() => cleanup());
 
   it('refuses the same national ID twice, also when written with a lower-case x', async () => {
-    const [{ vector }] = loadVectors<Vector>('national-id').filter((v) => v.file === 'valid-x-check.json');
+    const { vector } = loadVectors<Vector>('national-id').find((v) => v.file === 'valid-x-check.json')!;
     const service = new EnrollmentService(issuer);
     const person = { nationalId: vector!.input.nationalId, familyName: 'Li', givenName: 'Si', birthDate: vector!.input.birthDate, gender: 'F', region: '11' };
     await service.enroll(person);

@@ -152,7 +152,7 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
         familyName: 'Zhao',
         givenName: `Person${i}`,
         birthDate,
-        gender: (['F', 'M', 'X'] as const)[i % 3],
+        gender: (['F', 'M', 'X'] as const)[i % 3]!,
         region: REGIONS[i % REGIONS.length]!,
       };
     });

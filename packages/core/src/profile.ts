@@ -1,5 +1,5 @@
 /**
- * The maskid credential profile (DESIGN.md "Credential profile"): constants, claim names and the
+ * The maskid credential profile (docs/design.md "The credential profile"): constants, claim names and the
  * shape of an `InternetIdCredential` secured as SD-JWT.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Masked IDs (DESIGN.md): `"m" + version + base32(AES-256(K_mask_v, personSerial64 ‖ platformNumber64))`.
+ * Masked IDs (docs/design.md): `"m" + version + base32(AES-256(K_mask_v, personSerial64 ‖ platformNumber64))`.
  * One AES block, so it is a permutation: distinct (person, platform) pairs never collide and the issuer
  * can invert it (re-identification) with the key. Without the key, masked IDs of one person on two
  * platforms are unrelated.

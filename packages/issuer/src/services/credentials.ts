@@ -41,7 +41,7 @@ export function claimsAt(data: PersonData, now: number): PersonClaims {
 /**
  * Validity of one credential: `validFrom` is today's UTC midnight minus 0–2 days, `validUntil` is
  * midnight `validityDays` + 0–6 days ahead, for everybody alike. It is deliberately *not* capped at
- * the next 14th/16th/18th birthday (as DESIGN.md first said): that date would be the same in the
+ * the next 14th/16th/18th birthday (as the first design said): that date would be the same in the
  * person's credentials for every platform, a value two colluding platforms could join on. An age claim
  * only ever changes from false to true, so a credential issued before the birthday under-claims until
  * the wallet's next refresh (every 12–18 h), it never over-claims.

@@ -1,5 +1,5 @@
 /** The CLI's `audit verify`. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { AuditService } from '../../services/audit.js';
 import { EXIT } from '../output.js';
 import type { CliContext } from '../context.js';

@@ -1,6 +1,6 @@
 /** `issue` (one credential to a holder did:jwk) and `offer` (an OpenID4VCI offer with its PIN). */
 import { writeFileSync } from 'node:fs';
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { CredentialService } from '../../services/credentials.js';
 import { Openid4vciService } from '../../services/openid4vci.js';
 import type { CliContext } from '../context.js';

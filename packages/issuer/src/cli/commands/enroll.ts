@@ -1,5 +1,5 @@
 /** The CLI's `enroll`: one person, or a CSV file with a progress bar. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { MaskidError } from '@maskid/core';
 import { EnrollmentService } from '../../services/enrollment.js';
 import { progressReporter } from '../progress.js';

@@ -1,7 +1,7 @@
 /** `operator keygen|add|list|approve|approve-add` and `reidentify`. */
 import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { publicJwk, type Jwk } from '@maskid/core';
 import { AuditService, createApproval, createOperatorApproval } from '../../services/audit.js';
 import { operatorSigner, readJsonFile, readTextFile } from '../files.js';

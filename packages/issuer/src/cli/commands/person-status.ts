@@ -1,5 +1,5 @@
 /** The CLI's `revoke`, `suspend`, `resume`, `reissue`, `delete`. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { StatusService } from '../../services/status.js';
 import type { CliContext } from '../context.js';
 

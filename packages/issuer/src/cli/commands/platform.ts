@@ -1,5 +1,5 @@
 /** The CLI's `platform add|list`. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { PlatformService } from '../../services/platforms.js';
 import { collect, list } from '../files.js';
 import type { CliContext } from '../context.js';

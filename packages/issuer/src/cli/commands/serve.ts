@@ -1,5 +1,5 @@
 /** The CLI's `serve`: the HTTP surface and the status epoch schedule. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { MaskidError } from '@maskid/core';
 import { DEFAULT_EPOCH_SECONDS, startEpochs } from '../../services/status.js';
 import { createIssuerApp } from '../../http/app.js';

@@ -1,5 +1,5 @@
 /** The CLI's `status publish`. */
-import { type Command } from 'commander';
+import type { Command } from 'commander';
 import { StatusService } from '../../services/status.js';
 import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
