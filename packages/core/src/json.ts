@@ -18,7 +18,10 @@ import { MaskidError } from './errors.js';
  * ```
  */
 export function duplicateMemberName(text: string): string | undefined {
-  const stack: (Set<string> | null)[] = [];
+  // One flat list of the names seen in the open objects, and per open object or array where its names
+  // start (-1 for an array): no allocation per object, objects of a profile document are small.
+  const names: string[] = [];
+  const frames: number[] = [];
   let expectName = false;
   let backslash = text.indexOf('\\');
   for (let i = 0; i < text.length; i++) {
@@ -29,26 +32,25 @@ export function duplicateMemberName(text: string): string | undefined {
       while (j > 0 && escapedAt(text, j)) j = text.indexOf('"', j + 1);
       if (j < 0) return undefined;
       if (backslash >= 0 && backslash < i) backslash = text.indexOf('\\', i);
-      const escaped = backslash >= 0 && backslash < j;
-      const names = stack[stack.length - 1];
-      if (names && expectName) {
-        const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-        if (names.has(name)) return name;
-        names.add(name);
+      if (expectName) {
+        const name = backslash >= 0 && backslash < j ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        for (let k = frames[frames.length - 1]!; k < names.length; k++) if (names[k] === name) return name;
+        names.push(name);
         expectName = false;
       }
       i = j;
     } else if (c === 0x7b) {
-      stack.push(new Set());
+      frames.push(names.length);
       expectName = true;
     } else if (c === 0x5b) {
-      stack.push(null);
+      frames.push(-1);
       expectName = false;
     } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
+      const from = frames.pop();
+      if (from !== undefined && from >= 0) names.length = from;
       expectName = false;
     } else if (c === 0x2c) {
-      expectName = stack[stack.length - 1] != null;
+      expectName = (frames[frames.length - 1] ?? -1) >= 0;
     }
   }
   return undefined;
