@@ -1,27 +1,39 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { thrownCode } from '../helpers.js';
-import { buildDcApiRequest, buildDcqlQuery, isInternetIdRequest, parseDcApiRequest, parseDcqlQuery } from '@maskid/core';
+import { VERIFIABLE_CREDENTIAL_IRI, buildDcApiRequest, buildDcqlQuery, isInternetIdRequest, parseDcApiRequest, parseDcqlQuery, typeValuesMatch, vocabularyFor } from '@maskid/core';
 
 const code = thrownCode;
 
 describe('DCQL and DC API requests', () => {
-  it('builds the profile query and parses it back', () => {
-    const q = buildDcqlQuery(['ageOver18', 'region']);
+  it('builds the profile query (expanded type IRIs per issuer, then the compact terms) and parses it back', () => {
+    const issuer = 'did:web:id.example.gov';
+    const q = buildDcqlQuery(['ageOver18', 'region'], [issuer]);
     assert.deepEqual(q, {
       credentials: [
         {
           id: 'internet_id',
           format: 'vc+sd-jwt',
-          meta: { type_values: [['VerifiableCredential', 'InternetIdCredential']] },
+          meta: {
+            type_values: [
+              [VERIFIABLE_CREDENTIAL_IRI, 'https://id.example.gov/vocab/v2#InternetIdCredential'],
+              ['VerifiableCredential', 'InternetIdCredential'],
+            ],
+          },
           claims: [{ path: ['credentialSubject', 'ageOver18'] }, { path: ['credentialSubject', 'region'] }],
         },
       ],
     });
     assert.deepEqual(parseDcqlQuery(JSON.parse(JSON.stringify(q))), ['ageOver18', 'region']);
-    const req = buildDcApiRequest('n'.repeat(22), ['ageOver18']);
+    const req = buildDcApiRequest('n'.repeat(22), ['ageOver18'], [issuer]);
     assert.equal(req.protocol, 'openid4vp-v1-unsigned');
-    assert.deepEqual(parseDcApiRequest(req), { nonce: 'n'.repeat(22), claims: ['ageOver18'] });
+    assert.deepEqual(req.data.client_metadata.vp_formats_supported, { 'vc+sd-jwt': { 'sd-jwt_alg_values': ['ES256', 'EdDSA'], 'kb-jwt_alg_values': ['ES256', 'EdDSA'] } });
+    const parsed = parseDcApiRequest(req);
+    assert.deepEqual([parsed.nonce, parsed.claims], ['n'.repeat(22), ['ageOver18']]);
+    assert.equal(typeValuesMatch(parsed.typeValues, issuer), true);
+    assert.equal(typeValuesMatch([[VERIFIABLE_CREDENTIAL_IRI, `${vocabularyFor('did:web:other.example')}InternetIdCredential`]], issuer), false, "another issuer's type");
+    assert.equal(typeValuesMatch([['VerifiableCredential', 'InternetIdCredential']], issuer), true, 'the compact terms');
+    assert.equal(isInternetIdRequest(buildDcApiRequest('n'.repeat(22), ['ageOver18'], [issuer])), true);
   });
 
   it('refuses anything outside the profile', () => {
@@ -73,6 +85,18 @@ describe('DCQL and DC API requests', () => {
         'other type',
         (q) => {
           q.credentials[0].meta.type_values = [['VerifiableCredential']];
+        },
+      ],
+      [
+        'an expanded type outside the maskid vocabulary',
+        (q) => {
+          q.credentials[0].meta.type_values = [[VERIFIABLE_CREDENTIAL_IRI, 'https://evil.example/vocab#InternetIdCredential']];
+        },
+      ],
+      [
+        'other meta members',
+        (q) => {
+          q.credentials[0].meta.vct_values = ['x'];
         },
       ],
       [

@@ -31,6 +31,6 @@ describe('encodings', () => {
     assert.equal(urlToDidWeb('http://localhost:8443'), 'did:web:localhost%3A8443');
     assert.equal(didWebToUrl('did:web:localhost%3A8443', 'http:'), 'http://localhost:8443');
     assert.equal(urlToDidWeb('https://id.example.gov/issuers/1'), 'did:web:id.example.gov:issuers:1');
-    assert.equal(contextUrlFor('did:web:id.example.gov'), 'https://id.example.gov/contexts/v1');
+    assert.equal(contextUrlFor('did:web:id.example.gov'), 'https://id.example.gov/contexts/v2');
   });
 });

@@ -1,5 +1,6 @@
 /** Core fixtures: an issuer key, a holder, a credential, and helpers to forge variants of it. */
 import {
+  maskidContext,
   MaskidError,
   base64url,
   base64urlText,
@@ -51,6 +52,7 @@ export async function makeFixture(overrides: Partial<IssueInput> = {}): Promise<
     holder: { id: holder.did, jwk: holder.jwk },
     maskedId: 'm1' + 'a'.repeat(26),
     platform: PLATFORM,
+    contextDigestSRI: (await maskidContext(ISSUER)).digestSRI,
     credentialStatus: [
       { id: `${listUrl('revocation')}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: listUrl('revocation') },
       { id: `${listUrl('suspension')}#7`, type: 'BitstringStatusListEntry', statusPurpose: 'suspension', statusListIndex: '7', statusListCredential: listUrl('suspension') },

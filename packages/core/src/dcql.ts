@@ -3,7 +3,34 @@
  * `internet_id` of format `vc+sd-jwt`, claim paths `["credentialSubject", <claim>]`, no value matching.
  */
 import { MaskidError } from './errors.js';
-import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_ID, isClaimName, type ClaimName } from './profile.js';
+import { ALLOWED_ALGS } from './jose.js';
+import { vocabularyFor } from './context.js';
+import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_ID, MASKID_VOCAB_PATH, isClaimName, type ClaimName } from './profile.js';
+
+/** The fully expanded IRI of `VerifiableCredential` under the VCDM 2.0 context. */
+export const VERIFIABLE_CREDENTIAL_IRI = 'https://www.w3.org/2018/credentials#VerifiableCredential';
+
+/**
+ * DCQL `type_values` for the Internet ID (OpenID4VP 1.0 §B.1.1: fully expanded type IRIs): one
+ * alternative per trusted issuer, `[VerifiableCredential IRI, <issuer vocabulary>#InternetIdCredential]`,
+ * then the compact terms as a last alternative for wallets that do not expand.
+ */
+export function internetIdTypeValues(issuerDids: readonly string[]): string[][] {
+  return [...issuerDids.map((did) => [VERIFIABLE_CREDENTIAL_IRI, `${vocabularyFor(did)}${CREDENTIAL_TYPES[1]}`]), [...CREDENTIAL_TYPES]];
+}
+
+/** True when one `type_values` alternative matches an Internet ID of `issuerDid` (expanded or compact). */
+export function typeValuesMatch(typeValues: readonly (readonly string[])[], issuerDid: string): boolean {
+  const internetId = `${vocabularyFor(issuerDid)}${CREDENTIAL_TYPES[1]}`;
+  return typeValues.some(
+    (alt) => alt.length === 2 && ((alt[0] === CREDENTIAL_TYPES[0] && alt[1] === CREDENTIAL_TYPES[1]) || (alt[0] === VERIFIABLE_CREDENTIAL_IRI && alt[1] === internetId)),
+  );
+}
+
+/** `client_metadata.vp_formats_supported` of a maskid request (OpenID4VP 1.0 §11.1; the SD-JWT parameters of §B.3.4). */
+export function vpFormatsSupported(): Record<typeof FORMAT_ID, { 'sd-jwt_alg_values': string[]; 'kb-jwt_alg_values': string[] }> {
+  return { [FORMAT_ID]: { 'sd-jwt_alg_values': [...ALLOWED_ALGS], 'kb-jwt_alg_values': [...ALLOWED_ALGS] } };
+}
 
 /** The DCQL query of a maskid request. */
 export interface DcqlQuery {
@@ -25,6 +52,7 @@ export interface DcApiRequest {
     response_mode: 'dc_api';
     nonce: string;
     dcql_query: DcqlQuery;
+    client_metadata: { vp_formats_supported: ReturnType<typeof vpFormatsSupported> };
   };
 }
 
@@ -37,14 +65,14 @@ export interface DcApiRequest {
  * // { credentials: [{ id: 'internet_id', format: 'vc+sd-jwt', meta: {...}, claims: [{ path: ['credentialSubject','ageOver18'] }, ...] }] }
  * ```
  */
-export function buildDcqlQuery(claims: readonly ClaimName[]): DcqlQuery {
+export function buildDcqlQuery(claims: readonly ClaimName[], issuerDids: readonly string[] = []): DcqlQuery {
   const unique = checkClaimList(claims);
   return {
     credentials: [
       {
         id: DCQL_CREDENTIAL_ID,
         format: FORMAT_ID,
-        meta: { type_values: [[...CREDENTIAL_TYPES]] },
+        meta: { type_values: internetIdTypeValues(issuerDids) },
         claims: unique.map((c) => ({ path: ['credentialSubject', c] as [string, string] })),
       },
     ],
@@ -52,8 +80,17 @@ export function buildDcqlQuery(claims: readonly ClaimName[]): DcqlQuery {
 }
 
 /** Builds the unsigned OpenID4VP DC API request. */
-export function buildDcApiRequest(nonce: string, claims: readonly ClaimName[]): DcApiRequest {
-  return { protocol: DC_API_PROTOCOL, data: { response_type: 'vp_token', response_mode: 'dc_api', nonce, dcql_query: buildDcqlQuery(claims) } };
+export function buildDcApiRequest(nonce: string, claims: readonly ClaimName[], issuerDids: readonly string[] = []): DcApiRequest {
+  return {
+    protocol: DC_API_PROTOCOL,
+    data: {
+      response_type: 'vp_token',
+      response_mode: 'dc_api',
+      nonce,
+      dcql_query: buildDcqlQuery(claims, issuerDids),
+      client_metadata: { vp_formats_supported: vpFormatsSupported() },
+    },
+  };
 }
 
 function checkClaimList(claims: readonly unknown[]): ClaimName[] {
@@ -72,6 +109,11 @@ function checkClaimList(claims: readonly unknown[]): ClaimName[] {
  * the profile (other formats, several credentials, `values`, `claim_sets`, unknown members) is refused.
  */
 export function parseDcqlQuery(query: unknown): ClaimName[] {
+  return parseDcqlQueryFull(query).claims;
+}
+
+/** {@link parseDcqlQuery} with the query's `type_values` alternatives. */
+export function parseDcqlQueryFull(query: unknown): { claims: ClaimName[]; typeValues: string[][] } {
   const fail = (why: string): never => {
     throw new MaskidError('ERR_DCQL_INVALID', `DCQL query is not a maskid query: ${why}`);
   };
@@ -86,10 +128,13 @@ export function parseDcqlQuery(query: unknown): ClaimName[] {
   if (c['id'] !== DCQL_CREDENTIAL_ID) fail(`id must be ${DCQL_CREDENTIAL_ID}`);
   if (c['format'] !== FORMAT_ID) fail(`format must be ${FORMAT_ID}`);
   const meta = c['meta'] as Record<string, unknown> | undefined;
+  if (!meta || typeof meta !== 'object' || Object.keys(meta).some((k) => k !== 'type_values')) fail('meta may only hold type_values');
   const tv = meta?.['type_values'];
-  if (!Array.isArray(tv) || tv.length !== 1 || !Array.isArray(tv[0]) || tv[0].length !== 2 || tv[0][0] !== CREDENTIAL_TYPES[0] || tv[0][1] !== CREDENTIAL_TYPES[1]) {
-    fail('meta.type_values must name InternetIdCredential');
-  }
+  // Each alternative: the compact terms, or the expanded IRIs (an https vocabulary of maskid's path).
+  const expandedId = (t: unknown) => typeof t === 'string' && /^https:\/\/[^\s#]+#InternetIdCredential$/.test(t) && t.endsWith(`${MASKID_VOCAB_PATH}#${CREDENTIAL_TYPES[1]}`);
+  const alternative = (a: unknown) =>
+    Array.isArray(a) && a.length === 2 && ((a[0] === CREDENTIAL_TYPES[0] && a[1] === CREDENTIAL_TYPES[1]) || (a[0] === VERIFIABLE_CREDENTIAL_IRI && expandedId(a[1])));
+  if (!Array.isArray(tv) || tv.length === 0 || tv.length > 8 || !tv.every(alternative)) fail('meta.type_values must name InternetIdCredential (expanded IRIs or compact terms)');
   const claims = c['claims'];
   if (!Array.isArray(claims)) fail('claims must be an array');
   const names: unknown[] = [];
@@ -99,11 +144,11 @@ export function parseDcqlQuery(query: unknown): ClaimName[] {
     if (!Array.isArray(path) || path.length !== 2 || path[0] !== 'credentialSubject') fail('claim path must be ["credentialSubject", <claim>]');
     names.push((path as unknown[])[1]);
   }
-  return checkClaimList(names);
+  return { claims: checkClaimList(names), typeValues: tv as string[][] };
 }
 
 /** Parses a DC API request (wallet side) into its nonce and claims; refuses anything else. */
-export function parseDcApiRequest(request: unknown): { nonce: string; claims: ClaimName[] } {
+export function parseDcApiRequest(request: unknown): { nonce: string; claims: ClaimName[]; typeValues: string[][] } {
   const r = request as { protocol?: unknown; data?: Record<string, unknown> } | undefined;
   if (!r || r.protocol !== DC_API_PROTOCOL || !r.data || typeof r.data !== 'object') {
     throw new MaskidError('ERR_DCQL_INVALID', `request protocol must be ${DC_API_PROTOCOL}`);
@@ -112,7 +157,7 @@ export function parseDcApiRequest(request: unknown): { nonce: string; claims: Cl
   if (d['response_type'] !== 'vp_token' || d['response_mode'] !== 'dc_api') throw new MaskidError('ERR_DCQL_INVALID', 'response_type/response_mode must be vp_token/dc_api');
   const nonce = d['nonce'];
   if (typeof nonce !== 'string' || nonce.length < 16 || nonce.length > 256) throw new MaskidError('ERR_DCQL_INVALID', 'nonce must be a string of 16..256 characters');
-  return { nonce, claims: parseDcqlQuery(d['dcql_query']) };
+  return { nonce, ...parseDcqlQueryFull(d['dcql_query']) };
 }
 
 /**
@@ -128,6 +173,10 @@ export function isInternetIdRequest(entry: unknown): boolean {
   if (!Array.isArray(creds)) return false;
   return creds.some((c: { format?: unknown; meta?: { type_values?: unknown } } | null) => {
     const tv = c?.meta?.type_values;
-    return c?.format === FORMAT_ID && Array.isArray(tv) && tv.some((t) => Array.isArray(t) && t.includes(CREDENTIAL_TYPES[1]));
+    return (
+      c?.format === FORMAT_ID &&
+      Array.isArray(tv) &&
+      tv.some((t) => Array.isArray(t) && t.some((x) => x === CREDENTIAL_TYPES[1] || (typeof x === 'string' && x.endsWith(`#${CREDENTIAL_TYPES[1]}`))))
+    );
   });
 }

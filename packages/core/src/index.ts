@@ -16,3 +16,4 @@ export * from './status-manifest.js';
 export * from './registry.js';
 export * from './wire.js';
 export * from './presentation-checks.js';
+export * from './context.js';

@@ -5,8 +5,14 @@
 
 /** VC Data Model 2.0 base context. */
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
-/** Path, relative to the issuer's base URL, where the maskid context is served. */
-export const MASKID_CONTEXT_PATH = '/contexts/v1';
+/**
+ * Path, relative to the issuer's base URL, of the maskid JSON-LD context. Versioned: the bytes at a
+ * version never change (v1 redefined VCDM 2.0's protected `cnf`, which every JSON-LD processor
+ * refuses; v2 does not).
+ */
+export const MASKID_CONTEXT_PATH = '/contexts/v2';
+/** Path of the maskid vocabulary (the terms' IRIs are `<issuer URL>/vocab/v2#<term>`). */
+export const MASKID_VOCAB_PATH = '/vocab/v2';
 /** JOSE `typ` of an issued credential. */
 export const TYP_VC_SD_JWT = 'vc+sd-jwt';
 /** JOSE `typ` of a status list credential and other signed issuer documents. */
@@ -99,6 +105,8 @@ export interface InternetIdCredentialClaims {
   } & Partial<PersonClaims>;
   credentialStatus: [BitstringStatusListEntry, BitstringStatusListEntry];
   cnf: { jwk: Jwk };
+  /** The maskid context by its digest (VCDM 2.0 §5.3 Integrity of Related Resources). */
+  relatedResource: [{ id: string; digestSRI: string }];
 }
 
 /** Masked IDs: `m1` + 26 base32 characters (one AES block). */
@@ -106,11 +114,11 @@ export const MASKED_ID_PATTERN = /^m[1-9][a-z2-7]{26}$/;
 
 /**
  * The URL of the maskid JSON-LD context for an issuer's did:web (the issuer serves it at
- * `/contexts/v1`; verifiers use the bundled copy and never fetch it).
+ * `/contexts/v2`; verifiers use the bundled copy, see `maskidContext`, and never fetch it).
  *
  * @example
  * ```ts
- * contextUrlFor('did:web:id.example.gov') // 'https://id.example.gov/contexts/v1'
+ * contextUrlFor('did:web:id.example.gov') // 'https://id.example.gov/contexts/v2'
  * ```
  */
 export function contextUrlFor(issuerDid: string): string {
@@ -151,24 +159,3 @@ export function urlToDidWeb(url: string): string {
   const path = u.pathname.split('/').filter(Boolean).map(encodeURIComponent);
   return ['did:web', host, ...path].join(':');
 }
-
-/** The maskid JSON-LD context document (bundled; served by the issuer at `/contexts/v1`). */
-export const MASKID_CONTEXT_DOCUMENT = Object.freeze({
-  '@context': {
-    '@protected': true,
-    InternetIdCredential: 'https://maskid.invalid/vocab#InternetIdCredential',
-    maskedId: 'https://maskid.invalid/vocab#maskedId',
-    platform: 'https://maskid.invalid/vocab#platform',
-    givenName: 'https://schema.org/givenName',
-    familyName: 'https://schema.org/familyName',
-    birthDate: { '@id': 'https://schema.org/birthDate', '@type': 'http://www.w3.org/2001/XMLSchema#date' },
-    ageOver14: { '@id': 'https://maskid.invalid/vocab#ageOver14', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
-    ageOver16: { '@id': 'https://maskid.invalid/vocab#ageOver16', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
-    ageOver18: { '@id': 'https://maskid.invalid/vocab#ageOver18', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
-    gender: 'https://schema.org/gender',
-    region: 'https://maskid.invalid/vocab#region',
-    nationality: 'https://schema.org/nationality',
-    realNameVerified: { '@id': 'https://maskid.invalid/vocab#realNameVerified', '@type': 'http://www.w3.org/2001/XMLSchema#boolean' },
-    cnf: { '@id': 'https://www.iana.org/assignments/jwt#cnf', '@type': '@json' },
-  },
-});

@@ -8,6 +8,7 @@
 import { SDJwtInstance } from '@sd-jwt/core';
 import type { DisclosureFrame, PresentationFrame } from '@sd-jwt/types';
 import { base64url, utf8 } from './encoding.js';
+import { maskidContext } from './context.js';
 import { MaskidError, type ErrorCode } from './errors.js';
 import { algForJwk, decodeJwt, parseBase64urlJson, randomBytes, sha256, verifySignature, ALLOWED_ALGS, MAX_TOKEN_LENGTH, type DecodedJwt, type JwsSigner } from './jose.js';
 import {
@@ -75,6 +76,8 @@ export interface IssueInput {
   platform: string;
   credentialStatus: [BitstringStatusListEntry, BitstringStatusListEntry];
   claims: PersonClaims;
+  /** `sha384-…` of the issuer's maskid context (`maskidContext(issuer).digestSRI`). */
+  contextDigestSRI: string;
 }
 
 /** The credential claims set before disclosure packing (what the issuer signs, claims in clear). */
@@ -94,6 +97,7 @@ export function buildCredentialClaims(input: IssueInput): InternetIdCredentialCl
     credentialSubject: subject,
     credentialStatus: input.credentialStatus,
     cnf: { jwk: input.holder.jwk },
+    relatedResource: [{ id: contextUrlFor(input.issuer), digestSRI: input.contextDigestSRI }],
   };
 }
 
@@ -108,8 +112,9 @@ export function buildCredentialClaims(input: IssueInput): InternetIdCredentialCl
  * const vc = envelope(sdJwt) // { '@context': ..., type: 'EnvelopedVerifiableCredential', id: 'data:application/vc+sd-jwt,...' }
  * ```
  */
-export async function issueInternetIdCredential(input: IssueInput, signer: JwsSigner): Promise<string> {
-  return issueSdJwtCredential(buildCredentialClaims(input) as unknown as Record<string, unknown>, signer, input.kid);
+export async function issueInternetIdCredential(input: Omit<IssueInput, 'contextDigestSRI'> & { contextDigestSRI?: string }, signer: JwsSigner): Promise<string> {
+  const contextDigestSRI = input.contextDigestSRI ?? (await maskidContext(input.issuer)).digestSRI;
+  return issueSdJwtCredential(buildCredentialClaims({ ...input, contextDigestSRI }) as unknown as Record<string, unknown>, signer, input.kid);
 }
 
 /**
@@ -490,6 +495,7 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   };
 }
 
+const SRI_384 = /^sha384-[A-Za-z0-9+/]{64}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 interface ProfileView {
@@ -511,6 +517,16 @@ export function checkProfile(vc: Record<string, unknown>, issuer: string): Profi
   if (!Array.isArray(ctx) || ctx.length !== 2 || ctx[0] !== VC_CONTEXT_V2 || ctx[1] !== contextUrlFor(issuer)) fail('@context');
   const type = vc['type'];
   if (!Array.isArray(type) || type.length !== 2 || type[0] !== CREDENTIAL_TYPES[0] || type[1] !== CREDENTIAL_TYPES[1]) fail('type');
+  const related = vc['relatedResource'] as { id?: unknown; digestSRI?: unknown }[] | undefined;
+  if (
+    !Array.isArray(related) ||
+    related.length !== 1 ||
+    related[0]?.id !== (ctx as unknown[])[1] ||
+    typeof related[0]?.digestSRI !== 'string' ||
+    !SRI_384.test(related[0].digestSRI)
+  ) {
+    fail('relatedResource must name the maskid context with its sha384 digest');
+  }
   const validFrom = vc['validFrom'];
   const validUntil = vc['validUntil'];
   if (typeof validFrom !== 'string' || !DATE_TIME.test(validFrom) || Number.isNaN(Date.parse(validFrom))) fail('validFrom');

@@ -13,6 +13,7 @@ import {
   audienceForOrigin,
   parseDcApiRequest,
   presentInternetIdCredential,
+  typeValuesMatch,
   type ClaimName,
   type Jwk,
   type KeyList,
@@ -189,7 +190,9 @@ export class Wallet {
    * claims exceed its registration, or no valid credential is held.
    */
   async preview(request: unknown, options: { origin: string }): Promise<{ platform: RegistryPlatform; claims: ClaimName[]; nonce: string; credential: HeldCredential }> {
-    const { nonce, claims } = parseDcApiRequest(request);
+    const { nonce, claims, typeValues } = parseDcApiRequest(request);
+    const issuerDid = await this.#storage.get<string>('wallet:issuerDid');
+    if (!issuerDid || !typeValuesMatch(typeValues, issuerDid)) throw new MaskidError('ERR_DCQL_INVALID', 'the request asks for a credential type this wallet does not hold');
     const platform = (await this.platforms()).find((p) => p.origins.includes(options.origin));
     if (!platform) throw new MaskidError('ERR_PLATFORM_MISMATCH', `${options.origin} is not a registered platform`);
     const extra = claims.filter((c) => !platform.claims.includes(c));

@@ -83,6 +83,8 @@ export interface EngineOptions {
   maxKbAgeSeconds?: number;
   algorithms?: readonly string[];
   now?: () => number;
+  /** The trusted issuers' DIDs: their expanded type IRIs go into the request's DCQL `type_values`. */
+  issuers?: readonly string[];
 }
 
 interface Decoded {
@@ -173,6 +175,7 @@ export class PresentationVerifier {
       maxKbAgeSeconds: 300,
       algorithms: ALLOWED_ALGS,
       now: Date.now,
+      issuers: [],
       ...options,
     };
     this.#audiences = this.#o.origins.map(audienceForOrigin);
@@ -191,7 +194,7 @@ export class PresentationVerifier {
     const nonce = randomBytes(24).toString('base64url');
     const expiresAt = this.#o.now() + this.#o.requestTtlMs;
     await this.#o.nonces.put(requestId, { nonce, claims: list, expiresAt }, this.#o.requestTtlMs);
-    return { requestId, expiresAt: new Date(expiresAt).toISOString(), request: buildDcApiRequest(nonce, list) };
+    return { requestId, expiresAt: new Date(expiresAt).toISOString(), request: buildDcApiRequest(nonce, list, this.#o.issuers) };
   }
 
   /**

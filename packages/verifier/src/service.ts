@@ -123,6 +123,7 @@ export class VerifierService {
     const nonces = options.nonces ?? (config.redisUrl ? await RedisNonceStore.connect(config.redisUrl) : new MemoryNonceStore());
     const engine = new PresentationVerifier({
       platform: config.platform,
+      issuers: config.trustedIssuers.map((t) => t.did),
       origins: config.origins,
       allowedClaims: config.allowedClaims,
       keys,

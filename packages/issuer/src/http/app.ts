@@ -79,7 +79,7 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   const router = express.Router();
   didDocumentRoute(router, ctx);
   keyListRoute(router, ctx);
-  contextRoute(router);
+  contextRoute(router, ctx);
   platformsRoute(router, ctx);
   statusManifestRoute(router, ctx);
   statusListRoute(router, ctx);

@@ -4,7 +4,7 @@
  * day and jittered per credential (the same way for every person).
  */
 import { randomInt } from 'node:crypto';
-import { buildCredentialClaims, jwkFromDidJwk, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
+import { buildCredentialClaims, jwkFromDidJwk, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
 import { signSdJwt } from '../agent/signing.js';
 import { maskedIdFor } from '../crypto/masked-id.js';
 import type { PersonRow } from '../db/entities.js';
@@ -117,6 +117,7 @@ export class CredentialService {
       platform: platform.id,
       credentialStatus: entries,
       claims: claimsAt(data, now),
+      contextDigestSRI: (await maskidContext(settings.did)).digestSRI,
     });
     const signed = await signSdJwt(this.issuer.agent, claims, settings.kid);
     return {

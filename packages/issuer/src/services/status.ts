@@ -11,6 +11,7 @@ import {
   MAX_MANIFEST_LIFETIME_SECONDS,
   TYP_STATUS_MANIFEST,
   VC_CONTEXT_V2,
+  contextRelatedResource,
   contextUrlFor,
   encodeListEpochs,
   manifestUrl,
@@ -330,6 +331,7 @@ export class StatusService {
       type: ['VerifiableCredential', 'BitstringStatusListCredential'],
       issuer: s.did,
       validFrom: new Date(now).toISOString(),
+      relatedResource: await contextRelatedResource(s.did),
       credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: list.encode(), epoch },
     };
     return signVcJwt(this.issuer.agent, credential, keyRef);
