@@ -71,9 +71,13 @@ describe('issuer HTTP', () => {
     assert.equal(did.body.id, 'did:web:127.0.0.1%3A8443');
     assert.equal(did.body.assertionMethod.length, 1);
     await request(app)
-      .get('/contexts/v1')
+      .get('/contexts/v2')
       .expect(200)
-      .expect('Content-Type', /ld\+json/);
+      .expect('Content-Type', /ld\+json/)
+      .expect('Cache-Control', 'public, max-age=31536000, immutable');
+    await request(app).get('/contexts/v1').expect(404);
+    const vocab = await request(app).get('/vocab/v2').expect(200);
+    assert.equal(vocab.body.terms.maskedId, 'https://127.0.0.1:8443/vocab/v2#maskedId');
     const meta = await request(app).get('/.well-known/openid-credential-issuer').expect(200);
     assert.equal(meta.body.credential_issuer, URL_);
     assert.equal(meta.body.credential_configurations_supported.InternetIdCredential.format, 'vc+sd-jwt');

@@ -84,9 +84,19 @@ export const OPENAPI = {
               protocol: { const: 'openid4vp-v1-unsigned' },
               data: {
                 type: 'object',
-                required: ['response_type', 'response_mode', 'nonce', 'dcql_query'],
+                required: ['response_type', 'response_mode', 'nonce', 'dcql_query', 'client_metadata'],
                 additionalProperties: false,
-                properties: { response_type: { const: 'vp_token' }, response_mode: { const: 'dc_api' }, nonce: { type: 'string' }, dcql_query: { type: 'object' } },
+                properties: {
+                  response_type: { const: 'vp_token' },
+                  response_mode: { const: 'dc_api' },
+                  nonce: { type: 'string' },
+                  dcql_query: { type: 'object', description: 'one credential query internet_id, format vc+sd-jwt, type_values (expanded IRIs, then compact terms), claim paths' },
+                  client_metadata: {
+                    type: 'object',
+                    required: ['vp_formats_supported'],
+                    properties: { vp_formats_supported: { type: 'object', description: 'vc+sd-jwt with sd-jwt_alg_values and kb-jwt_alg_values (OpenID4VP 1.0 §11.1)' } },
+                  },
+                },
               },
             },
           },
