@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
-import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner } from '@maskid/core';
+import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner, type PersonClaims } from '@maskid/core';
 import { Issuer, KeyService, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
 
 /** The repository root (tests run from test/dist/...). */
@@ -97,6 +97,22 @@ export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ iss
       await database.drop();
       cleanup();
     },
+  };
+}
+
+/** A full set of person claims (over 18), for credentials a test forges or builds by hand. */
+export function sampleClaims(): PersonClaims {
+  return {
+    givenName: 'X',
+    familyName: 'Y',
+    birthDate: '1990-01-01',
+    ageOver14: true,
+    ageOver16: true,
+    ageOver18: true,
+    gender: 'male',
+    region: '11',
+    nationality: 'CN',
+    realNameVerified: true,
   };
 }
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueInternetIdCredential, webCryptoSigner, type Jwk } from '@maskid/core';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
-import { REPO_ROOT, TEST_DB_KIND, makeNationalId, newHolder, tempDir } from '../helpers.js';
+import { REPO_ROOT, TEST_DB_KIND, makeNationalId, newHolder, sampleClaims, tempDir } from '../helpers.js';
 import { freePort } from '../issuer-server.js';
 
 const ISSUER = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
@@ -218,18 +218,7 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
         maskedId: 'm1' + 'b'.repeat(26),
         platform: 'p1',
         credentialStatus: payload['credentialStatus'] as never,
-        claims: {
-          givenName: 'X',
-          familyName: 'Y',
-          birthDate: '1990-01-01',
-          ageOver14: true,
-          ageOver16: true,
-          ageOver18: true,
-          gender: 'male',
-          region: '11',
-          nationality: 'CN',
-          realNameVerified: true,
-        },
+        claims: sampleClaims(),
       },
       webCryptoSigner(attacker.privateKey, 'ES256'),
     );

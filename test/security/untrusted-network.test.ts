@@ -26,7 +26,7 @@ import {
 import { MemoryStorage, Wallet, WebCryptoKeyStore } from '@maskid/holder';
 import { VerifierService, parseConfig } from '@maskid/verifier';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
-import { enrollPerson, newHolder, type Holder } from '../helpers.js';
+import { enrollPerson, newHolder, sampleClaims, type Holder } from '../helpers.js';
 
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
@@ -262,18 +262,7 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
         maskedId: 'm1' + 'a'.repeat(26),
         platform: 'forum',
         credentialStatus: payload['credentialStatus'] as never,
-        claims: {
-          givenName: 'X',
-          familyName: 'Y',
-          birthDate: '1990-01-01',
-          ageOver14: true,
-          ageOver16: true,
-          ageOver18: true,
-          gender: 'male',
-          region: '11',
-          nationality: 'CN',
-          realNameVerified: true,
-        },
+        claims: sampleClaims(),
       },
       webCryptoSigner(attacker.privateKey, 'ES256'),
     );

@@ -317,6 +317,16 @@ export class AuditService {
   }
 }
 
+/** Signs an approval (`typ: maskid-approval+jwt`): approver, requester, what is approved, a lifetime and a single-use `jti`. */
+async function signApproval(
+  signer: JwsSigner,
+  input: { approver: string; requester: string; ttlSeconds?: number; now?: number },
+  approves: Record<string, unknown>,
+): Promise<string> {
+  const iat = Math.floor((input.now ?? Date.now()) / 1000);
+  return signJwt({ typ: TYP_APPROVAL }, { iss: input.approver, requester: input.requester, ...approves, iat, exp: iat + (input.ttlSeconds ?? 86_400), jti: randomUUID() }, signer);
+}
+
 /**
  * Creates an approval JWS for a re-identification request (run by the approving operator with their
  * own private key; the issuer never holds operators' private keys).
@@ -325,21 +335,7 @@ export async function createApproval(
   signer: JwsSigner,
   input: { approver: string; requester: string; caseRef: string; platformId: string; maskedId: string; ttlSeconds?: number; now?: number },
 ): Promise<string> {
-  const iat = Math.floor((input.now ?? Date.now()) / 1000);
-  return signJwt(
-    { typ: TYP_APPROVAL },
-    {
-      iss: input.approver,
-      requester: input.requester,
-      case: input.caseRef,
-      platform: input.platformId,
-      maskedId: input.maskedId,
-      iat,
-      exp: iat + (input.ttlSeconds ?? 86_400),
-      jti: randomUUID(),
-    },
-    signer,
-  );
+  return signApproval(signer, input, { case: input.caseRef, platform: input.platformId, maskedId: input.maskedId });
 }
 
 /**
@@ -350,21 +346,7 @@ export async function createOperatorApproval(
   signer: JwsSigner,
   input: { approver: string; requester: string; operatorId: string; jwk: Jwk; ttlSeconds?: number; now?: number },
 ): Promise<string> {
-  const iat = Math.floor((input.now ?? Date.now()) / 1000);
-  return signJwt(
-    { typ: TYP_APPROVAL },
-    {
-      iss: input.approver,
-      requester: input.requester,
-      action: 'operator.add',
-      operator: input.operatorId,
-      jkt: await jwkThumbprint(publicJwk(input.jwk)),
-      iat,
-      exp: iat + (input.ttlSeconds ?? 86_400),
-      jti: randomUUID(),
-    },
-    signer,
-  );
+  return signApproval(signer, input, { action: 'operator.add', operator: input.operatorId, jkt: await jwkThumbprint(publicJwk(input.jwk)) });
 }
 
 /** A validated operator row. */
