@@ -25,7 +25,9 @@ export function csvEnrolment({ runs, rows }) {
       if (r.status !== 0) throw new Error(`maskid-issuer ${args[0]} exited ${r.status}: ${r.stderr.slice(-500)}`);
       return r.stdout;
     };
-    cli('init', '--url', 'https://id.example.gov');
+    const rootKey = join(dir, 'root.jwk');
+    cli('root-key', 'create', '--out', rootKey);
+    cli('init', '--url', 'https://id.example.gov', '--root-key', rootKey);
     const cliRates = [];
     const processRates = [];
     for (let run = 0; run <= runs; run++) {
