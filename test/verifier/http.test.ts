@@ -134,24 +134,29 @@ describe('verifier HTTP service', () => {
 
   it('sheds load while the event loop is late: 503 ERR_OVERLOADED with Retry-After, nothing consumed, then serves again', async () => {
     const c = await f.issue();
-    const { body } = await newRequest();
-    const vp = await f.present(c, body.request.data.nonce);
-    const submit = () =>
-      request(app)
-        .post('/v1/presentations')
-        .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+    const fresh = async () => {
+      const { body } = await newRequest();
+      const vp = await f.present(c, body.request.data.nonce);
+      const submit = () =>
+        request(app)
+          .post('/v1/presentations')
+          .send({ requestId: body.requestId, origin: f.origin, vp_token: { internet_id: [vp] } });
+      return { nonce: body.request.data.nonce as string, vp, submit };
+    };
+    let current = await fresh();
     assert.ok(!svc.shedder.overloaded);
     // Keep the event loop late (> maxEventLoopDelayMs, default 20 ms) with verification work, as a flood does.
     const block = async () => {
+      const { vp, nonce } = current;
       const until = performance.now() + 60;
-      while (performance.now() < until) svc.engine.verifyWith(vp, body.request.data.nonce, ['ageOver18']);
+      while (performance.now() < until) svc.engine.verifyWith(vp, nonce, ['ageOver18']);
       await new Promise((r) => setTimeout(r, 1));
       assert.ok(svc.shedder.overloaded, `measured delay ${svc.shedder.delayMs.toFixed(1)} ms, verification share ${svc.shedder.workShare.toFixed(2)}`);
     };
     // The shedder stops at its first on-time sample, and a request's own round trip takes a few event-loop
-    // turns: a sample may land between the blocking work and the request. For /v1/requests (which a
-    // refusal or a success leaves harmless) block again until one lands while the loop is late (bounded):
-    // what is asserted is that a late loop refuses the route.
+    // turns: a sample may land between the blocking work and the request. Block again until a request lands
+    // while the loop is late (bounded): what is asserted is that a late loop refuses the route. A
+    // presentation that was accepted instead consumed its nonce, so each retry uses a fresh request.
     const whileLate = async <T extends { status: number }>(send: () => Promise<T>): Promise<T> => {
       let r: T | undefined;
       for (let attempt = 0; attempt < 5 && r?.status !== 503; attempt++) {
@@ -160,8 +165,15 @@ describe('verifier HTTP service', () => {
       }
       return r!;
     };
-    await block();
-    const shed = await submit();
+    let shed = await (async () => {
+      await block();
+      return current.submit();
+    })();
+    for (let attempt = 1; attempt < 5 && shed.status !== 503; attempt++) {
+      current = await fresh();
+      await block();
+      shed = await current.submit();
+    }
     assert.equal(shed.status, 503);
     assert.equal(shed.body.code, 'ERR_OVERLOADED');
     assert.equal(shed.headers['retry-after'], '1');
@@ -176,7 +188,7 @@ describe('verifier HTTP service', () => {
     // Once the loop is on time again the same presentation verifies: the refusal consumed nothing.
     await new Promise((r) => setTimeout(r, 40));
     assert.ok(!svc.shedder.overloaded);
-    const ok = await submit();
+    const ok = await current.submit();
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.match((await request(app).get('/metrics')).text, /maskid_shed_total\{route="presentations"\} [1-9]/);
   });
