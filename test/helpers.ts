@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
-import { didJwkFor, webCryptoSigner, type Jwk, type JwsSigner, type PersonClaims } from '@maskid/core';
+import { didJwkFor, issueInternetIdCredential, webCryptoSigner, type Jwk, type JwsSigner, type PersonClaims } from '@maskid/core';
 import { Issuer, KeyService, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
 
 /** The repository root (tests run from test/dist/...). */
@@ -199,4 +199,30 @@ export function scanForNeedles(contents: Iterable<[name: string, content: Buffer
     }
   }
   return found;
+}
+
+/**
+ * A credential forged by an attacker: the genuine credential's issuer, dates and status entries, re-signed
+ * with the attacker's key under the `kid` made from the issuer, for another holder, masked ID and platform.
+ */
+export async function forgeFrom(
+  genuineSdJwt: string,
+  forge: { issuer?: string; kid: (issuer: string) => string; holder: Holder; maskedId: string; platform: string; key: CryptoKey },
+): Promise<string> {
+  const payload = JSON.parse(Buffer.from(genuineSdJwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const issuer = forge.issuer ?? (payload['issuer'] as string);
+  return issueInternetIdCredential(
+    {
+      issuer,
+      kid: forge.kid(issuer),
+      validFrom: payload['validFrom'] as string,
+      validUntil: payload['validUntil'] as string,
+      holder: { id: forge.holder.did, jwk: forge.holder.jwk },
+      maskedId: forge.maskedId,
+      platform: forge.platform,
+      credentialStatus: payload['credentialStatus'] as never,
+      claims: sampleClaims(),
+    },
+    webCryptoSigner(forge.key, 'ES256'),
+  );
 }

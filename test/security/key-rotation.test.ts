@@ -13,9 +13,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { issueInternetIdCredential, webCryptoSigner, type Jwk } from '@maskid/core';
+import type { Jwk } from '@maskid/core';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
-import { REPO_ROOT, TEST_DB_KIND, makeNationalId, newHolder, sampleClaims, tempDir } from '../helpers.js';
+import { REPO_ROOT, TEST_DB_KIND, makeNationalId, forgeFrom, newHolder, tempDir } from '../helpers.js';
 import { freePort } from '../issuer-server.js';
 
 const ISSUER = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
@@ -206,22 +206,8 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     // A credential under a key that was never listed: refused at every platform.
     const attacker = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const held = (await b.credentials()).find((c) => c.platform === 'p1')!;
-    const payload = JSON.parse(Buffer.from(held.sdJwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     const holder = await newHolder();
-    const forged = await issueInternetIdCredential(
-      {
-        issuer: payload['issuer'] as string,
-        kid: `${payload['issuer'] as string}#never-listed`,
-        validFrom: payload['validFrom'] as string,
-        validUntil: payload['validUntil'] as string,
-        holder: { id: holder.did, jwk: holder.jwk },
-        maskedId: 'm1' + 'b'.repeat(26),
-        platform: 'p1',
-        credentialStatus: payload['credentialStatus'] as never,
-        claims: sampleClaims(),
-      },
-      webCryptoSigner(attacker.privateKey, 'ES256'),
-    );
+    const forged = await forgeFrom(held.sdJwt, { kid: (issuer) => `${issuer}#never-listed`, holder, maskedId: 'm1' + 'b'.repeat(26), platform: 'p1', key: attacker.privateKey });
     const req = (await (
       await fetch(`${verifierUrl['p1']}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })
     ).json()) as { requestId: string; request: { data: { nonce: string } } };
