@@ -13,7 +13,19 @@ import {
   MAX_TX_CODE_ATTEMPTS,
   type Issuer,
 } from '@maskid/issuer';
-import { base64url, didJwkFor, sha256, signJwt, utf8, verifyJwt, verifyInternetIdPresentation, presentInternetIdCredential, type Jwk, type JwsSigner } from '@maskid/core';
+import {
+  base64url,
+  didJwkFor,
+  parseSdJwt,
+  sha256,
+  signJwt,
+  utf8,
+  verifyJwt,
+  verifyInternetIdPresentation,
+  presentInternetIdCredential,
+  type Jwk,
+  type JwsSigner,
+} from '@maskid/core';
 import { enrollPerson, newHolder, openDevIssuer, testIssuer, type Holder } from '../helpers.js';
 
 const URL_ = 'http://127.0.0.1:8443';
@@ -233,7 +245,7 @@ describe('issuer HTTP', () => {
     await expectStatus(await credential(k, access, await body()), 200);
   });
 
-  it('refuses stale nonces and bad key proofs, and requires a fresh key per credential', async () => {
+  it('refuses stale nonces and bad key proofs, and the DPoP key as a credential key', async () => {
     const k = await newHolder();
     const o = await offer();
     const access = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body.access_token as string;
@@ -260,7 +272,8 @@ describe('issuer HTTP', () => {
     );
     assert.equal(await req(await keyProof(k, await nonce())), 'invalid_proof', 'the DPoP key as credential key');
     assert.equal(await req(await keyProof(holder, used)), undefined, 'a valid proof is accepted');
-    assert.equal(await req(await keyProof(holder, await nonce()), 'video'), 'invalid_proof', 'the same key for a second platform');
+    // Reuse across requests is not recorded (no row per credential): it only links the wallet's own credentials.
+    assert.equal(await req(await keyProof(holder, await nonce()), 'video'), undefined, 'a key reused in a later request is not tracked');
     assert.equal(await req(await keyProof(await newHolder(), used), 'video'), undefined, 'one c_nonce serves every proof of the batch within its lifetime');
     const stale = await new Openid4vciService(issuer, { now: () => Date.now() - (DEFAULT_LIFETIMES.cNonce + 1) * 1000 }).nonce();
     assert.equal(await req(await keyProof(await newHolder(), stale)), 'invalid_nonce', 'a c_nonce past its lifetime');
@@ -291,7 +304,7 @@ describe('issuer HTTP', () => {
     assert.equal(nonceRes.headers['cache-control'], 'no-store');
   });
 
-  it('shares single-use values between issuer processes on one database (DPoP jti, fresh keys); a c_nonce of one is valid on the other', async () => {
+  it('shares single-use values between issuer processes on one database (DPoP jti); a c_nonce of one is valid on the other', async () => {
     // A second Issuer on the same database stands for a second `serve` process behind a balancer.
     const second = await openDevIssuer(t.dir, t.db);
     try {
@@ -318,11 +331,74 @@ describe('issuer HTTP', () => {
           .send({ credential_identifier: id, proofs: { jwt: [p] } });
       await expectStatus(await on(app, 'forum', proof), 200);
       await expectStatus(await on(app2, 'video', await keyProof(await newHolder(), n)), 200);
-      const n2 = (await request(app).post('/nonce')).body.c_nonce as string;
-      assert.equal((await on(app2, 'video', await keyProof(holder, n2))).body.error, 'invalid_proof', 'a key used on one process is refused on the other');
     } finally {
       await second.close();
     }
+  });
+
+  it('batch extension: one DPoP request carries the key proofs of every platform; all or nothing; one row (the DPoP jti) per batch', async () => {
+    const k = await newHolder();
+    const o = await offer();
+    const access = (await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200)).body.access_token as string;
+    const batch = async (requests: unknown) =>
+      await request(app)
+        .post('/batch-credential')
+        .set('Authorization', `DPoP ${access}`)
+        .set('DPoP', await dpopProof(k, 'POST', `${URL_}/batch-credential`, { ath: await ath(access) }))
+        .send({ credential_requests: requests });
+    const meta = await request(app).get('/.well-known/openid-credential-issuer').expect(200);
+    assert.equal(meta.body.maskid_batch_credential_endpoint, `${URL_}/batch-credential`);
+    const n = await nonce();
+    const [a, b] = [await newHolder(), await newHolder()];
+    const rows = async () => Number((await issuer.ds.query('SELECT COUNT(*) AS n FROM maskid_grant'))[0].n);
+    const before = await rows();
+    const ok = await expectStatus(
+      await batch([
+        { credential_identifier: 'forum', proofs: { jwt: [await keyProof(a, n)] } },
+        { credential_identifier: 'video', proofs: { jwt: [await keyProof(b, n)] } },
+      ]),
+      200,
+    );
+    assert.equal(await rows(), before + 1, 'the batch wrote only its DPoP jti');
+    const got = ok.body.credential_responses as { credentials: { credential: string }[] }[];
+    assert.equal(got.length, 2);
+    const payloads = got.map((r) => parseSdJwt(r.credentials[0]!.credential).jwt.payload as { credentialSubject: { platform: string }; cnf: { jwk: { x: string } } });
+    assert.deepEqual(
+      payloads.map((p) => p.credentialSubject.platform),
+      ['forum', 'video'],
+    );
+    assert.deepEqual(
+      payloads.map((p) => p.cnf.jwk.x),
+      [a.jwk.x, b.jwk.x],
+      'each credential is bound to its own proof key',
+    );
+    const c = await newHolder();
+    const refused = async (requests: unknown, error: string, why: string) => {
+      const mid = await rows();
+      const r = await batch(requests);
+      assert.equal(r.body.error, error, why);
+      assert.equal(r.body.credential_responses, undefined, why);
+      assert.equal(await rows(), mid + 1, `${why}: nothing but the DPoP jti written`);
+    };
+    await refused(
+      [
+        { credential_identifier: 'forum', proofs: { jwt: [await keyProof(c, n)] } },
+        { credential_identifier: 'video', proofs: { jwt: [await keyProof(c, n)] } },
+      ],
+      'invalid_proof',
+      'one key for two credentials of a batch',
+    );
+    await refused(
+      [
+        { credential_identifier: 'forum', proofs: { jwt: [await keyProof(c, n)] } },
+        { credential_identifier: 'nope', proofs: { jwt: [await keyProof(await newHolder(), n)] } },
+      ],
+      'unknown_credential_identifier',
+      'one unknown identifier refuses the whole batch',
+    );
+    await refused([{ credential_identifier: 'forum', proofs: { jwt: [await keyProof(k, n)] } }], 'invalid_proof', 'the DPoP key as credential key');
+    await refused([], 'invalid_credential_request', 'an empty batch');
+    await refused({ credential_identifier: 'forum' }, 'invalid_credential_request', 'not a list');
   });
 
   it('writes no database row for POST /nonce, however many', async () => {

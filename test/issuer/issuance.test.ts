@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { CredentialService, StatusService, validityFor, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
+import { CredentialService, StatusService, validUntilFor, maxValidityDays, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
 import { parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
@@ -130,17 +130,17 @@ describe('issuance through the Veramo agent', () => {
 describe('validity', () => {
   const now = Date.UTC(2026, 10, 22, 15, 30);
 
-  it('is rounded to the day and jittered', () => {
+  it('validUntil is a UTC midnight drawn over validityDays..2 × validityDays, every day of the range reachable', () => {
     const seen = new Set<number>();
-    for (let i = 0; i < 200; i++) {
-      const v = validityFor(now, 30);
-      assert.equal(v.validFrom % DAY, 0);
-      assert.equal(v.validUntil % DAY, 0);
-      assert.ok(v.validFrom <= now && v.validFrom >= now - 3 * DAY);
-      assert.ok(v.validUntil >= now + 29 * DAY && v.validUntil <= now + 37 * DAY);
-      seen.add(v.validUntil);
+    const today = Math.floor(now / DAY) * DAY;
+    for (let i = 0; i < 2000; i++) {
+      const v = validUntilFor(now, 30);
+      assert.equal(v % DAY, 0);
+      assert.ok(v >= today + 30 * DAY && v <= today + 60 * DAY, new Date(v).toISOString());
+      seen.add(v);
     }
-    assert.ok(seen.size > 3, 'validUntil is jittered per credential');
+    assert.equal(seen.size, 31, 'all 31 days of the range are drawn');
+    assert.ok(maxValidityDays(30) * DAY >= 60 * DAY + (now - today));
   });
 
   it('is not tied to the birth date: a credential issued days before the 18th birthday runs past it and under-claims', async () => {

@@ -61,9 +61,9 @@ export function checkSdAlg(payload: Record<string, unknown>): void {
   if (payload['_sd_alg'] !== 'sha-256') throw new MaskidError('ERR_SDJWT_MALFORMED', '_sd_alg must be sha-256');
 }
 
-/** `validFrom`/`validUntil` with skew (check `validity`). */
-export function checkValidity(validFrom: string, validUntil: string, nowSec: number, skewSeconds: number): void {
-  if (nowSec + skewSeconds < Date.parse(validFrom) / 1000) throw new MaskidError('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
+/** `validFrom` (when present: VCDM 2.0 makes it optional) and `validUntil` with skew (check `validity`). */
+export function checkValidity(validFrom: string | undefined, validUntil: string, nowSec: number, skewSeconds: number): void {
+  if (validFrom !== undefined && nowSec + skewSeconds < Date.parse(validFrom) / 1000) throw new MaskidError('ERR_CREDENTIAL_NOT_YET_VALID', 'credential is not yet valid');
   if (nowSec - skewSeconds >= Date.parse(validUntil) / 1000) throw new MaskidError('ERR_CREDENTIAL_EXPIRED', 'credential has expired');
 }
 

@@ -96,7 +96,8 @@ export interface InternetIdCredentialClaims {
   '@context': [typeof VC_CONTEXT_V2, string];
   type: ['VerifiableCredential', 'InternetIdCredential'];
   issuer: string;
-  validFrom: string;
+  /** Optional in VCDM 2.0 and omitted by maskid: an issuance date would be shared by a person's batch. */
+  validFrom?: string;
   validUntil: string;
   credentialSubject: {
     id: string;

@@ -69,7 +69,8 @@ function sdJwtFor(signer?: JwsSigner, kbSigner?: JwsSigner): SDJwtInstance<Recor
 export interface IssueInput {
   issuer: string;
   kid: string;
-  validFrom: string;
+  /** Omitted by the issuer (see `InternetIdCredentialClaims.validFrom`); kept for callers that set one. */
+  validFrom?: string;
   validUntil: string;
   holder: { id: string; jwk: Jwk };
   maskedId: string;
@@ -92,7 +93,7 @@ export function buildCredentialClaims(input: IssueInput): InternetIdCredentialCl
     '@context': [VC_CONTEXT_V2, contextUrlFor(input.issuer)],
     type: [...CREDENTIAL_TYPES],
     issuer: input.issuer,
-    validFrom: input.validFrom,
+    ...(input.validFrom === undefined ? {} : { validFrom: input.validFrom }),
     validUntil: input.validUntil,
     credentialSubject: subject,
     credentialStatus: input.credentialStatus,
@@ -499,7 +500,7 @@ const SRI_384 = /^sha384-[A-Za-z0-9+/]{64}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 interface ProfileView {
-  validFrom: string;
+  validFrom?: string;
   validUntil: string;
   maskedId: string;
   platform: string;
@@ -529,7 +530,7 @@ export function checkProfile(vc: Record<string, unknown>, issuer: string): Profi
   }
   const validFrom = vc['validFrom'];
   const validUntil = vc['validUntil'];
-  if (typeof validFrom !== 'string' || !DATE_TIME.test(validFrom) || Number.isNaN(Date.parse(validFrom))) fail('validFrom');
+  if (validFrom !== undefined && (typeof validFrom !== 'string' || !DATE_TIME.test(validFrom) || Number.isNaN(Date.parse(validFrom)))) fail('validFrom');
   if (typeof validUntil !== 'string' || !DATE_TIME.test(validUntil) || Number.isNaN(Date.parse(validUntil))) fail('validUntil');
   const subject = vc['credentialSubject'];
   if (!subject || typeof subject !== 'object' || Array.isArray(subject)) fail('credentialSubject');
@@ -558,7 +559,7 @@ export function checkProfile(vc: Record<string, unknown>, issuer: string): Profi
   }
   if (purposes.size !== 2 || entries[0]!.statusListIndex !== entries[1]!.statusListIndex) fail('credentialStatus purposes');
   return {
-    validFrom: validFrom as string,
+    ...(validFrom === undefined ? {} : { validFrom: validFrom as string }),
     validUntil: validUntil as string,
     maskedId: s['maskedId'] as string,
     platform: s['platform'] as string,

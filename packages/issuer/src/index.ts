@@ -6,6 +6,8 @@
 export { NodeCryptoKeyManagementSystem, keyMaterial } from './agent/node-crypto-kms.js';
 export { SdJwtCredentialProvider, VcJwtCredentialProvider, keyManagerSigner, assertionKey } from './agent/credential-providers.js';
 export { createFromConfig, readAgentConfig } from './agent/agent-config.js';
+export { MaskidBatchIssuer, MAX_BATCH, type IMaskidBatchIssuer, type IssueBatchArgs, type IssueBatchResult, type BatchCapableKms } from './agent/batch-issuer.js';
+export { secureSdJwtBatch, type BatchSigningHandle } from './agent/sd-jwt-batch.js';
 export { Issuer, checkIssuerUrl, defaultAgentConfigPath, DEV_ROOT_KEY_FILE, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';
 export { loadRootKey, createRootKeyFile, rootKeyFromJwk, nodeSigner, type RootKey } from './crypto/root-key.js';
 export { KeyService, DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_LIST_VALIDITY_SECONDS, type ScheduledKey } from './services/keys.js';
@@ -17,7 +19,7 @@ export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from
 export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, type PersonData } from './services/enrollment.js';
 export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
-export { CredentialService, validityFor, claimsAt, birthdayAt, type IssuedCredential } from './services/credentials.js';
+export { CredentialService, validUntilFor, maxValidityDays, holderJwk, claimsAt, birthdayAt, type IssuedCredential, type BatchItem } from './services/credentials.js';
 export {
   StatusService,
   startEpochs,

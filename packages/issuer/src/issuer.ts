@@ -18,9 +18,10 @@ import { openDataSource, parseDatabaseLocation, WRITE_LOCK, type DatabaseLocatio
 import { Sealer, type KekSource } from './crypto/sealer.js';
 import { createRootKeyFile, loadRootKey, type RootKey } from './crypto/root-key.js';
 import { KeyService, type ScheduledKey } from './services/keys.js';
+import type { IMaskidBatchIssuer } from './agent/batch-issuer.js';
 
 /** The agent's plugin methods the issuer uses. */
-export type IssuerAgent = TAgent<IKeyManager & IDIDManager & IResolver & ICredentialPlugin>;
+export type IssuerAgent = TAgent<IKeyManager & IDIDManager & IResolver & ICredentialPlugin & IMaskidBatchIssuer>;
 export type IssuerAgentContext = IAgentContext<IKeyManager & IDIDManager & IResolver>;
 
 /** Options to open an issuer. */
@@ -144,6 +145,11 @@ export class Issuer {
       sealer.open(check, 'kek-check');
       const privateKeyStore = new PrivateKeyStore(ds, new SecretBox(sealer.derive('veramo-secretbox').toString('hex')));
       const agent = await createFromConfig<IssuerAgent>(config, '/agent', { dbConnection: ds, privateKeyStore }, options.env ?? {});
+      for (const method of ['maskidIssueBatch', 'createVerifiableCredential', 'keyManagerSign', 'didManagerGet'] as const) {
+        if (!agent.availableMethods().includes(method)) {
+          throw new MaskidError('ERR_CONFIG_INVALID', `the agent config has no ${method} method: configure its plugin (see the bundled agent.yml)`);
+        }
+      }
       return new Issuer(ds, agent, sealer, { ...options, dataDir });
     } catch (e) {
       await ds.destroy();
@@ -265,6 +271,15 @@ export class Issuer {
       else await m.query("UPDATE maskid_meta SET value = value WHERE key = 'write-lock'");
       return fn(m);
     });
+  }
+
+  /**
+   * A transaction for row-local writes whose own conditions make them safe under concurrency (token
+   * rotation, single-use values): no issuer-wide lock on PostgreSQL; on SQLite (one writer) the same
+   * as {@link write}.
+   */
+  async writeRows<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.options.type === 'postgres' ? this.ds.transaction(fn) : this.write(fn);
   }
 
   async getMeta(key: string, manager: EntityManager = this.ds.manager): Promise<string | undefined> {

@@ -8,6 +8,7 @@ import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { AbstractKeyManagementSystem, type AbstractPrivateKeyStore } from '@veramo/key-manager';
 import type { IKey, ManagedKeyInfo, MinimalImportableKey, TKeyType } from '@veramo/core-types';
 import { jwkThumbprint, type Jwk } from '@maskid/core';
+import type { BatchSigningHandle } from './sd-jwt-batch.js';
 
 interface CachedKey {
   info: ManagedKeyInfo;
@@ -82,18 +83,22 @@ export class NodeCryptoKeyManagementSystem extends AbstractKeyManagementSystem {
     return this.signSync(key, data).toString('base64url');
   }
 
-  /** Raw JOSE signature bytes for a cached key (used on the batch issuance path). */
-  signSync(key: CachedKey, data: Uint8Array): Buffer {
+  /** Raw JOSE signature bytes for a cached key. */
+  private signSync(key: CachedKey, data: Uint8Array): Buffer {
     return key.alg === 'ES256' ? nodeSign('sha256', data, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }) : nodeSign(null, data, key.keyObject);
+  }
+
+  /**
+   * A signing handle for one batch (the agent's `maskidIssueBatch`): the key is decrypted once and stays
+   * inside this KMS; the handle signs synchronously, without a key-store lookup per signature.
+   */
+  async batchHandle(kid: string): Promise<BatchSigningHandle> {
+    const key = await this.#load(kid);
+    return { alg: key.alg, sign: (data) => this.signSync(key, data) };
   }
 
   override async sharedSecret(): Promise<string> {
     throw new Error('not_supported: this KMS does not compute shared secrets');
-  }
-
-  /** The cached key for `kid` (decrypting it once). */
-  async load(kid: string): Promise<CachedKey> {
-    return this.#load(kid);
   }
 
   async #load(kid: string): Promise<CachedKey> {

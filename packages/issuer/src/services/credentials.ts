@@ -1,11 +1,10 @@
 /**
- * Credential issuance: one SD-JWT per (person, platform), through the Veramo agent's `vc+sd-jwt`
- * provider. Masked ID from K_mask, status index from the keyed permutation, validity rounded to the
- * day and jittered per credential (the same way for every person).
+ * Credential issuance: one SD-JWT per (person, platform), a person's whole batch in one pass through
+ * the Veramo agent's `maskidIssueBatch`. Masked ID from K_mask, status index from the keyed
+ * permutation, `validUntil` drawn per credential on a day grid, no `validFrom`.
  */
-import { randomInt } from 'node:crypto';
-import { buildCredentialClaims, jwkFromDidJwk, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
-import { signSdJwt } from '../agent/signing.js';
+import { createPublicKey, randomInt } from 'node:crypto';
+import { buildCredentialClaims, envelope, jwkFromDidJwk, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type Jwk, type PersonClaims } from '@maskid/core';
 import { maskedIdFor } from '../crypto/masked-id.js';
 import type { PersonRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
@@ -39,16 +38,21 @@ export function claimsAt(data: PersonData, now: number): PersonClaims {
 }
 
 /**
- * Validity of one credential: `validFrom` is today's UTC midnight minus 0–2 days, `validUntil` is
- * midnight `validityDays` + 0–6 days ahead, for everybody alike. It is deliberately *not* capped at
- * the next 14th/16th/18th birthday (as the first design said): that date would be the same in the
- * person's credentials for every platform, a value two colluding platforms could join on. An age claim
- * only ever changes from false to true, so a credential issued before the birthday under-claims until
- * the wallet's next refresh (every 12–18 h), it never over-claims.
+ * `validUntil` of one credential: a UTC midnight drawn uniformly `validityDays` to `2 × validityDays`
+ * days after today, independently for every credential. Everybody issued on one day shares the grid
+ * and the range, and the draws of one person's batch are independent, so no pair of dates singles out
+ * a batch. There is no `validFrom` (optional in VCDM 2.0): it would be the batch's issuance day.
+ * Never capped at a birthday: an age claim only turns from false to true, and the wallet renews each
+ * credential at its own random moment after the birthday (see the holder's renewal policy).
  */
-export function validityFor(now: number, validityDays: number, random: (max: number) => number = randomInt): { validFrom: number; validUntil: number } {
+export function validUntilFor(now: number, validityDays: number, random: (max: number) => number = randomInt): number {
   const today = Math.floor(now / DAY) * DAY;
-  return { validFrom: today - random(3) * DAY, validUntil: today + (validityDays + random(7)) * DAY };
+  return today + (validityDays + random(validityDays + 1)) * DAY;
+}
+
+/** The longest a credential issued with `validityDays` can be valid, in days (key rotation keeps keys verifiable this long). */
+export function maxValidityDays(validityDays: number): number {
+  return 2 * validityDays + 1;
 }
 
 /** An issued credential and what the operator may need to know about it. */
@@ -60,11 +64,30 @@ export interface IssuedCredential {
   statusListIndex: string;
   /** The index in the platform's whole index space (list number × list size + statusListIndex). */
   statusIndex: number;
-  validFrom: string;
   validUntil: string;
 }
 
+/** One credential of a batch: the platform and the holder's `did:jwk` (a fresh key per credential). */
+export interface BatchItem {
+  platform: Platform;
+  holder: string;
+}
+
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The public JWK of a holder `did:jwk`, which must hold a valid P-256 or Ed25519 public key (the point
+ * is decoded by node:crypto, so a point off the curve is refused here, before anything is signed).
+ */
+export function holderJwk(did: string): Jwk {
+  const jwk = jwkFromDidJwk(did);
+  try {
+    createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  } catch (cause) {
+    throw new MaskidError('ERR_INPUT_INVALID', 'the holder did:jwk does not hold a valid P-256 or Ed25519 public key', { cause });
+  }
+  return jwk;
+}
 
 /**
  * Credential service.
@@ -72,17 +95,24 @@ const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
  * @example
  * ```ts
  * const issued = await new CredentialService(issuer).issue({ networkNumber, platformId: 'shop-a', holder: 'did:jwk:...' })
+ * const batch = await new CredentialService(issuer).issueBatch(person, platforms.map((platform, i) => ({ platform, holder: holders[i] })), Date.now())
  * ```
  */
 export class CredentialService {
   readonly #enrollment: EnrollmentService;
   readonly #platforms: PlatformService;
   readonly #status: StatusService;
+  readonly #random: (max: number) => number;
 
-  constructor(private readonly issuer: Issuer) {
+  /** `random` draws each credential's validity (injected by simulations; default node:crypto). */
+  constructor(
+    private readonly issuer: Issuer,
+    options: { random?: (max: number) => number } = {},
+  ) {
     this.#enrollment = new EnrollmentService(issuer);
     this.#platforms = new PlatformService(issuer);
     this.#status = new StatusService(issuer);
+    this.#random = options.random ?? randomInt;
   }
 
   /** The masked ID of a person on a platform (current K_mask version). */
@@ -90,45 +120,61 @@ export class CredentialService {
     return maskedIdFor(await this.issuer.secret('k_mask_v1'), 1, serial, platform.number);
   }
 
+  /** One credential, by network number and platform id (the CLI's `issue`). */
   async issue(input: { networkNumber: string; platformId: string; holder: string; now?: number }): Promise<IssuedCredential> {
     const person = await findPerson(this.issuer, input.networkNumber);
     const platform = await this.#platforms.get(input.platformId);
-    return this.issueFor(person, platform, input.holder, input.now ?? Date.now());
+    const [issued] = await this.issueBatch(person, [{ platform, holder: input.holder }], input.now ?? Date.now());
+    return issued!;
   }
 
-  /** Issues for an already loaded person and platform (the wallet endpoint issues a batch this way). */
-  async issueFor(person: PersonRow, platform: Platform, holder: string, now: number): Promise<IssuedCredential> {
+  /**
+   * A person's credentials for many platforms in one pass: the person is decrypted once, every holder
+   * key is checked before anything is signed, suspension bits (for a suspended person) are ensured in
+   * one transaction, and the agent's `maskidIssueBatch` signs the whole batch. Writes nothing for an
+   * active person.
+   */
+  async issueBatch(person: PersonRow, items: readonly BatchItem[], now: number): Promise<IssuedCredential[]> {
     if (person.state === 'revoked' || person.state === 'deleted') throw new MaskidError('ERR_STATE_INVALID', `this person is ${person.state}; nothing can be issued`);
-    const holderJwk = jwkFromDidJwk(holder);
+    if (items.length === 0) return [];
+    const holders = items.map((item) => holderJwk(item.holder));
     const settings = await this.issuer.settings();
     const data = await this.#enrollment.personData(person);
+    const claims = claimsAt(data, now);
     const serial = BigInt('0x' + person.serial);
-    const entries = await this.#status.entriesFor(platform, person.slot);
-    if (person.state === 'suspended') await this.#status.ensureSuspended(platform, person.slot);
-    const { validFrom, validUntil } = validityFor(now, settings.credentialValidityDays);
-    const maskedId = await this.maskedId(serial, platform);
-    const claims = buildCredentialClaims({
+    const kMask = await this.issuer.secret('k_mask_v1');
+    const contextDigestSRI = (await maskidContext(settings.did)).digestSRI;
+    if (person.state === 'suspended')
+      await this.#status.ensureSuspended(
+        items.map((i) => i.platform),
+        person.slot,
+      );
+    const built = await Promise.all(
+      items.map(async ({ platform, holder }, i) => {
+        const pos = await this.#status.position(platform, person.slot);
+        const entries = this.#status.entriesAt(settings.url, pos);
+        const validUntil = iso(validUntilFor(now, settings.credentialValidityDays, this.#random));
+        const maskedId = maskedIdFor(kMask, 1, serial, platform.number);
+        const vc = buildCredentialClaims({
+          issuer: settings.did,
+          kid: settings.kid,
+          validUntil,
+          holder: { id: holder, jwk: holders[i]! },
+          maskedId,
+          platform: platform.id,
+          credentialStatus: entries,
+          claims,
+          contextDigestSRI,
+        });
+        return { vc, platform: platform.id, maskedId, statusListIndex: entries[0].statusListIndex, statusIndex: pos.index, validUntil };
+      }),
+    );
+    const { sdJwts } = await this.issuer.agent.maskidIssueBatch({
       issuer: settings.did,
-      kid: settings.kid,
-      validFrom: iso(validFrom),
-      validUntil: iso(validUntil),
-      holder: { id: holder, jwk: holderJwk },
-      maskedId,
-      platform: platform.id,
-      credentialStatus: entries,
-      claims: claimsAt(data, now),
-      contextDigestSRI: (await maskidContext(settings.did)).digestSRI,
+      keyRef: settings.kid,
+      proofFormat: 'vc+sd-jwt',
+      credentials: built.map((b) => b.vc as unknown as Record<string, unknown>),
     });
-    const signed = await signSdJwt(this.issuer.agent, claims, settings.kid);
-    return {
-      credential: signed.credential,
-      sdJwt: signed.sdJwt,
-      platform: platform.id,
-      maskedId,
-      statusListIndex: entries[0].statusListIndex,
-      statusIndex: (await this.#status.position(platform, person.slot)).index,
-      validFrom: iso(validFrom),
-      validUntil: iso(validUntil),
-    };
+    return built.map(({ vc: _vc, ...rest }, i) => ({ ...rest, sdJwt: sdJwts[i]!, credential: envelope(sdJwts[i]!) }));
   }
 }

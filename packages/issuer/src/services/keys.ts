@@ -8,6 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { MAX_ASSERTION_KEYS, TYP_KEY_LIST, signJwt, signingKeyAt, MaskidError, type Jwk, type KeyListEntry } from '@maskid/core';
 import type { Issuer } from '../issuer.js';
 import type { RootKey } from '../crypto/root-key.js';
+import { maxValidityDays } from './credentials.js';
 import { AuditService } from './audit.js';
 
 /** One key of the schedule (`kid` is the key manager's id; the DID URL is `<did>#<kid>`). Times in seconds. */
@@ -129,8 +130,8 @@ export class KeyService {
     const key = await this.issuer.agent.keyManagerCreate({ kms: 'node', type: options.keyType ?? 'Secp256r1' });
     await this.issuer.agent.didManagerAddKey({ did: s.did, key });
     const signFrom = nowSeconds(now) + lead;
-    // The last credential the old key signs is valid at most validity + jitter (7 days) after signUntil.
-    const verifyUntil = signFrom + (s.credentialValidityDays + 8) * 86_400;
+    // The last credential the old key signs is valid at most maxValidityDays after signUntil (plus a day of skew).
+    const verifyUntil = signFrom + (maxValidityDays(s.credentialValidityDays) + 1) * 86_400;
     const r = await this.issuer.write(async (m) => {
       const schedule = (await this.schedule(m)).map((k) => (k.kid === current.kid ? { ...k, signUntil: signFrom, verifyUntil } : k));
       schedule.push({ kid: key.kid, signFrom });

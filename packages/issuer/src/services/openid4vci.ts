@@ -8,10 +8,11 @@
  *   `aud` = issuer URL, `nonce` = a `c_nonce` from the nonce endpoint);
  * - `c_nonce`s are stateless: an expiry and random bytes under a MAC keyed from the KEK, valid for
  *   {@link Openid4vciLifetimes.cNonce} seconds and usable for every proof of a wallet's batch within
- *   that time (OpenID4VCI 1.0 leaves single use to the issuer); `POST /nonce` writes nothing. A proof
- *   key is still accepted once per grant;
+ *   that time (OpenID4VCI 1.0 leaves single use to the issuer); `POST /nonce` writes nothing. Nothing
+ *   is stored per credential (a batch's keys must be distinct and not the DPoP key);
+ * - a batch extension (`POST /batch-credential`) carries a wallet's key proofs in one DPoP request;
  * - tokens carry the person's generation: `reissue` invalidates every older token;
- * - single-use values (DPoP jtis, used credential keys) live in the database, so any number of
+ * - single-use values (DPoP jtis) live in the database, so any number of
  *   issuer processes can serve one wallet's requests.
  */
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
@@ -39,11 +40,13 @@ import { In, LessThan, type EntityManager } from 'typeorm';
 import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
-import { PlatformService, type Platform } from './platforms.js';
-import { CredentialService } from './credentials.js';
+import { PlatformService } from './platforms.js';
+import { CredentialService, type BatchItem } from './credentials.js';
 
 export { CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF };
 export const MAX_TX_CODE_ATTEMPTS = 5;
+/** The most credential requests one batch request carries. */
+export const MAX_BATCH_REQUESTS = 1000;
 
 /** An OAuth / OpenID4VCI protocol error: `error` is the protocol's code, `status` the HTTP status. */
 export class OAuthError extends Error {
@@ -181,7 +184,7 @@ export class Openid4vciService {
   }
 
   /** Stores a single-use value; false when it is already there (a replay). */
-  async #remember(kind: 'dpop_jti' | 'proof_key', handle: string, expiresAt: number): Promise<boolean> {
+  async #remember(kind: 'dpop_jti', handle: string, expiresAt: number): Promise<boolean> {
     const repo = this.issuer.ds.getRepository(GrantEntity);
     try {
       await repo.insert({ handle, kind, serial: '', generation: 0, txCodeHash: null, attempts: 0, jkt: null, expiresAt, used: false });
@@ -259,7 +262,10 @@ export class Openid4vciService {
     }
     const access = secret();
     const refresh = secret();
-    const outcome = await this.issuer.write(async (m) => {
+    // Refresh-token rotation is a conditional row update, safe without the issuer-wide write lock (which
+    // only serialises it on SQLite, a single writer anyway); the PIN counter of an offer keeps the lock.
+    const run = grantType === 'refresh_token' ? this.issuer.writeRows.bind(this.issuer) : this.issuer.write.bind(this.issuer);
+    const outcome = await run(async (m) => {
       const spent = await spend(m);
       // A wrong PIN is counted (committed) and then refused outside the transaction.
       if ('wrong' in spent) return spent;
@@ -298,38 +304,64 @@ export class Openid4vciService {
     return g;
   }
 
-  /** The credential endpoint: one credential for one platform, bound to the proof's fresh key. */
+  /** The credential endpoint (OpenID4VCI 1.0 §8): one credential for one platform, bound to the proof's key. */
   async credential(token: string | undefined, dpop: DpopProof, body: unknown): Promise<Record<string, unknown>> {
+    const [response] = await this.#issue(token, dpop, [body]);
+    return response!;
+  }
+
+  /**
+   * The batch extension (`maskid_batch_credential_endpoint` in the metadata; a standard client ignores
+   * it): `{ "credential_requests": [<credential request>, …] }` under one DPoP-bound access token and one
+   * DPoP proof, answered by `{ "credential_responses": [<credential response>, …] }` in the same order.
+   * Each request is exactly what `POST /credential` takes. All or nothing: one bad request refuses the
+   * batch and nothing is signed.
+   */
+  async batchCredential(token: string | undefined, dpop: DpopProof, body: unknown): Promise<Record<string, unknown>> {
+    const requests = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)['credential_requests'] : undefined;
+    if (!Array.isArray(requests) || requests.length === 0 || requests.length > MAX_BATCH_REQUESTS) {
+      throw new OAuthError(400, 'invalid_credential_request', `credential_requests must list 1 to ${MAX_BATCH_REQUESTS} credential requests`);
+    }
+    return { credential_responses: await this.#issue(token, dpop, requests) };
+  }
+
+  /**
+   * Checks every request of a batch (identifier, one key proof each, keys distinct and not the DPoP key),
+   * then issues them in one pass. Nothing is stored per credential: `c_nonce`s are stateless and a
+   * proof key is not recorded (reusing a key across requests would only link the wallet's own
+   * credentials, which the wallet decides; within one batch duplicates are refused).
+   */
+  async #issue(token: string | undefined, dpop: DpopProof, bodies: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const grant = await this.accessGrant(token, dpop);
     const { url } = await this.issuer.settings();
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'the body must be a JSON object');
-    const b = body as Record<string, unknown>;
-    if ('credential_configuration_id' in b)
-      throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
-    const id = b['credential_identifier'];
-    if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
-    let platform: Platform;
-    try {
-      platform = await new PlatformService(this.issuer).get(id);
-    } catch {
-      throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+    const platforms = new Map((await new PlatformService(this.issuer).list()).map((p) => [p.id, p]));
+    const items: BatchItem[] = [];
+    const keys = new Set<string>([dpop.jkt]);
+    for (const body of bodies) {
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'a credential request must be a JSON object');
+      const b = body as Record<string, unknown>;
+      if ('credential_configuration_id' in b)
+        throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
+      const id = b['credential_identifier'];
+      if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
+      const platform = platforms.get(id);
+      if (!platform) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+      const proofs = (b['proofs'] as Record<string, unknown> | undefined)?.['jwt'];
+      if (!Array.isArray(proofs) || proofs.length !== 1 || typeof proofs[0] !== 'string') {
+        throw new OAuthError(400, 'invalid_proof', 'proofs.jwt must hold exactly one key proof');
+      }
+      const holderJwk = await this.#checkProof(proofs[0], url);
+      const thumb = await jwkThumbprint(holderJwk);
+      if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
+      if (keys.has(thumb)) throw new OAuthError(400, 'invalid_proof', 'each credential needs its own key');
+      keys.add(thumb);
+      items.push({ platform, holder: didJwkFor(holderJwk) });
     }
-    const proofs = (b['proofs'] as Record<string, unknown> | undefined)?.['jwt'];
-    if (!Array.isArray(proofs) || proofs.length !== 1 || typeof proofs[0] !== 'string') {
-      throw new OAuthError(400, 'invalid_proof', 'proofs.jwt must hold exactly one key proof');
-    }
-    const holderJwk = await this.#checkProof(proofs[0], url);
-    const thumb = await jwkThumbprint(holderJwk);
-    if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
     const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
     if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
     if (person.state === 'deleted' || person.state === 'revoked') throw new OAuthError(400, 'credential_request_denied', 'no credentials can be issued for this person');
-    // Claim the key for this grant before issuing, so two concurrent requests cannot both use it.
-    if (!(await this.#remember('proof_key', hash(`proof-key:${grant.handle}:${thumb}`), grant.expiresAt))) {
-      throw new OAuthError(400, 'invalid_proof', 'each credential needs a fresh key');
-    }
-    const issued = await this.#credentials.issueFor(person, platform, didJwkFor(holderJwk), this.#now());
-    return { credentials: [{ credential: issued.sdJwt }] };
+    const issued = await this.#credentials.issueBatch(person, items, this.#now());
+    return issued.map((c) => ({ credentials: [{ credential: c.sdJwt }] }));
   }
 
   async #checkProof(jwt: string, audience: string): Promise<Jwk> {

@@ -112,8 +112,12 @@ export class StatusService {
 
   /** The two `BitstringStatusListEntry`s (same index, revocation and suspension lists). */
   async entriesFor(platform: Platform, slot: number): Promise<[BitstringStatusListEntry, BitstringStatusListEntry]> {
-    const { url } = await this.issuer.settings();
-    const pos = await this.position(platform, slot);
+    return this.entriesAt((await this.issuer.settings()).url, await this.position(platform, slot));
+  }
+
+  /** The two entries of a known position (issuer URL from the settings). */
+  entriesAt(url: string, pos: StatusPosition): [BitstringStatusListEntry, BitstringStatusListEntry] {
+    const platform = pos.platform;
     const entry = (purpose: StatusPurpose): BitstringStatusListEntry => {
       const listUrl = statusListUrl(url, platform.id, purpose, pos.list);
       return { id: `${listUrl}#${pos.offset}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(pos.offset), statusListCredential: listUrl };
@@ -145,8 +149,8 @@ export class StatusService {
   }
 
   /** Sets the suspension bit for a suspended person on a platform (issuance to a newer platform). */
-  async ensureSuspended(platform: Platform, slot: number): Promise<void> {
-    await this.issuer.write((m) => this.#setBits(m, [platform], slot, 'suspension', true));
+  async ensureSuspended(platforms: readonly Platform[], slot: number): Promise<void> {
+    await this.issuer.write((m) => this.#setBits(m, [...platforms], slot, 'suspension', true));
   }
 
   /** Runs a status change in one durable transaction with its audit entry. */

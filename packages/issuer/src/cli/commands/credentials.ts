@@ -18,7 +18,7 @@ export function registerCredentialsCommands(program: Command, cli: CliContext): 
       cli.withIssuer(async (issuer, o) => {
         const c = await new CredentialService(issuer).issue({ networkNumber: opts.networkNumber, platformId: opts.platform, holder: opts.holder });
         if (opts.out) writeFileSync(opts.out, c.sdJwt + '\n', { mode: 0o600 });
-        o.result(c, () => (opts.out ? `wrote ${opts.out} (masked ID ${c.maskedId}, valid ${c.validFrom} – ${c.validUntil})` : c.sdJwt));
+        o.result(c, () => (opts.out ? `wrote ${opts.out} (masked ID ${c.maskedId}, valid until ${c.validUntil})` : c.sdJwt));
       }),
     );
   program

@@ -2,6 +2,7 @@
 import type { Router } from 'express';
 import { ALLOWED_ALGS, CREDENTIAL_CONFIGURATION_ID, CREDENTIAL_TYPES, DISCLOSABLE_CLAIMS, FORMAT_ID } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
+import { BATCH_CREDENTIAL_PATH } from './credential.js';
 
 export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
   router.get('/.well-known/openid-credential-issuer', async (_req, res) => {
@@ -10,6 +11,8 @@ export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpCon
       credential_issuer: url,
       credential_endpoint: `${url}/credential`,
       nonce_endpoint: `${url}/nonce`,
+      // maskid extension (docs/openid4vci.md): many credential requests under one DPoP proof.
+      maskid_batch_credential_endpoint: `${url}${BATCH_CREDENTIAL_PATH}`,
       display: [{ name: 'maskid Internet ID', locale: 'en' }],
       credential_configurations_supported: {
         [CREDENTIAL_CONFIGURATION_ID]: {

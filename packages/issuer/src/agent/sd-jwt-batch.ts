@@ -1,0 +1,77 @@
+/**
+ * The batch SD-JWT builder (RFC 9901) behind the agent's `maskidIssueBatch`: many claims sets secured in
+ * one pass on node:crypto. Salts for the whole batch are drawn in one call, disclosures are hashed with
+ * node:crypto's SHA-256, the header is encoded once, each payload is serialised once and signed through a
+ * {@link BatchSigningHandle} the KMS lends for the batch (the private key never leaves the KMS).
+ *
+ * It builds exactly what `@sd-jwt/core` builds for the profile's disclosure frame (every profile claim
+ * present in `credentialSubject` disclosable, decoys up to {@link DIGEST_COUNT}, digests sorted, `_sd_alg`
+ * last, disclosures in profile order); `@sd-jwt/core` stays the test oracle for that
+ * (test/issuer/batch-issuance.test.ts) and the per-credential path of the `vc+sd-jwt` provider.
+ */
+import { createHash, randomFillSync } from 'node:crypto';
+import { DIGEST_COUNT, DISCLOSABLE_CLAIMS, MaskidError, SALT_BYTES } from '@maskid/core';
+
+/** What the KMS lends a batch: the algorithm and a signature over bytes, with the key kept inside. */
+export interface BatchSigningHandle {
+  readonly alg: 'ES256' | 'EdDSA';
+  /** The JOSE signature bytes (ES256: r ‖ s) of `data`; may be async for KMSs without a sync signer. */
+  sign(data: Buffer): Buffer | Promise<Buffer>;
+}
+
+const b64 = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+
+/**
+ * Secures `claimsSets` as compact SD-JWTs (with every disclosure, ending in `~`), in input order.
+ * `header` is the protected header without `alg` (the handle's algorithm is added last, as
+ * `@sd-jwt/core` does).
+ *
+ * @example
+ * ```ts
+ * const [sdJwt] = await secureSdJwtBatch([claims], await kms.batchHandle(kid), { typ: 'vc+sd-jwt', cty: 'vc', kid: `${did}#${kid}` })
+ * ```
+ */
+export async function secureSdJwtBatch(claimsSets: readonly Record<string, unknown>[], handle: BatchSigningHandle, header: Record<string, string>): Promise<string[]> {
+  const headerB64 = b64(JSON.stringify({ ...header, alg: handle.alg }));
+  const randomness = Buffer.allocUnsafe(claimsSets.length * DIGEST_COUNT * SALT_BYTES);
+  randomFillSync(randomness);
+  const out: string[] = new Array(claimsSets.length);
+  for (let i = 0; i < claimsSets.length; i++) {
+    const claims = claimsSets[i]!;
+    const subject = claims['credentialSubject'];
+    if (!subject || typeof subject !== 'object' || Array.isArray(subject)) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: credentialSubject must be an object`);
+    if ('_sd' in claims || '_sd_alg' in claims || '_sd' in subject) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: claims must not carry SD-JWT members`);
+    let r = i * DIGEST_COUNT * SALT_BYTES;
+    const visible: Record<string, unknown> = {};
+    const disclosures: string[] = [];
+    const digests: string[] = [];
+    const s = subject as Record<string, unknown>;
+    for (const key of Object.keys(s)) if (!(DISCLOSABLE_CLAIMS as readonly string[]).includes(key)) visible[key] = s[key];
+    for (const name of DISCLOSABLE_CLAIMS) {
+      if (!(name in s)) continue;
+      const salt = randomness.toString('base64url', r, r + SALT_BYTES);
+      r += SALT_BYTES;
+      const disclosure = b64(JSON.stringify([salt, name, s[name]]));
+      disclosures.push(disclosure);
+      digests.push(createHash('sha256').update(disclosure).digest('base64url'));
+    }
+    // Decoys: the digest of a random number (RFC 9901 §4.2.5), so they look like any other digest.
+    while (digests.length < DIGEST_COUNT) {
+      digests.push(
+        createHash('sha256')
+          .update(randomness.subarray(r, r + SALT_BYTES))
+          .digest('base64url'),
+      );
+      r += SALT_BYTES;
+    }
+    digests.sort();
+    visible['_sd'] = digests;
+    const payload: Record<string, unknown> = {};
+    for (const key of Object.keys(claims)) payload[key] = key === 'credentialSubject' ? visible : claims[key];
+    payload['_sd_alg'] = 'sha-256';
+    const signingInput = `${headerB64}.${b64(JSON.stringify(payload))}`;
+    const signature = await handle.sign(Buffer.from(signingInput, 'latin1'));
+    out[i] = `${signingInput}.${signature.toString('base64url')}~${disclosures.join('~')}~`;
+  }
+  return out;
+}
