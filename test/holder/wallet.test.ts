@@ -2,13 +2,27 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MemoryStorage, SealedJwkKeyStore, Wallet, WebCryptoKeyStore, nextRefreshDelay, scheduleRefresh } from '@maskid/holder';
+import {
+  MemoryStorage,
+  SealedJwkKeyStore,
+  Wallet,
+  WebCryptoKeyStore,
+  checkRenewalPolicy,
+  dueForRenewal,
+  nextRefreshDelay,
+  renewalTimeFor,
+  scheduleRefresh,
+  DEFAULT_RENEWAL,
+  type HeldCredential,
+} from '@maskid/holder';
+import { birthdayAt, buildDcApiRequest } from '@maskid/core';
 import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, tempDir } from '../helpers.js';
 import { PlatformService } from '@maskid/issuer';
 
+const DAY = 86_400_000;
 const PLATFORMS = [
   { id: 'forum', claims: ['ageOver18'] },
   { id: 'video', claims: ['ageOver18', 'region'] },
@@ -68,6 +82,85 @@ describe('wallet behaviour suite (Node)', () => {
     } finally {
       cleanup();
     }
+  });
+
+  it('a wake-up fetches only what is due, in registry order, under one token refresh and one batch request; a page never causes an issuer request', async () => {
+    const storage = new MemoryStorage();
+    const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor] });
+    const o = await env.offer();
+    await wallet.acceptOffer(o.uri, { pin: o.txCode });
+    const issuerCalls = () => server.requests.filter((r) => /\/(token|nonce|credential|batch-credential)$/.test(r));
+    for (const c of await wallet.credentials()) {
+      const renewAt = Date.parse(c.renewAt!);
+      const until = Date.parse(c.validUntil);
+      assert.ok(renewAt <= until - 3 * DAY && renewAt >= until - 6 * DAY, `${c.platform}: renewal window closes 3 days before validUntil`);
+    }
+    server.requests.length = 0;
+    assert.deepEqual(await wallet.refresh(), [], 'right after onboarding nothing is due');
+    assert.deepEqual(issuerCalls(), [], 'and no token, nonce or credential request is made');
+
+    const registry = (await wallet.platforms()).map((p) => p.id);
+    const [first, second, third] = registry;
+    // `second` expired, `third` reached its renewal moment, `first` was never fetched (e.g. a new platform).
+    const edit = async (id: string, change: Partial<HeldCredential>) => storage.set(`cred:${id}`, { ...(await storage.get<HeldCredential>(`cred:${id}`))!, ...change });
+    await edit(second!, { validUntil: new Date(Date.now() - DAY).toISOString() });
+    await edit(third!, { renewAt: new Date(Date.now() - 1000).toISOString() });
+    await storage.delete(`cred:${first}`);
+    const origin = (await wallet.platforms()).find((p) => p.id === second)!.origins[0]!;
+    server.requests.length = 0;
+    await assert.rejects(wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin }), (e: { code?: string }) => e.code === 'ERR_CREDENTIAL_EXPIRED');
+    assert.deepEqual(server.requests, [], 'a sign-in with an expired credential makes 0 issuer requests');
+    assert.deepEqual(await wallet.due(), [first, second, third]);
+    const got = await wallet.refresh();
+    assert.deepEqual(
+      got.map((c) => c.platform),
+      [first, second, third],
+      'exactly the due set, in registry order',
+    );
+    assert.deepEqual(issuerCalls(), ['POST /token', 'POST /nonce', 'POST /batch-credential'], 'one token refresh, one c_nonce, one batch request');
+    assert.deepEqual(await wallet.due(), []);
+    await wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin });
+  });
+
+  it('renewal policy: one moment per credential inside its window, an age boundary renewed within the delay after the birthday, never all at once', () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const validUntil = Date.UTC(2027, 0, 31);
+    const adult = { birthDate: '1990-01-01', ageOver14: true, ageOver16: true, ageOver18: true };
+    const moments = Array.from({ length: 400 }, () => renewalTimeFor({ validUntil, claims: adult }, random));
+    assert.ok(moments.every((t) => t >= validUntil - 6 * DAY && t <= validUntil - 3 * DAY));
+    assert.equal(new Set(moments).size, 400, "a batch's credentials renew at different moments");
+    const birthDate = '2009-01-10';
+    const eighteen = birthdayAt(birthDate, 18);
+    const teen = { birthDate, ageOver14: true, ageOver16: true, ageOver18: false };
+    const teenMoments = Array.from({ length: 400 }, () => renewalTimeFor({ validUntil, claims: teen }, random));
+    assert.ok(teenMoments.every((t) => t >= eighteen && t <= eighteen + DEFAULT_RENEWAL.ageDelayDays * DAY));
+    assert.ok(Math.max(...teenMoments) - Math.min(...teenMoments) > 5 * DAY, 'spread over the delay, not on the birthday');
+    // Draws per credential are constant, so the random stream never depends on which claims a credential has.
+    let draws = 0;
+    renewalTimeFor({ validUntil, claims: {} }, () => {
+      draws++;
+      return 0.5;
+    });
+    renewalTimeFor({ validUntil, claims: teen }, () => {
+      draws++;
+      return 0.5;
+    });
+    assert.equal(draws, 4);
+    const held = new Map([
+      ['a', { validUntil: new Date(validUntil).toISOString(), renewAt: new Date(validUntil - 4 * DAY).toISOString() }],
+      ['b', { validUntil: new Date(validUntil).toISOString() }],
+    ]);
+    assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 5 * DAY), ['c']);
+    assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 3.5 * DAY), ['c', 'a']);
+    assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 2 * DAY), ['c', 'b', 'a'], 'an older credential without renewAt renews as its window closes');
+    assert.throws(() => checkRenewalPolicy({ closeDays: 3, windowDays: 5, ageDelayDays: 4 }), RangeError);
+    assert.throws(() => checkRenewalPolicy({ closeDays: 0, windowDays: 5, ageDelayDays: 5 }), RangeError);
   });
 
   it('schedules refreshes with jitter, independent of presentations', async () => {

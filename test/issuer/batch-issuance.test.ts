@@ -86,7 +86,10 @@ describe('batch SD-JWT builder (oracle: @sd-jwt/core)', () => {
     );
     const salts = out.flatMap((s) => parseSdJwt(s).disclosures.map((d) => (JSON.parse(Buffer.from(d, 'base64url').toString()) as string[])[0]));
     assert.equal(new Set(salts).size, salts.length, 'no salt repeats within a batch');
-    assert.ok(salts.every((s) => Buffer.from(s!, 'base64url').length === 16), '128-bit salts');
+    assert.ok(
+      salts.every((s) => Buffer.from(s!, 'base64url').length === 16),
+      '128-bit salts',
+    );
   });
 
   it('refuses claims that already carry SD-JWT members or lack a subject', async () => {
@@ -142,13 +145,39 @@ describe("the agent's maskidIssueBatch and CredentialService.issueBatch", () => 
     const good = (await newHolder()).did;
     const offCurve = didJwkFor({ kty: 'EC', crv: 'P-256', x: base64url(new Uint8Array(32).fill(1)), y: base64url(new Uint8Array(32).fill(2)) });
     const x25519 = didJwkFor({ kty: 'OKP', crv: 'X25519', x: base64url(new Uint8Array(32).fill(9)) });
-    const code = async (p: Promise<unknown>) => p.then(
-      () => 'resolved',
-      (e: MaskidError) => e.code,
-    );
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: MaskidError) => e.code,
+      );
     let signed = 0;
-    const counting = new MaskidBatchIssuer({ kms: { node: { batchHandle: async () => ({ alg: 'ES256', sign: () => (signed++, Buffer.alloc(64)) }) } } });
-    assert.equal(await code(creds.issueBatch(person, [{ platform: platform!, holder: good }, { platform: platform!, holder: offCurve }], Date.now())), 'ERR_INPUT_INVALID', 'a point off the curve');
+    const counting = new MaskidBatchIssuer({
+      kms: {
+        node: {
+          batchHandle: async () => ({
+            alg: 'ES256',
+            sign: () => {
+              signed++;
+              return Buffer.alloc(64);
+            },
+          }),
+        },
+      },
+    });
+    assert.equal(
+      await code(
+        creds.issueBatch(
+          person,
+          [
+            { platform: platform!, holder: good },
+            { platform: platform!, holder: offCurve },
+          ],
+          Date.now(),
+        ),
+      ),
+      'ERR_INPUT_INVALID',
+      'a point off the curve',
+    );
     assert.equal(await code(creds.issueBatch(person, [{ platform: platform!, holder: x25519 }], Date.now())), 'ERR_ALG_NOT_ALLOWED', 'not a P-256 or Ed25519 key');
     assert.equal(await code(creds.issueBatch(person, [{ platform: platform!, holder: 'did:key:z6Mk' }], Date.now())), 'ERR_INPUT_INVALID', 'not a did:jwk');
     assert.equal(await code(creds.issue({ networkNumber, platformId: 'nope', holder: good })), 'ERR_NOT_FOUND', 'an unknown platform');

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { CredentialService, StatusService, validUntilFor, maxValidityDays, birthdayAt, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
-import { parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
+import { CredentialService, StatusService, validUntilFor, maxValidityDays, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
+import { birthdayAt, parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
 const DAY = 86_400_000;

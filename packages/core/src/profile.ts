@@ -35,6 +35,23 @@ export const DCQL_CREDENTIAL_ID = 'internet_id';
 export const DC_API_PROTOCOL = 'openid4vp-v1-unsigned';
 
 /** Selectively disclosable claims, present for every person. */
+/** The age claims and the birthday (years) at which each turns true. */
+export const AGE_CLAIMS = [
+  ['ageOver14', 14],
+  ['ageOver16', 16],
+  ['ageOver18', 18],
+] as const;
+
+/**
+ * `birthDate` + `years`, as a UTC midnight timestamp (29 February → 1 March in common years). The issuer
+ * sets the age claims by it and the wallet schedules an age-boundary renewal by it: one rule for both.
+ */
+export function birthdayAt(birthDate: string, years: number): number {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  const t = Date.UTC(y + years, m - 1, d);
+  return new Date(t).getUTCDate() === d ? t : Date.UTC(y + years, m, 1);
+}
+
 export const DISCLOSABLE_CLAIMS = ['givenName', 'familyName', 'birthDate', 'ageOver14', 'ageOver16', 'ageOver18', 'gender', 'region', 'nationality', 'realNameVerified'] as const;
 
 /** Name of a selectively disclosable claim. */

@@ -1,6 +1,8 @@
 /**
- * The wallet's OpenID4VCI 1.0 client (pre-authorized code + PIN, DPoP-bound tokens, one credential
- * request per credential identifier, each with a proof by a fresh key).
+ * The wallet's OpenID4VCI 1.0 client (pre-authorized code + PIN, DPoP-bound tokens, one credential per
+ * credential identifier, each bound to a fresh key). A wake-up's credentials share one `c_nonce` (the
+ * issuer's nonces are valid for every proof within their lifetime) and, when the issuer advertises
+ * `maskid_batch_credential_endpoint`, travel in one DPoP request; otherwise one standard request each.
  */
 import { CREDENTIAL_OFFER_SCHEME, MaskidError, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF, base64url, parseSdJwt, sha256, signJwt, utf8, type Jwk } from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
@@ -45,6 +47,8 @@ export interface IssuerEndpoints {
   tokenEndpoint: string;
   credentialEndpoint: string;
   nonceEndpoint: string;
+  /** maskid's batch extension, when the issuer offers it. */
+  batchEndpoint?: string;
 }
 
 /** An access token and the DPoP key it is bound to. */
@@ -86,7 +90,14 @@ export class Openid4vciClient {
     const metadata = await fetchJson(this.#fetch, `${issuer}/.well-known/openid-credential-issuer`);
     if (metadata['credential_issuer'] !== issuer) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'issuer metadata is for another issuer');
     const as = await fetchJson(this.#fetch, `${issuer}/.well-known/oauth-authorization-server`);
-    return { issuer, tokenEndpoint: String(as['token_endpoint']), credentialEndpoint: String(metadata['credential_endpoint']), nonceEndpoint: String(metadata['nonce_endpoint']) };
+    const batch = metadata['maskid_batch_credential_endpoint'];
+    return {
+      issuer,
+      tokenEndpoint: String(as['token_endpoint']),
+      credentialEndpoint: String(metadata['credential_endpoint']),
+      nonceEndpoint: String(metadata['nonce_endpoint']),
+      ...(typeof batch === 'string' && batch.startsWith(`${issuer}/`) ? { batchEndpoint: batch } : {}),
+    };
   }
 
   /** A token request (pre-authorized code or refresh token) with a DPoP proof by `dpopKeyId`. */
@@ -119,35 +130,81 @@ export class Openid4vciClient {
     return signJwt({ typ: TYP_DPOP, jwk }, payload, await this.#keys.signer(keyId));
   }
 
+  /** A fresh `c_nonce` from the nonce endpoint. */
+  async nonce(session: CredentialSession): Promise<string> {
+    const body = await readJson(await this.#fetch(session.nonceEndpoint, { method: 'POST' }));
+    if (typeof body['c_nonce'] !== 'string') throw new MaskidError('ERR_INPUT_INVALID', 'the nonce endpoint returned no c_nonce');
+    return body['c_nonce'];
+  }
+
   /**
-   * One credential for one credential identifier, bound to a fresh key made here (removed again if the
-   * request fails or the credential is not bound to it).
+   * Credentials for `ids`, each bound to a fresh key made here, under one `c_nonce`: one batch request
+   * when the issuer offers the extension, else one standard request per identifier (a stale nonce is
+   * replaced once). `onReceived` gets each credential as soon as it is checked, so a wake-up that fails
+   * part-way keeps what it received; keys of credentials not received are removed.
    */
-  async requestCredential(session: CredentialSession, credentialIdentifier: string): Promise<ReceivedCredential> {
-    const cNonce = String((await readJson(await this.#fetch(session.nonceEndpoint, { method: 'POST' })))['c_nonce']);
-    const key = await this.#keys.create();
-    const proof = await signJwt({ typ: TYP_PROOF, jwk: key.jwk }, { aud: session.issuer, iat: Math.floor(this.#now() / 1000), nonce: cNonce }, await this.#keys.signer(key.id));
-    const res = await this.#fetch(session.credentialEndpoint, {
+  async requestCredentials(session: CredentialSession, ids: readonly string[], onReceived: (id: string, c: ReceivedCredential) => Promise<void>): Promise<void> {
+    if (ids.length === 0) return;
+    let cNonce = await this.nonce(session);
+    const keys: { id: string; jwk: Jwk }[] = [];
+    for (let i = 0; i < ids.length; i++) keys.push(await this.#keys.create());
+    let next = 0;
+    try {
+      if (session.batchEndpoint) {
+        const requests = [];
+        for (const [i, id] of ids.entries()) requests.push({ credential_identifier: id, proofs: { jwt: [await this.#proof(session, keys[i]!, cNonce)] } });
+        const body = await this.#post(session, session.batchEndpoint, { credential_requests: requests }, 'the batch credential request');
+        const responses = body['credential_responses'];
+        if (!Array.isArray(responses) || responses.length !== ids.length) throw new MaskidError('ERR_INPUT_INVALID', 'the batch response does not answer every request');
+        for (; next < ids.length; next++) await onReceived(ids[next]!, this.#check(responses[next] as Json, ids[next]!, keys[next]!));
+        return;
+      }
+      for (; next < ids.length; next++) {
+        const id = ids[next]!;
+        const request = async () => ({ credential_identifier: id, proofs: { jwt: [await this.#proof(session, keys[next]!, cNonce)] } });
+        let body: Json;
+        try {
+          body = await this.#post(session, session.credentialEndpoint, await request(), `credential request for ${id}`);
+        } catch (e) {
+          if ((e as MaskidError).details?.['oauthError'] !== 'invalid_nonce') throw e;
+          cNonce = await this.nonce(session);
+          body = await this.#post(session, session.credentialEndpoint, await request(), `credential request for ${id}`);
+        }
+        await onReceived(id, this.#check(body, id, keys[next]!));
+      }
+    } finally {
+      for (const key of keys.slice(next)) await this.#keys.remove(key.id);
+    }
+  }
+
+  async #proof(session: CredentialSession, key: { id: string; jwk: Jwk }, cNonce: string): Promise<string> {
+    return signJwt({ typ: TYP_PROOF, jwk: key.jwk }, { aud: session.issuer, iat: Math.floor(this.#now() / 1000), nonce: cNonce }, await this.#keys.signer(key.id));
+  }
+
+  async #post(session: CredentialSession, endpoint: string, payload: Json, what: string): Promise<Json> {
+    const res = await this.#fetch(endpoint, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         Authorization: `DPoP ${session.accessToken}`,
-        DPoP: await this.dpopProof(session.dpopKeyId, session.dpopJwk, 'POST', session.credentialEndpoint, session.accessToken),
+        DPoP: await this.dpopProof(session.dpopKeyId, session.dpopJwk, 'POST', endpoint, session.accessToken),
       },
-      body: JSON.stringify({ credential_identifier: credentialIdentifier, proofs: { jwt: [proof] } }),
+      body: JSON.stringify(payload),
     });
     const body = await readJson(res);
-    const sdJwt = (body['credentials'] as { credential?: unknown }[] | undefined)?.[0]?.credential;
-    if (!res.ok || typeof sdJwt !== 'string') {
-      await this.#keys.remove(key.id);
-      throw new MaskidError('ERR_INPUT_INVALID', `credential request for ${credentialIdentifier} refused: ${String(body['error'] ?? res.status)}`);
-    }
+    if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `${what} refused: ${String(body['error'] ?? res.status)}`, { details: { oauthError: body['error'] } });
+    return body;
+  }
+
+  /** The credential of one credential response, checked to be for `id` and bound to `key`. */
+  #check(body: Json, id: string, key: { id: string; jwk: Jwk }): ReceivedCredential {
+    const sdJwt = (body?.['credentials'] as { credential?: unknown }[] | undefined)?.[0]?.credential;
+    if (typeof sdJwt !== 'string') throw new MaskidError('ERR_INPUT_INVALID', `the issuer sent no credential for ${id}`);
     const payload = parseSdJwt(sdJwt).jwt.payload;
     const subject = payload['credentialSubject'] as Json | undefined;
     const cnf = (payload['cnf'] as { jwk?: Jwk } | undefined)?.jwk;
-    if (subject?.['platform'] !== credentialIdentifier || cnf?.x !== key.jwk.x || cnf?.y !== key.jwk.y) {
-      await this.#keys.remove(key.id);
-      throw new MaskidError('ERR_PROFILE_INVALID', `the credential for ${credentialIdentifier} is not bound to the key the wallet sent`);
+    if (subject?.['platform'] !== id || cnf?.x !== key.jwk.x || cnf?.y !== key.jwk.y) {
+      throw new MaskidError('ERR_PROFILE_INVALID', `the credential for ${id} is not bound to the key the wallet sent`);
     }
     return { sdJwt, keyId: key.id, payload };
   }

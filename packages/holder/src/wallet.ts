@@ -2,8 +2,9 @@
  * The maskid wallet (facade). Accepts an OpenID4VCI offer (pre-authorized code + PIN, DPoP-bound
  * tokens) and fetches one credential per registered platform, each bound to a fresh key
  * (`Openid4vciClient`); trusts the issuer's keys and registry only under the root thumbprint it was
- * configured with (`issuer-trust`); refreshes on a schedule that never depends on which sites are
- * visited (`refresh-schedule`); answers DC API requests with exactly the requested claims, mapping the
+ * configured with (`issuer-trust`); wakes on a schedule that never depends on which sites are
+ * visited (`refresh-schedule`) and then renews only what the renewal policy says is due (`renewal`),
+ * once per validity period per credential; answers DC API requests with exactly the requested claims, mapping the
  * page's origin to a platform through the signed registry only.
  */
 import {
@@ -11,6 +12,7 @@ import {
   MaskidError,
   PRE_AUTHORIZED_GRANT,
   audienceForOrigin,
+  disclosedClaimsOf,
   parseDcApiRequest,
   presentInternetIdCredential,
   typeValuesMatch,
@@ -25,6 +27,7 @@ import type { StorageAdapter } from './storage.js';
 import { checkTrustedIssuers, fetchTrustedRegistry, type TrustedIssuer } from './issuer-trust.js';
 import { Openid4vciClient, parseOffer, preAuthorizedGrant, type CredentialSession } from './oid4vci-client.js';
 import type { Json } from './http.js';
+import { checkRenewalPolicy, dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL, type RenewalPolicy } from './renewal.js';
 
 export { PRE_AUTHORIZED_GRANT };
 export type { RegistryPlatform, TrustedIssuer };
@@ -35,8 +38,9 @@ export interface HeldCredential {
   sdJwt: string;
   keyId: string;
   maskedId: string;
-  validFrom: string;
   validUntil: string;
+  /** When the renewal policy renews it (drawn at receipt, for this credential alone). */
+  renewAt?: string;
   receivedAt: string;
 }
 
@@ -59,6 +63,7 @@ interface WalletState {
   tokenEndpoint: string;
   credentialEndpoint: string;
   nonceEndpoint: string;
+  batchEndpoint?: string;
   refreshToken: string;
   dpopKeyId: string;
   lastRefresh: string;
@@ -72,6 +77,10 @@ export interface WalletOptions {
   trustedIssuers: readonly TrustedIssuer[];
   fetch?: typeof fetch;
   now?: () => number;
+  /** The random source of renewal moments, uniform in [0, 1) (default WebCrypto; simulations inject one). */
+  random?: () => number;
+  /** The renewal policy (default {@link DEFAULT_RENEWAL}). */
+  renewal?: RenewalPolicy;
 }
 
 /**
@@ -92,6 +101,8 @@ export class Wallet {
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   readonly #client: Openid4vciClient;
+  readonly #random: () => number;
+  readonly #renewal: RenewalPolicy;
   #busy: Promise<unknown> = Promise.resolve();
 
   constructor(options: WalletOptions) {
@@ -101,6 +112,8 @@ export class Wallet {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#now = options.now ?? Date.now;
     this.#client = new Openid4vciClient({ fetch: this.#fetch, keys: this.#keys, now: this.#now });
+    this.#random = options.random ?? (() => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32);
+    this.#renewal = checkRenewalPolicy(options.renewal ?? DEFAULT_RENEWAL);
   }
 
   /** Runs wallet operations one at a time (refresh and accept must not interleave). */
@@ -110,7 +123,10 @@ export class Wallet {
     return next;
   }
 
-  /** Accepts an `openid-credential-offer://` URI (by value) with the PIN, then fetches every platform's credential. */
+  /**
+   * Accepts an `openid-credential-offer://` URI (by value) with the PIN, then fetches every platform's
+   * credential (a new offer follows onboarding or a `reissue`, so whatever was held before is replaced).
+   */
   acceptOffer(uri: string, options: { pin: string }): Promise<HeldCredential[]> {
     return this.#serial(async () => {
       const offer = parseOffer(uri);
@@ -134,27 +150,52 @@ export class Wallet {
         lastRefresh: new Date(this.#now()).toISOString(),
       };
       await this.#storage.set('wallet:state', state);
-      await this.#registry(issuer);
-      return this.#fetchAll(state, token);
+      const registry = await this.#registry(issuer);
+      return this.#fetch_(
+        state,
+        token,
+        registry.map((p) => p.id),
+        registry.map((p) => p.id),
+      );
     });
   }
 
   /**
-   * Refreshes everything, always the same way: DID document, registry, token, then one credential per
-   * registered platform (new platforms included, expiring ones renewed). The requests never depend on
-   * which sites were visited.
+   * A wake-up (scheduled or "Refresh now"), always the same way: key list and registry, then — only if
+   * the renewal policy finds something due — one token refresh and the due credentials, in registry
+   * order: platforms without a credential, expired credentials, credentials whose renewal moment came.
+   * Nothing depends on which sites were visited. Returns the credentials received.
    */
   refresh(): Promise<HeldCredential[]> {
     return this.#serial(async () => {
       const state = await this.#state();
       if (!state) throw new MaskidError('ERR_STATE_INVALID', 'the wallet has not accepted an offer yet');
-      await this.#registry(state.issuer);
+      const registry = (await this.#registry(state.issuer)).map((p) => p.id);
+      const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
+      const due = dueForRenewal(registry, held, this.#now(), this.#renewal);
+      const lastRefresh = new Date(this.#now()).toISOString();
+      if (due.length === 0) {
+        await this.#storage.set('wallet:state', { ...state, lastRefresh });
+        await this.#dropUnregistered(registry);
+        return [];
+      }
       const dpop = await this.#dpopJwk(state.dpopKeyId);
       const token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, { grant_type: 'refresh_token', refresh_token: state.refreshToken });
-      const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh: new Date(this.#now()).toISOString() };
+      const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh };
       await this.#storage.set('wallet:state', next);
-      return this.#fetchAll(next, token);
+      return this.#fetch_(next, token, due, registry);
     });
+  }
+
+  /** The platforms the next wake-up would fetch (for the popup and for tests), in registry order. */
+  async due(): Promise<string[]> {
+    const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
+    return dueForRenewal(
+      (await this.platforms()).map((p) => p.id),
+      held,
+      this.#now(),
+      this.#renewal,
+    );
   }
 
   /** The credentials held, one per platform. */
@@ -255,38 +296,50 @@ export class Wallet {
     return registry.platforms;
   }
 
-  /** One credential request per platform the token names, each with a proof by a fresh key. */
-  async #fetchAll(state: WalletState, token: Json): Promise<HeldCredential[]> {
+  /**
+   * Fetches `ids` (those the token names), each bound to a fresh key, storing each as it arrives with
+   * its own renewal moment; then drops credentials of platforms no longer in `registry`.
+   */
+  async #fetch_(state: WalletState, token: Json, ids: readonly string[], registry: readonly string[]): Promise<HeldCredential[]> {
     const details = (token['authorization_details'] as Json[] | undefined)?.find((d) => d['type'] === 'openid_credential');
-    const ids = (details?.['credential_identifiers'] as string[] | undefined) ?? [];
+    const offered = new Set((details?.['credential_identifiers'] as string[] | undefined) ?? []);
     const session: CredentialSession = { ...state, accessToken: String(token['access_token']), dpopJwk: await this.#dpopJwk(state.dpopKeyId) };
     const held: HeldCredential[] = [];
-    for (const id of ids) {
-      const received = await this.#client.requestCredential(session, id);
-      const subject = received.payload['credentialSubject'] as Json;
-      const credential: HeldCredential = {
-        platform: id,
-        sdJwt: received.sdJwt,
-        keyId: received.keyId,
-        maskedId: String(subject['maskedId']),
-        validFrom: String(received.payload['validFrom']),
-        validUntil: String(received.payload['validUntil']),
-        receivedAt: new Date(this.#now()).toISOString(),
-      };
-      const previous = await this.#storage.get<HeldCredential>(`cred:${id}`);
-      await this.#storage.set(`cred:${id}`, credential);
-      if (previous) await this.#keys.remove(previous.keyId);
-      held.push(credential);
-    }
-    // Platforms no longer registered: their credentials and keys go.
+    await this.#client.requestCredentials(
+      session,
+      ids.filter((id) => offered.has(id)),
+      async (id, received) => {
+        const subject = received.payload['credentialSubject'] as Json;
+        const validUntil = String(received.payload['validUntil']);
+        const renewAt = renewalTimeFor({ validUntil: Date.parse(validUntil), claims: await disclosedClaimsOf(received.sdJwt) }, this.#random, this.#renewal);
+        const credential: HeldCredential = {
+          platform: id,
+          sdJwt: received.sdJwt,
+          keyId: received.keyId,
+          maskedId: String(subject['maskedId']),
+          validUntil,
+          renewAt: new Date(renewAt).toISOString(),
+          receivedAt: new Date(this.#now()).toISOString(),
+        };
+        const previous = await this.#storage.get<HeldCredential>(`cred:${id}`);
+        await this.#storage.set(`cred:${id}`, credential);
+        if (previous) await this.#keys.remove(previous.keyId);
+        held.push(credential);
+      },
+    );
+    await this.#dropUnregistered(registry);
+    return held;
+  }
+
+  /** Platforms no longer registered: their credentials and keys go. */
+  async #dropUnregistered(registry: readonly string[]): Promise<void> {
     for (const k of await this.#storage.keys('cred:')) {
-      if (!ids.includes(k.slice('cred:'.length))) {
+      if (!registry.includes(k.slice('cred:'.length))) {
         const c = await this.#storage.get<HeldCredential>(k);
         await this.#storage.delete(k);
         if (c) await this.#keys.remove(c.keyId);
       }
     }
-    return held;
   }
 }
 

@@ -4,7 +4,17 @@
  * permutation, `validUntil` drawn per credential on a day grid, no `validFrom`.
  */
 import { createPublicKey, randomInt } from 'node:crypto';
-import { buildCredentialClaims, envelope, jwkFromDidJwk, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type Jwk, type PersonClaims } from '@maskid/core';
+import {
+  birthdayAt,
+  buildCredentialClaims,
+  envelope,
+  jwkFromDidJwk,
+  maskidContext,
+  MaskidError,
+  type EnvelopedVerifiableCredential,
+  type Jwk,
+  type PersonClaims,
+} from '@maskid/core';
 import { maskedIdFor } from '../crypto/masked-id.js';
 import type { PersonRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
@@ -13,13 +23,6 @@ import { PlatformService, type Platform } from './platforms.js';
 import { StatusService } from './status.js';
 
 const DAY = 86_400_000;
-
-/** `birthDate` + `years`, as a UTC midnight timestamp (29 February → 1 March in common years). */
-export function birthdayAt(birthDate: string, years: number): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  const t = Date.UTC(y + years, m - 1, d);
-  return new Date(t).getUTCDate() === d ? t : Date.UTC(y + years, m, 1);
-}
 
 /** The disclosable claims of a person at `now`. */
 export function claimsAt(data: PersonData, now: number): PersonClaims {
