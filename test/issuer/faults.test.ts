@@ -228,28 +228,58 @@ describe('SIGKILL faults on the issuer', () => {
         return waitFor(cli, cli.stderr, /serving/).then(() => cli);
       };
       let server = await serve();
+      // Wallet a speaks standard OpenID4VCI only (the batch extension is hidden from it) and the issuer dies
+      // during its 4th credential request; wallet c uses the batch extension and the issuer dies during the
+      // batch. Neither is left with anything that blocks the retry.
       let credentialRequests = 0;
-      const killingFetch: typeof fetch = async (input, init) => {
-        if (String(input).endsWith('/credential') && ++credentialRequests === 4) {
-          const pending = fetch(input, init);
-          await sleep(Math.floor(Math.random() * 20));
-          server.child.kill('SIGKILL');
-          return pending;
-        }
-        return fetch(input, init);
-      };
+      let batchKilled = false;
+      const killingFetch =
+        (mode: 'standard' | 'batch'): typeof fetch =>
+        async (input, init) => {
+          const path = String(input);
+          if (mode === 'standard' && path.endsWith('/.well-known/openid-credential-issuer')) {
+            const res = await fetch(input, init);
+            const { maskid_batch_credential_endpoint: _hidden, ...metadata } = (await res.json()) as Record<string, unknown>;
+            return new Response(JSON.stringify(metadata), { status: res.status, headers: { 'content-type': 'application/json' } });
+          }
+          if ((mode === 'standard' && path.endsWith('/credential') && ++credentialRequests === 4) || (mode === 'batch' && path.endsWith('/batch-credential') && !batchKilled)) {
+            batchKilled ||= mode === 'batch';
+            const pending = fetch(input, init);
+            await sleep(Math.floor(Math.random() * 20));
+            server.child.kill('SIGKILL');
+            return pending;
+          }
+          return fetch(input, init);
+        };
       const storage = new MemoryStorage();
-      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [await trustAnchor(s.issuer)], fetch: killingFetch });
+      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [await trustAnchor(s.issuer)], fetch: killingFetch('standard') });
       const offer = await oid4vci.createOffer(a);
       await assert.rejects(wallet.acceptOffer(offer.uri, { pin: offer.txCode }));
       await server.exited;
       const held = await wallet.credentials();
-      assert.ok(held.length >= 3 && held.length < ids.length, `the batch stopped part-way (${held.length} held)`);
+      assert.ok(held.length >= 3 && held.length < ids.length, `the standard requests stopped part-way (${held.length} held)`);
+
+      server = await serve();
+      const storageC = new MemoryStorage();
+      const walletC = new Wallet({ storage: storageC, keys: new WebCryptoKeyStore(storageC), trustedIssuers: [await trustAnchor(s.issuer)], fetch: killingFetch('batch') });
+      const offerC = await oid4vci.createOffer(await enrollPerson(s.issuer));
+      // The kill may land before or after the batch's answer: either way all or nothing.
+      const accepted = await walletC.acceptOffer(offerC.uri, { pin: offerC.txCode }).then(
+        () => true,
+        () => false,
+      );
+      await server.exited;
+      const heldC = (await walletC.credentials()).length;
+      assert.equal(heldC, accepted ? ids.length : 0, `a batch is all or nothing (accepted: ${accepted}, held: ${heldC})`);
+      assert.equal((await storageC.keys('key:')).length, 1 + heldC, 'no credential key is left behind without its credential');
 
       server = await serve();
       try {
-        const all = await wallet.refresh();
+        await wallet.refresh();
+        const all = await wallet.credentials();
         assert.equal(all.length, ids.length, 'after restart the wallet has one credential per platform');
+        await walletC.refresh();
+        assert.equal((await walletC.credentials()).length, ids.length, 'and the batch wallet holds its whole batch after its next wake-up');
         const storage2 = new MemoryStorage();
         const walletB = new Wallet({ storage: storage2, keys: new WebCryptoKeyStore(storage2), trustedIssuers: [await trustAnchor(s.issuer)] });
         const offerB = await oid4vci.createOffer(b);

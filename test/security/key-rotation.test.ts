@@ -61,9 +61,16 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     headers.set('x-test-client', 'wallet');
     return fetch(input, { ...init, headers });
   };
-  const wallet = () => {
+  /** A wallet; `renewsEveryWakeUp` draws every renewal moment long before validUntil, so each wake-up renews everything. */
+  const wallet = (renewsEveryWakeUp = false) => {
     const storage = new MemoryStorage();
-    return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [{ url, rootThumbprint }], fetch: walletFetch });
+    return new Wallet({
+      storage,
+      keys: new WebCryptoKeyStore(storage),
+      trustedIssuers: [{ url, rootThumbprint }],
+      fetch: walletFetch,
+      ...(renewsEveryWakeUp ? { random: () => 0, renewal: { closeDays: 3, windowDays: 365, ageDelayDays: 365 } } : {}),
+    });
   };
   let rootThumbprint = '';
   const signIn = async (w: Wallet, platform: 'p1' | 'p2') => {
@@ -160,7 +167,7 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
         '11',
       ])['networkNumber'] as string;
     const offer = (nn: string) => cli(['offer', '--network-number', nn]) as { uri: string; txCode: string };
-    const [a, b] = [wallet(), wallet()];
+    const [a, b] = [wallet(), wallet(true)];
     for (const [w, i] of [
       [a, 0],
       [b, 1],
@@ -221,8 +228,9 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
     await waitForKeys(1);
     assert.deepEqual(await signInsEverywhere(a), ['ERR_KEY_UNKNOWN', 'ERR_KEY_UNKNOWN'], 'every credential under the retired key is refused');
     assert.deepEqual(await signInsEverywhere(b), ['ok', 'ok']);
+    assert.deepEqual((await a.due()).length, 0, 'nothing of a is due by its renewal policy before it reads the new key list');
     await a.refresh();
-    assert.equal(kidOf((await a.credentials())[0]!.sdJwt), rotated.kid);
+    assert.equal(kidOf((await a.credentials())[0]!.sdJwt), rotated.kid, 'its next wake-up renews every credential under the distrusted key');
     assert.deepEqual(await signInsEverywhere(a), ['ok', 'ok'], 'after its scheduled renewal the wallet signs in again');
     assert.equal(seen.filter((s) => s.path === '/.well-known/did.json').length, 0, 'nobody needed the DID document');
   });

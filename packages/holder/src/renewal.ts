@@ -61,12 +61,19 @@ export interface RenewalState {
 
 /**
  * The platforms a wake-up fetches, in registry order: every registered platform without a credential,
- * with an expired one, or whose renewal moment has come.
+ * with an expired one, with one whose signing key the issuer's current key list no longer lets verify
+ * (`untrusted`: a distrusted key), or whose renewal moment has come.
  */
-export function dueForRenewal(registry: readonly string[], held: ReadonlyMap<string, RenewalState>, now: number, policy: RenewalPolicy = DEFAULT_RENEWAL): string[] {
+export function dueForRenewal(
+  registry: readonly string[],
+  held: ReadonlyMap<string, RenewalState>,
+  now: number,
+  policy: RenewalPolicy = DEFAULT_RENEWAL,
+  untrusted: ReadonlySet<string> = new Set(),
+): string[] {
   return registry.filter((id) => {
     const c = held.get(id);
-    if (!c) return true;
+    if (!c || untrusted.has(id)) return true;
     const validUntil = Date.parse(c.validUntil);
     const renewAt = c.renewAt ? Date.parse(c.renewAt) : validUntil - policy.closeDays * DAY;
     return !(validUntil > now) || !(renewAt > now);

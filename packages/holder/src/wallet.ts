@@ -11,8 +11,10 @@ import {
   DC_API_PROTOCOL,
   MaskidError,
   PRE_AUTHORIZED_GRANT,
+  assertionKeyFor,
   audienceForOrigin,
   disclosedClaimsOf,
+  parseSdJwt,
   parseDcApiRequest,
   presentInternetIdCredential,
   typeValuesMatch,
@@ -171,8 +173,7 @@ export class Wallet {
       const state = await this.#state();
       if (!state) throw new MaskidError('ERR_STATE_INVALID', 'the wallet has not accepted an offer yet');
       const registry = (await this.#registry(state.issuer)).map((p) => p.id);
-      const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
-      const due = dueForRenewal(registry, held, this.#now(), this.#renewal);
+      const due = await this.due();
       const lastRefresh = new Date(this.#now()).toISOString();
       if (due.length === 0) {
         await this.#storage.set('wallet:state', { ...state, lastRefresh });
@@ -187,14 +188,29 @@ export class Wallet {
     });
   }
 
-  /** The platforms the next wake-up would fetch (for the popup and for tests), in registry order. */
+  /**
+   * The platforms the next wake-up would fetch, in registry order (see `renewal`): including every
+   * credential whose signing key the last verified key list no longer accepts (a distrusted key).
+   */
   async due(): Promise<string[]> {
+    const now = this.#now();
     const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
+    const keyList = await this.#storage.get<KeyList>('wallet:keyList');
+    const untrusted = new Set<string>();
+    for (const [id, c] of held) {
+      try {
+        if (!keyList) throw new Error('no key list');
+        assertionKeyFor(keyList, parseSdJwt(c.sdJwt).jwt.header['kid'], { now });
+      } catch {
+        untrusted.add(id);
+      }
+    }
     return dueForRenewal(
       (await this.platforms()).map((p) => p.id),
       held,
-      this.#now(),
+      now,
       this.#renewal,
+      untrusted,
     );
   }
 
