@@ -3,6 +3,9 @@
 //   single-core.mjs  pinned to core 0: raw-crypto limit, engine, @sd-jwt/core, Veramo 7, scale curve
 //   http.mjs         maskid-verifier pinned to core 0, autocannon pinned to core 1
 //   issuer-bench.mjs one unpinned process: enrolment, issuance, KMS, batch, publish, memory
+//   issuance.mjs     pinned to core 0: I0 signing limit, I1 @sd-jwt/core, I2 the agent's batch method
+//   issuer-http.mjs  maskid-issuer serve pinned to core 0, wallets pinned to core 1: I3a batch, I3b standard
+//   renewal-sim.mjs  I4: the wallet's renewal policy and the issuer's batch code over simulated days
 // BENCH_QUICK=1 runs fewer, shorter rounds (a smoke test, not figures to quote).
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -12,7 +15,10 @@ import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
-const env = { ...process.env, ...(quick ? { BENCH_RUNS: '1', BENCH_PEOPLE: '60', BENCH_HTTP_RUNS: '1', BENCH_HTTP_SECONDS: '3' } : {}) };
+const env = {
+  ...process.env,
+  ...(quick ? { BENCH_RUNS: '1', BENCH_PEOPLE: '60', BENCH_HTTP_RUNS: '1', BENCH_HTTP_SECONDS: '3', BENCH_SIM_WALLETS: '60', BENCH_SIM_PLATFORMS: '20' } : {}),
+};
 const pin = existsSync('/usr/bin/taskset') ? (core, args) => ['taskset', ['-c', String(core), process.execPath, ...args]] : (_c, args) => [process.execPath, args];
 
 function run(name, [cmd, args]) {
@@ -40,6 +46,9 @@ for (const [key, name, command] of [
   ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
   ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
   ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
+  ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
+  ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
+  ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
 ]) {
   try {
     results[key] = run(name, command);
@@ -50,7 +59,7 @@ for (const [key, name, command] of [
   }
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }
-const { single, http, issuer } = results;
+const { single, http, issuer, issuance, issuerHttp, renewal } = results;
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
@@ -150,8 +159,51 @@ const rows = [
         `| (5) verifier memory for ${f0(issuer.verifierMemory100MEntries.entries)} status entries (decoded lists held) | | ${f1(issuer.verifierMemory100MEntries.heldMiB ?? issuer.verifierMemory100MEntries.arrayBuffersMiB)} MiB | |`,
       ]
     : []),
+  ...issuanceRows(),
   ...failures.map((f) => `| not measured: ${f.replaceAll('|', '/')} | | | |`),
 ];
+
+/** I0–I5 (national issuance): ratios within one run; I5 computed from I2–I4 and the wallet's policy. */
+function issuanceRows() {
+  const out = [];
+  if (ok(issuance)) {
+    const I0 = issuance.limit.median;
+    out.push(
+      `| I0 limit: node:crypto ES256 sign of a ${f0(issuance.signingInputBytes)}-byte credential signing input + SHA-256 of its ${issuance.disclosures} disclosures | 1 core | ${range(issuance.limit)} credentials/s | 1.00 |`,
+      `| I1 peer: @sd-jwt/core issuing the same claims and frame, node:crypto signer and hasher | 1 core | ${range(issuance.peer)} credentials/s | ${ratio(issuance.peer.median, I0)} |`,
+      `| I2 maskid: one person × ${issuance.platforms} platforms through the agent's \`maskidIssueBatch\`, from database rows to SD-JWT strings | 1 core | ${range(issuance.batch)} credentials/s | **${ratio(issuance.batch.median, I0)}** (${ratio(issuance.batch.median, issuance.peer.median)}× I1) |`,
+      `| I2 before: the per-credential path (\`createVerifiableCredential\` per credential, same agent) | 1 core | ${range(issuance.perCredentialAgent)} credentials/s | ${ratio(issuance.perCredentialAgent.median, I0)} (batch ${ratio(issuance.batch.median, issuance.perCredentialAgent.median)}×) |`,
+    );
+  }
+  if (ok(issuerHttp)) {
+    out.push(
+      `| I3a HTTP batch extension: \`serve\`'s CPU per credential, ${issuerHttp.wallets} wallets × ${issuerHttp.platforms} credentials per request | serve 1 core, wallets 1 core | ${range(issuerHttp.batchCpuMicrosPerCredential, f1)} µs (limit 1 verify + 1 sign: ${f1(issuerHttp.limitBatchMicros.median)} µs) | **${issuerHttp.batchVsLimit.toFixed(2)}** |`,
+      `| I3b HTTP standard requests (DPoP + key proof each): \`serve\`'s CPU per credential | same | ${range(issuerHttp.standardCpuMicrosPerCredential, f1)} µs (limit 2 verifies + 1 sign: ${f1(issuerHttp.limitStandardMicros.median)} µs) | **${issuerHttp.standardVsLimit.toFixed(2)}** |`,
+      `| I3 one wallet's batch of ${issuerHttp.platforms} over loopback (one request) | same | ${range(issuerHttp.oneBatchWallMs, f0)} ms | |`,
+    );
+  }
+  if (ok(renewal)) {
+    out.push(
+      `| I4 simulated ${renewal.days} days, ${renewal.wallets} wallets × ${renewal.platforms} platforms (${renewal.database}): credentials issued per wallet, platform and validity period (mean ${f1(renewal.meanValidityDays)} days) | 1 process | **${renewal.issuedPerWalletPlatformPerValidityPeriod.toFixed(2)}** (${renewal.issuedPerWalletPlatformPer30Days.toFixed(2)} per 30 days); token requests ${renewal.tokenRequestsPerWalletPerDay.toFixed(3)} per wallet per day; ${f1(renewal.issuerCpuMicrosPerCredential)} µs issuer CPU per credential | |`,
+      `| I4 after the signing key is distrusted (day ${renewal.distrustDay}): until every wallet holds credentials under a trusted key again | | ${renewal.hoursUntilAllRestoredAfterDistrust?.toFixed(1)} h | |`,
+    );
+  }
+  if (ok(renewal) && (ok(issuerHttp) || ok(issuance))) {
+    // 1.4 × 10⁹ people, 400 platforms, one wallet each; renewal once per validity period as I4 measured.
+    const people = 1.4e9;
+    const platforms = 400;
+    const cpuMicros = ok(issuerHttp) ? issuerHttp.batchCpuMicrosPerCredential.median : 1e6 / issuance.batch.median;
+    const routine = (people * platforms * renewal.issuedPerWalletPlatformPerValidityPeriod) / (renewal.meanValidityDays * 86_400);
+    const added = people / (18 * 3600);
+    const distrust = (people * platforms) / (18 * 3600);
+    const cores = (rate) => (rate * cpuMicros) / 1e6;
+    out.push(
+      `| I5 national: 1.4 × 10⁹ people × 400 platforms, one wallet each, routine renewal + a platform added (everyone fetches it within one wake-up, 18 h) | issuer cores at I3a's CPU per credential | ${f0(routine + added)} credentials/s → **${f0(cores(routine + added))} cores**; write transactions: 3 per wake-up with something due (token rotation, and a DPoP jti row each for the token and the batch request), 0 rows per credential; × wallets per person | |`,
+      `| I5 a distrusted signing key: every credential re-issued within one wake-up (18 h) | same | ${f0(distrust)} credentials/s → ${f0(cores(distrust))} cores (with the fleet sized for the routine load: ${f1((people * platforms) / (routine + added) / 86_400)} days) | |`,
+    );
+  }
+  return out;
+}
 const md = rows.join('\n');
 writeFileSync(join(outDir, 'results.md'), md + '\n');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { SDJwtInstance } from '@sd-jwt/core';
-import { CredentialService, PlatformService, findPerson, secureSdJwtBatch, MaskidBatchIssuer, type Issuer } from '@maskid/issuer';
+import { CredentialService, PlatformService, findPerson, isP256Point, secureSdJwtBatch, MaskidBatchIssuer, type Issuer } from '@maskid/issuer';
 import {
   base64url,
   buildCredentialClaims,
@@ -74,6 +74,7 @@ describe('batch SD-JWT builder (oracle: @sd-jwt/core)', () => {
     assert.equal(parsed.disclosures.length, DISCLOSABLE_CLAIMS.length);
     const digests = (parsed.jwt.payload['credentialSubject'] as { _sd: string[] })._sd;
     assert.deepEqual([...digests].sort(), digests, 'digests are sorted (the claims order is hidden)');
+    assert.equal(new Set(digests).size, DIGEST_COUNT, 'every digest and decoy is distinct');
     for (const d of parsed.disclosures) assert.ok(digests.includes(base64url(await sha256(utf8(d)))), 'each disclosure is referenced');
   });
 
@@ -96,6 +97,31 @@ describe('batch SD-JWT builder (oracle: @sd-jwt/core)', () => {
     const c = await claimsSet();
     await assert.rejects(secureSdJwtBatch([{ ...c, _sd_alg: 'sha-256' }], handle, { typ: 'vc+sd-jwt' }), (e: MaskidError) => e.code === 'ERR_PROFILE_INVALID');
     await assert.rejects(secureSdJwtBatch([{ ...c, credentialSubject: 'x' }], handle, { typ: 'vc+sd-jwt' }), (e: MaskidError) => e.code === 'ERR_PROFILE_INVALID');
+  });
+});
+
+describe('holder key check (oracle: node:crypto createPublicKey)', () => {
+  it('accepts exactly the P-256 points node:crypto accepts: valid keys, and the same keys with a coordinate bit flipped', () => {
+    for (let i = 0; i < 64; i++) {
+      const { x, y } = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) as { x: string; y: string };
+      const flipped = Buffer.from(y, 'base64url');
+      flipped[i % 32]! ^= 1 << (i % 8);
+      for (const [px, py] of [
+        [x, y],
+        [x, flipped.toString('base64url')],
+      ] as const) {
+        let oracle = true;
+        try {
+          createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: px, y: py }, format: 'jwk' });
+        } catch {
+          oracle = false;
+        }
+        assert.equal(isP256Point(px, py), oracle, `${px}.${py}`);
+      }
+    }
+    const p = Buffer.from('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff', 'hex').toString('base64url');
+    assert.equal(isP256Point(p, p), false, 'coordinates ≥ p');
+    assert.equal(isP256Point('AAAA', 'AAAA'), false, 'short coordinates');
   });
 });
 

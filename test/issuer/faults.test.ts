@@ -255,6 +255,8 @@ describe('SIGKILL faults on the issuer', () => {
       const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [await trustAnchor(s.issuer)], fetch: killingFetch('standard') });
       const offer = await oid4vci.createOffer(a);
       await assert.rejects(wallet.acceptOffer(offer.uri, { pin: offer.txCode }));
+      if (credentialRequests < 4) server.child.kill('SIGKILL'); // failed before the planned kill: do not wait for it
+      assert.ok(credentialRequests >= 4, `the wallet failed before the issuer was killed (${credentialRequests} credential requests)`);
       await server.exited;
       const held = await wallet.credentials();
       assert.ok(held.length >= 3 && held.length < ids.length, `the standard requests stopped part-way (${held.length} held)`);
@@ -268,6 +270,8 @@ describe('SIGKILL faults on the issuer', () => {
         () => true,
         () => false,
       );
+      if (!batchKilled) server.child.kill('SIGKILL');
+      assert.ok(batchKilled, 'the wallet sent its batch before anything failed');
       await server.exited;
       const heldC = (await walletC.credentials()).length;
       assert.equal(heldC, accepted ? ids.length : 0, `a batch is all or nothing (accepted: ${accepted}, held: ${heldC})`);

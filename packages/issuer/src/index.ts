@@ -6,6 +6,7 @@
 export { NodeCryptoKeyManagementSystem, keyMaterial } from './agent/node-crypto-kms.js';
 export { SdJwtCredentialProvider, VcJwtCredentialProvider, keyManagerSigner, assertionKey } from './agent/credential-providers.js';
 export { createFromConfig, readAgentConfig } from './agent/agent-config.js';
+export { holderJwk, isP256Point } from './crypto/holder-key.js';
 export { MaskidBatchIssuer, MAX_BATCH, type IMaskidBatchIssuer, type IssueBatchArgs, type IssueBatchResult, type BatchCapableKms } from './agent/batch-issuer.js';
 export { secureSdJwtBatch, type BatchSigningHandle } from './agent/sd-jwt-batch.js';
 export { Issuer, checkIssuerUrl, defaultAgentConfigPath, DEV_ROOT_KEY_FILE, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';
@@ -19,7 +20,7 @@ export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from
 export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, type PersonData } from './services/enrollment.js';
 export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
-export { CredentialService, validUntilFor, maxValidityDays, holderJwk, claimsAt, type IssuedCredential, type BatchItem } from './services/credentials.js';
+export { CredentialService, validUntilFor, maxValidityDays, claimsAt, type IssuedCredential, type BatchItem } from './services/credentials.js';
 export {
   StatusService,
   startEpochs,

@@ -3,19 +3,10 @@
  * the Veramo agent's `maskidIssueBatch`. Masked ID from K_mask, status index from the keyed
  * permutation, `validUntil` drawn per credential on a day grid, no `validFrom`.
  */
-import { createPublicKey, randomInt } from 'node:crypto';
-import {
-  birthdayAt,
-  buildCredentialClaims,
-  envelope,
-  jwkFromDidJwk,
-  maskidContext,
-  MaskidError,
-  type EnvelopedVerifiableCredential,
-  type Jwk,
-  type PersonClaims,
-} from '@maskid/core';
-import { maskedIdFor } from '../crypto/masked-id.js';
+import { randomInt } from 'node:crypto';
+import { birthdayAt, buildCredentialClaims, envelope, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
+import { maskedIdEncoder, maskedIdFor } from '../crypto/masked-id.js';
+import { holderJwk } from '../crypto/holder-key.js';
 import type { PersonRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 import { EnrollmentService, findPerson, type PersonData } from './enrollment.js';
@@ -79,20 +70,6 @@ export interface BatchItem {
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 /**
- * The public JWK of a holder `did:jwk`, which must hold a valid P-256 or Ed25519 public key (the point
- * is decoded by node:crypto, so a point off the curve is refused here, before anything is signed).
- */
-export function holderJwk(did: string): Jwk {
-  const jwk = jwkFromDidJwk(did);
-  try {
-    createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-  } catch (cause) {
-    throw new MaskidError('ERR_INPUT_INVALID', 'the holder did:jwk does not hold a valid P-256 or Ed25519 public key', { cause });
-  }
-  return jwk;
-}
-
-/**
  * Credential service.
  *
  * @example
@@ -152,26 +129,26 @@ export class CredentialService {
         items.map((i) => i.platform),
         person.slot,
       );
-    const built = await Promise.all(
-      items.map(async ({ platform, holder }, i) => {
-        const pos = await this.#status.position(platform, person.slot);
-        const entries = this.#status.entriesAt(settings.url, pos);
-        const validUntil = iso(validUntilFor(now, settings.credentialValidityDays, this.#random));
-        const maskedId = maskedIdFor(kMask, 1, serial, platform.number);
-        const vc = buildCredentialClaims({
-          issuer: settings.did,
-          kid: settings.kid,
-          validUntil,
-          holder: { id: holder, jwk: holders[i]! },
-          maskedId,
-          platform: platform.id,
-          credentialStatus: entries,
-          claims,
-          contextDigestSRI,
-        });
-        return { vc, platform: platform.id, maskedId, statusListIndex: entries[0].statusListIndex, statusIndex: pos.index, validUntil };
-      }),
-    );
+    const positionOf = await this.#status.positionsFor(items.map((i) => i.platform));
+    const maskedId = maskedIdEncoder(kMask, 1);
+    const built = items.map(({ platform, holder }, i) => {
+      const pos = positionOf(platform, person.slot);
+      const entries = this.#status.entriesAt(settings.url, pos);
+      const validUntil = iso(validUntilFor(now, settings.credentialValidityDays, this.#random));
+      const masked = maskedId(serial, platform.number);
+      const vc = buildCredentialClaims({
+        issuer: settings.did,
+        kid: settings.kid,
+        validUntil,
+        holder: { id: holder, jwk: holders[i]! },
+        maskedId: masked,
+        platform: platform.id,
+        credentialStatus: entries,
+        claims,
+        contextDigestSRI,
+      });
+      return { vc, platform: platform.id, maskedId: masked, statusListIndex: entries[0].statusListIndex, statusIndex: pos.index, validUntil };
+    });
     const { sdJwts } = await this.issuer.agent.maskidIssueBatch({
       issuer: settings.did,
       keyRef: settings.kid,

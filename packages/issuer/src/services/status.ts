@@ -103,6 +103,20 @@ export class StatusService {
     return p;
   }
 
+  /**
+   * A synchronous position function for a batch over `platforms` (permutations and settings resolved
+   * once; a position then costs the permutation's AES rounds only).
+   */
+  async positionsFor(platforms: readonly Platform[]): Promise<(platform: Platform, slot: number) => StatusPosition> {
+    const { listSize } = await this.issuer.settings();
+    const perms = new Map<Platform, StatusIndexPermutation>();
+    for (const platform of platforms) perms.set(platform, await this.#perm(platform));
+    return (platform, slot) => {
+      const index = perms.get(platform)!.index(slot);
+      return { platform, index, list: Math.floor(index / listSize), offset: index % listSize };
+    };
+  }
+
   /** The position of a slot on a platform. */
   async position(platform: Platform, slot: number): Promise<StatusPosition> {
     const { listSize } = await this.issuer.settings();
