@@ -21,7 +21,7 @@ import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService,
 
 const W = Number(process.env.BENCH_SIM_WALLETS ?? 300);
 const P = Number(process.env.BENCH_SIM_PLATFORMS ?? 60);
-const DAYS = Number(process.env.BENCH_SIM_DAYS ?? 90);
+const DAYS = Number(process.env.BENCH_SIM_DAYS ?? 180);
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
@@ -79,7 +79,23 @@ try {
   let added = false;
   const totals = { issued: 0, wakeUps: 0, wakeUpsWithDue: 0, batches: 0, cpuMicros: 0, wallMs: 0, perDay: new Array(DAYS + 2).fill(0), validityDays: 0, restoredAt: [] };
   const distrustAt = T0 + DISTRUST_DAY * DAY;
-  const fetch = async (w, ids, now) => {
+  // Validity issued and validity thrown away (a credential replaced before its validUntil), by reason.
+  const waste = { routine: 0, distrust: 0, reissue: 0 };
+  const byReason = { onboarding: 0, routine: 0, newPlatform: 0, expired: 0, distrust: 0, reissue: 0 };
+  let issuedValidityMs = 0;
+  // Credentials replaced by a routine renewal: their whole validity and the part used before the renewal.
+  const routineReplaced = { validity: 0, used: 0 };
+  const fetch = async (w, ids, now, reasonOf) => {
+    for (const id of ids) {
+      const reason = reasonOf(id);
+      byReason[reason]++;
+      const old = w.held.get(id);
+      if (old && reason in waste) waste[reason] += Math.max(0, Date.parse(old.validUntil) - now);
+      if (old && reason === 'routine') {
+        routineReplaced.validity += Date.parse(old.validUntil) - old.issuedAt;
+        routineReplaced.used += now - old.issuedAt;
+      }
+    }
     const person = await findPerson(issuer, w.networkNumber);
     const all = new Map((await platforms.list()).map((p) => [p.id, p]));
     const items = ids.map((id, k) => ({ platform: all.get(id), holder: holderPool[(k + w.held.size) % holderPool.length] }));
@@ -95,6 +111,7 @@ try {
     for (const c of issued) {
       const validUntil = Date.parse(c.validUntil);
       totals.validityDays += (validUntil - now) / DAY;
+      issuedValidityMs += validUntil - now;
       const claims = await disclosedClaimsOf(c.sdJwt);
       w.held.set(c.platform, { validUntil: c.validUntil, renewAt: new Date(renewalTimeFor({ validUntil, claims }, random)).toISOString(), issuedAt: now });
     }
@@ -120,17 +137,22 @@ try {
     const registry = registryAt(at);
     if (!w.onboarded || (!w.reissued && at >= w.reissueAt)) {
       // Onboarding or a reissue's new offer: everything, at once.
+      const reason = w.onboarded ? 'reissue' : 'onboarding';
       if (w.onboarded) w.reissued = true;
       w.onboarded = true;
-      w.held.clear();
-      await fetch(w, registry, at);
+      await fetch(w, registry, at, () => reason);
     } else {
       totals.wakeUps++;
       const untrusted = new Set([...w.held].filter(([, c]) => at >= distrustAt && c.issuedAt < distrustAt).map(([id]) => id));
       const due = dueForRenewal(registry, w.held, at, DEFAULT_RENEWAL, untrusted);
       if (due.length) {
         totals.wakeUpsWithDue++;
-        await fetch(w, due, at);
+        await fetch(w, due, at, (id) => {
+          const c = w.held.get(id);
+          if (!c) return 'newPlatform';
+          if (untrusted.has(id)) return 'distrust';
+          return Date.parse(c.validUntil) <= at ? 'expired' : 'routine';
+        });
       }
       if (untrusted.size && at >= distrustAt) totals.restoredAt.push(at - distrustAt);
     }
@@ -147,6 +169,12 @@ try {
     days: DAYS,
     issued: totals.issued,
     meanValidityDays: meanValidity,
+    // Issued validity over the validity actually used: 1.00 = every credential used until it expires.
+    issuedPerValidityUsed: issuedValidityMs / (issuedValidityMs - waste.routine - waste.distrust - waste.reissue),
+    // What the renewal policy itself costs: for credentials replaced by a routine renewal, their validity
+    // over the part used (a credential per validity period, were it used to the last day: 1.00).
+    routineIssuedPerValidityUsed: routineReplaced.validity / routineReplaced.used,
+    byReason,
     issuedPerWalletPlatformPerValidityPeriod: totals.issued / (heldPlatformDays / meanValidity),
     issuedPerWalletPlatformPer30Days: totals.issued / (heldPlatformDays / 30),
     issuerCpuMicrosPerCredential: totals.cpuMicros / totals.issued,
@@ -165,7 +193,8 @@ try {
     database: PG ? 'postgres' : 'sqlite',
   };
   log(
-    `I4 ${W} wallets × ${P} platforms × ${DAYS} days: ${out.issuedPerWalletPlatformPerValidityPeriod.toFixed(2)} credentials per wallet, platform and validity period (${out.meanValidityDays.toFixed(1)} d); ` +
+    `I4 ${W} wallets × ${P} platforms × ${DAYS} days: routine renewal ${out.routineIssuedPerValidityUsed.toFixed(3)} credentials per validity period used, all events ${out.issuedPerValidityUsed.toFixed(3)}; ` +
+      `${out.issuedPerWalletPlatformPerValidityPeriod.toFixed(2)} per wallet, platform and ${out.meanValidityDays.toFixed(1)}-day period held (onboarding included); ${JSON.stringify(byReason)}; ` +
       `${out.issuerCpuMicrosPerCredential.toFixed(0)} µs issuer CPU per credential; busiest day ${out.busiestDay} (${busiest}); all restored ${out.hoursUntilAllRestoredAfterDistrust?.toFixed(1)} h after the distrust`,
   );
   process.stdout.write(JSON.stringify(out) + '\n');

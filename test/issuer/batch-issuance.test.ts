@@ -2,13 +2,25 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { SDJwtInstance } from '@sd-jwt/core';
-import { CredentialService, PlatformService, findPerson, isP256Point, secureSdJwtBatch, MaskidBatchIssuer, type Issuer } from '@maskid/issuer';
+import {
+  CredentialService,
+  PlatformService,
+  findPerson,
+  isP256Point,
+  jwkThumbprintSync,
+  verifyJwsSignature,
+  secureSdJwtBatch,
+  MaskidBatchIssuer,
+  type Issuer,
+} from '@maskid/issuer';
 import {
   base64url,
   buildCredentialClaims,
   didJwkFor,
   issueSdJwtCredential,
+  jwkThumbprint,
   parseSdJwt,
+  verifySignature,
   sha256,
   utf8,
   verifyJwt,
@@ -100,7 +112,7 @@ describe('batch SD-JWT builder (oracle: @sd-jwt/core)', () => {
   });
 });
 
-describe('holder key check (oracle: node:crypto createPublicKey)', () => {
+describe('node:crypto fast paths of the issuer (oracles: createPublicKey, @maskid/core)', () => {
   it('accepts exactly the P-256 points node:crypto accepts: valid keys, and the same keys with a coordinate bit flipped', () => {
     for (let i = 0; i < 64; i++) {
       const { x, y } = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) as { x: string; y: string };
@@ -121,6 +133,22 @@ describe('holder key check (oracle: node:crypto createPublicKey)', () => {
     }
     const p = Buffer.from('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff', 'hex').toString('base64url');
     assert.equal(isP256Point(p, p), false, 'coordinates ≥ p');
+  });
+
+  it('the synchronous thumbprint and JWS check agree with @maskid/core (WebCrypto): same thumbprints, and a flipped signature bit refused', async () => {
+    for (let i = 0; i < 16; i++) {
+      const h = await newHolder();
+      assert.equal(jwkThumbprintSync(h.jwk), await jwkThumbprint(h.jwk));
+      const input = `${base64url(utf8('{"alg":"ES256"}'))}.${base64url(utf8(String(i)))}`;
+      const sig = await h.signer.sign(utf8(input));
+      assert.equal(verifyJwsSignature('ES256', h.jwk, input, sig), await verifySignature('ES256', h.jwk, utf8(input), sig));
+      assert.equal(verifyJwsSignature('ES256', h.jwk, input, sig), true);
+      const bad = Uint8Array.from(sig);
+      bad[i]! ^= 1;
+      assert.equal(verifyJwsSignature('ES256', h.jwk, input, bad), false);
+      assert.equal(verifyJwsSignature('EdDSA', h.jwk, input, sig), false, 'the algorithm must fit the key');
+      assert.equal(verifyJwsSignature('ES256', h.jwk, input, sig.subarray(1)), false, 'a short signature');
+    }
     assert.equal(isP256Point('AAAA', 'AAAA'), false, 'short coordinates');
   });
 });

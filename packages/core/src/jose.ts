@@ -185,9 +185,13 @@ export async function sha256(data: Uint8Array): Promise<Uint8Array> {
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url). */
 export async function jwkThumbprint(jwk: Jwk): Promise<string> {
+  return base64url(await sha256(utf8(jwkThumbprintInput(jwk))));
+}
+
+/** The RFC 7638 input of a JWK's thumbprint (its required members, sorted, no whitespace): hash it with SHA-256. */
+export function jwkThumbprintInput(jwk: Jwk): string {
   const p = publicJwk(jwk);
-  const canonical = p.kty === 'EC' ? `{"crv":"${p.crv}","kty":"EC","x":"${p.x}","y":"${p.y}"}` : `{"crv":"${p.crv}","kty":"OKP","x":"${p.x}"}`;
-  return base64url(await sha256(utf8(canonical)));
+  return p.kty === 'EC' ? `{"crv":"${p.crv}","kty":"EC","x":"${p.x}","y":"${p.y}"}` : `{"crv":"${p.crv}","kty":"OKP","x":"${p.x}"}`;
 }
 
 /** did:jwk for a public JWK (did:jwk method: base64url of the JWK's JSON). */

@@ -26,7 +26,7 @@ export interface RenewalPolicy {
   ageDelayDays: number;
 }
 
-export const DEFAULT_RENEWAL: RenewalPolicy = { closeDays: 3, windowDays: 3, ageDelayDays: 7 };
+export const DEFAULT_RENEWAL: RenewalPolicy = { closeDays: 3, windowDays: 2, ageDelayDays: 7 };
 
 /** Checks a policy: positive days, an age delay at least the window's width. */
 export function checkRenewalPolicy(p: RenewalPolicy): RenewalPolicy {

@@ -7,6 +7,7 @@ export { NodeCryptoKeyManagementSystem, keyMaterial } from './agent/node-crypto-
 export { SdJwtCredentialProvider, VcJwtCredentialProvider, keyManagerSigner, assertionKey } from './agent/credential-providers.js';
 export { createFromConfig, readAgentConfig } from './agent/agent-config.js';
 export { holderJwk, isP256Point } from './crypto/holder-key.js';
+export { jwkThumbprintSync, verifyJwsSignature } from './crypto/jws-verify.js';
 export { MaskidBatchIssuer, MAX_BATCH, type IMaskidBatchIssuer, type IssueBatchArgs, type IssueBatchResult, type BatchCapableKms } from './agent/batch-issuer.js';
 export { secureSdJwtBatch, type BatchSigningHandle } from './agent/sd-jwt-batch.js';
 export { Issuer, checkIssuerUrl, defaultAgentConfigPath, DEV_ROOT_KEY_FILE, type IssuerOptions, type IssuerSettings, type InitOptions } from './issuer.js';

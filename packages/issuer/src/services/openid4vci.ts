@@ -22,11 +22,7 @@ import {
   decodeJwt,
   didJwkFor,
   isAllowedAlg,
-  jwkThumbprint,
   publicJwk,
-  sha256,
-  utf8,
-  verifySignature,
   CREDENTIAL_CONFIGURATION_ID,
   CREDENTIAL_OFFER_SCHEME,
   PRE_AUTHORIZED_GRANT,
@@ -37,10 +33,11 @@ import {
   type Jwk,
 } from '@maskid/core';
 import { In, LessThan, type EntityManager } from 'typeorm';
-import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
+import { GrantEntity, PersonEntity, PlatformEntity, type GrantRow } from '../db/entities.js';
+import { jwkThumbprintSync, sha256Base64url, verifyJwsSignature } from '../crypto/jws-verify.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
-import { PlatformService } from './platforms.js';
+import { PlatformService, toPlatform } from './platforms.js';
 import { CredentialService, type BatchItem } from './credentials.js';
 
 export { CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF };
@@ -82,7 +79,7 @@ async function selfSignedJws(jwt: string, typ: string, error: string, what: stri
   if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || 'd' in jwk) throw new OAuthError(400, error, `${what} jwk must be a public key`);
   let ok = false;
   try {
-    ok = algForJwk(jwk) === header['alg'] && (await verifySignature(header['alg'], jwk, utf8(signingInput), signature));
+    ok = algForJwk(jwk) === header['alg'] && verifyJwsSignature(header['alg'] as string, jwk, signingInput, signature);
   } catch {
     ok = false;
   }
@@ -213,10 +210,10 @@ export class Openid4vciService {
     if (!(await this.#remember('dpop_jti', hash(`dpop:${jti}`), this.#now() + 2 * this.lifetimes.proofSkew * 1000))) {
       throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
     }
-    if (accessToken !== undefined && payload['ath'] !== base64url(await sha256(utf8(accessToken)))) {
+    if (accessToken !== undefined && payload['ath'] !== sha256Base64url(accessToken)) {
       throw new OAuthError(401, 'invalid_token', 'DPoP ath does not match the access token');
     }
-    return { jkt: await jwkThumbprint(jwk), jwk: publicJwk(jwk) };
+    return { jkt: jwkThumbprintSync(jwk), jwk: publicJwk(jwk) };
   }
 
   /**
@@ -334,7 +331,11 @@ export class Openid4vciService {
   async #issue(token: string | undefined, dpop: DpopProof, bodies: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const grant = await this.accessGrant(token, dpop);
     const { url } = await this.issuer.settings();
-    const platforms = new Map((await new PlatformService(this.issuer).list()).map((p) => [p.id, p]));
+    // Only the platforms asked for (a single request must not load the whole registry).
+    const asked = bodies
+      .map((b) => (b && typeof b === 'object' ? (b as Record<string, unknown>)['credential_identifier'] : undefined))
+      .filter((id): id is string => typeof id === 'string');
+    const platforms = new Map((await this.issuer.ds.getRepository(PlatformEntity).findBy({ id: In([...new Set(asked)]) })).map((row) => [row.id, toPlatform(row)]));
     const items: BatchItem[] = [];
     const keys = new Set<string>([dpop.jkt]);
     for (const body of bodies) {
@@ -351,7 +352,7 @@ export class Openid4vciService {
         throw new OAuthError(400, 'invalid_proof', 'proofs.jwt must hold exactly one key proof');
       }
       const holderJwk = await this.#checkProof(proofs[0], url);
-      const thumb = await jwkThumbprint(holderJwk);
+      const thumb = jwkThumbprintSync(holderJwk);
       if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
       if (keys.has(thumb)) throw new OAuthError(400, 'invalid_proof', 'each credential needs its own key');
       keys.add(thumb);

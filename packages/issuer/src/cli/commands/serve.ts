@@ -17,12 +17,21 @@ export function registerServeCommands(program: Command, cli: CliContext): void {
       '--trust-proxy <setting>',
       'behind a load balancer: which proxies to trust for the client address (express "trust proxy": a hop count, "loopback", or CIDRs); rate limits key on that address',
     )
+    .option(
+      '--token-requests-per-client <n>',
+      'token requests per minute from one client address (default 600; raise it where many wallets share an address, e.g. carrier NAT)',
+      (v) => Number(v),
+    )
     .action((opts) =>
       cli.withIssuer(async (issuer, o) => {
         const settings = await issuer.settings();
         const port = opts.port ?? (Number(new URL(settings.url).port) || (new URL(settings.url).protocol === 'https:' ? 443 : 80));
         if (!Number.isSafeInteger(opts.epoch) || opts.epoch < 0 || opts.epoch > 86_400) throw new MaskidError('ERR_INPUT_INVALID', '--epoch must be 0 to 86400 seconds');
+        if (opts.tokenRequestsPerClient !== undefined && !(Number.isSafeInteger(opts.tokenRequestsPerClient) && opts.tokenRequestsPerClient > 0)) {
+          throw new MaskidError('ERR_INPUT_INVALID', '--token-requests-per-client must be a whole number above 0');
+        }
         const app = createIssuerApp(issuer, {
+          ...(opts.tokenRequestsPerClient !== undefined ? { tokenRequestsPerMinutePerClient: opts.tokenRequestsPerClient } : {}),
           ...(opts.trustProxy !== undefined ? { trustProxy: /^\d+$/.test(opts.trustProxy) ? Number(opts.trustProxy) : opts.trustProxy } : {}),
         });
         const epochs = opts.epoch > 0 ? startEpochs(issuer, opts.epoch, (e) => o.warn(`maskid-issuer: status epoch failed: ${(e as Error).message}`)) : undefined;
