@@ -46,14 +46,16 @@ const tableOnly = process.env.BENCH_TABLE_ONLY === '1';
 const results = tableOnly ? JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) : { machine };
 if (tableOnly) Object.assign(machine, results.machine);
 const failures = [];
-for (const [key, name, command] of tableOnly ? [] : [
-  ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
-  ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
-  ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
-  ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
-  ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
-  ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
-]) {
+for (const [key, name, command] of tableOnly
+  ? []
+  : [
+      ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
+      ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
+      ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
+      ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
+      ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
+      ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
+    ]) {
   try {
     results[key] = run(name, command);
   } catch (e) {
