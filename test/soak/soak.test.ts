@@ -98,10 +98,13 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
         origin,
         credentials,
         phases: [
-          { name: 'baseline', mode: 'open', rate: 100, seconds: 3, connections: 16 },
+          // Light load is a fraction of the peak measured in this run, not a fixed rate: on a machine whose
+          // cores are shared (two CPU hogs) the peak fell to ~180/s and a fixed 100/s was over half of it.
+          { name: 'warm-up', mode: 'open', rate: 20, seconds: 2, connections: 8 },
           { name: 'peak', mode: 'closed', seconds: 5, connections: 64 },
+          { name: 'baseline', mode: 'open', peakFactor: 0.2, seconds: 3, connections: 16, pauseBefore: 2 },
           { name: 'overload', mode: 'open', peakFactor: 2, seconds: SOAK_SECONDS, connections: 256 },
-          { name: 'recovery', mode: 'open', rate: 100, seconds: 5, connections: 16, pauseBefore: 2 },
+          { name: 'recovery', mode: 'open', peakFactor: 0.2, seconds: 5, connections: 16, pauseBefore: 2 },
         ],
       }),
     );
