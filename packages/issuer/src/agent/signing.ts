@@ -1,11 +1,11 @@
 /**
- * Typed issuing through the agent: `createVerifiableCredential` with the maskid proof formats, without
- * casts at the call sites. The agent stays the one issuing surface (its credential providers sign
- * through the key manager's node:crypto KMS).
+ * Typed `vc+jwt` signing through the agent (`createVerifiableCredential`, without casts at the call
+ * sites): status lists and the platform registry. Profile credentials are issued through the agent's
+ * `maskidIssueBatch` (batch-issuer.ts). Both sign through the key manager's node:crypto KMS.
  */
-import { ENVELOPED_SD_JWT_PREFIX, ENVELOPED_VC_JWT_PREFIX, unwrapEnvelope, type EnvelopedVerifiableCredential } from '@maskid/core';
+import { ENVELOPED_VC_JWT_PREFIX } from '@maskid/core';
 import type { ICredentialPlugin, TAgent } from '@veramo/core-types';
-import { PROOF_FORMAT_SD_JWT, PROOF_FORMAT_VC_JWT } from './credential-providers.js';
+import { PROOF_FORMAT_VC_JWT } from './credential-providers.js';
 
 /** A VCDM 2.0 credential as the issuer builds it (issuer is a DID string). */
 export interface VcdmCredential {
@@ -28,15 +28,4 @@ export async function signVcJwt<C extends VcdmCredential>(agent: CredentialAgent
   const vc = (await agent.createVerifiableCredential({ credential: credential as never, proofFormat: PROOF_FORMAT_VC_JWT, keyRef })) as unknown as { id?: unknown };
   if (typeof vc.id !== 'string' || !vc.id.startsWith(ENVELOPED_VC_JWT_PREFIX)) throw new Error('internal: the vc+jwt provider returned no enveloped credential');
   return vc.id.slice(ENVELOPED_VC_JWT_PREFIX.length);
-}
-
-/** Signs a profile credential as `vc+sd-jwt` with the issuer key `keyRef`; returns the envelope and the compact SD-JWT. */
-export async function signSdJwt<C extends VcdmCredential>(
-  agent: CredentialAgent,
-  credential: C,
-  keyRef: string,
-): Promise<{ credential: EnvelopedVerifiableCredential; sdJwt: string }> {
-  const vc = (await agent.createVerifiableCredential({ credential: credential as never, proofFormat: PROOF_FORMAT_SD_JWT, keyRef })) as unknown as EnvelopedVerifiableCredential;
-  if (typeof vc.id !== 'string' || !vc.id.startsWith(ENVELOPED_SD_JWT_PREFIX)) throw new Error('internal: the vc+sd-jwt provider returned no enveloped credential');
-  return { credential: vc, sdJwt: unwrapEnvelope(vc) };
 }

@@ -119,17 +119,10 @@ export class StatusService {
 
   /** The position of a slot on a platform. */
   async position(platform: Platform, slot: number): Promise<StatusPosition> {
-    const { listSize } = await this.issuer.settings();
-    const index = (await this.#perm(platform)).index(slot);
-    return { platform, index, list: Math.floor(index / listSize), offset: index % listSize };
+    return (await this.positionsFor([platform]))(platform, slot);
   }
 
-  /** The two `BitstringStatusListEntry`s (same index, revocation and suspension lists). */
-  async entriesFor(platform: Platform, slot: number): Promise<[BitstringStatusListEntry, BitstringStatusListEntry]> {
-    return this.entriesAt((await this.issuer.settings()).url, await this.position(platform, slot));
-  }
-
-  /** The two entries of a known position (issuer URL from the settings). */
+  /** The two `BitstringStatusListEntry`s (same index, revocation and suspension lists) of a position; `url` is the issuer URL. */
   entriesAt(url: string, pos: StatusPosition): [BitstringStatusListEntry, BitstringStatusListEntry] {
     const platform = pos.platform;
     const entry = (purpose: StatusPurpose): BitstringStatusListEntry => {
