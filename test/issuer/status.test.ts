@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialService, StatusService, type Issuer } from '@maskid/issuer';
+import { CredentialService, StatusService, clearAtFor, maxValidityDays, type Issuer } from '@maskid/issuer';
 import { BitstringStatusList, TYP_STATUS_MANIFEST, checkStatusManifest, decodeJwt, verifyJwt, type MaskidError } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
@@ -138,5 +138,35 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     );
     const r = await status.publish({ outDir: join(t.dir, 'pub') });
     assert.equal(publishedBits(r.outDir!, listSize).size, 6);
+  });
+
+  it('clears the bits of released slots (revoked, reissued, deleted) once no credential carrying them can be valid; a platform revocation and suspensions stay', async () => {
+    const creds = new CredentialService(issuer);
+    const d = await enrollPerson(issuer);
+    const e = await enrollPerson(issuer);
+    for (const [person, platform] of [
+      [d, 'p1'],
+      [e, 'p1'],
+      [e, 'p2'],
+    ] as const) {
+      indexOf.set(`${person}/${platform}`, (await creds.issue({ networkNumber: person, platformId: platform, holder: (await newHolder()).did })).statusIndex);
+    }
+    await status.revoke({ networkNumber: d, platformId: 'p1' });
+    await status.suspend({ networkNumber: e });
+    const kept = [bit(d, 'p1', 'revocation'), bit(e, 'p1', 'suspension'), bit(e, 'p2', 'suspension')];
+    const validityDays = (await issuer.settings()).credentialValidityDays;
+    const out = join(t.dir, 'pub');
+    // A day before the last credential issued at a released slot can expire: every revocation stays.
+    const early = await status.publish({ outDir: out, now: Date.now() + maxValidityDays(validityDays) * 86_400_000 });
+    assert.equal(early.cleared, 0);
+    assert.equal(publishedBits(early.outDir!, listSize).size, 6 + kept.length);
+    // After it: the three released slots (a revoked, b's old generation, c deleted) are cleared on both platforms.
+    const late = await status.publish({ outDir: out, now: clearAtFor(Date.now(), validityDays) + 60_000 });
+    assert.equal(late.cleared, 3);
+    assert.deepEqual([...publishedBits(late.outDir!, listSize)].sort(), kept.sort());
+    assert.ok(late.lists >= 1, 'the lists the cleared bits sat in were re-signed');
+    const again = await status.publish({ outDir: out, now: clearAtFor(Date.now(), validityDays) + 120_000 });
+    assert.equal(again.cleared, 0, 'each slot is cleared once');
+    assert.equal(again.lists, 0);
   });
 });

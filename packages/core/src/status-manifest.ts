@@ -21,6 +21,22 @@ export type StatusPurpose = (typeof STATUS_PURPOSES)[number];
 /** A manifest is valid for at most this long after its `iat` (seconds). */
 export const MAX_MANIFEST_LIFETIME_SECONDS = 3600;
 
+/** The status capacity a verifier accepts by default (entries per purpose): the README's national sizing. */
+export const DEFAULT_STATUS_CAPACITY = 2 ** 31;
+
+/**
+ * The longest manifest JWT that can name `listsPerPurpose` lists (bytes): the two packed epoch arrays
+ * at their incompressible worst (GZIP stored blocks, base64url twice: as a member and inside the JWT
+ * payload) plus 4 KiB of fixed members and 1 KiB of header and signature. A verifier refuses anything
+ * longer unread, so the limit follows from the capacity it accepts: ~233 KiB for 2 × 16,384 lists.
+ */
+export function manifestLengthLimit(listsPerPurpose: number): number {
+  const raw = listsPerPurpose * 4;
+  const gz = raw + 5 * (Math.ceil(raw / 65_535) + 1) + 18;
+  const member = Math.ceil((gz * 4) / 3);
+  return Math.ceil(((4096 + 2 * member) * 4) / 3) + 1024;
+}
+
 /** The canonical URL of a platform's status list (`statusListCredential`). */
 export function statusListUrl(issuerUrl: string, platformId: string, purpose: StatusPurpose, list: number): string {
   return `${issuerUrl}/status/${platformId}/${purpose}-${list}`;
@@ -109,6 +125,8 @@ export function checkStatusManifest(
     now: number;
     skewSeconds?: number;
     maxAgeMs?: number;
+    /** Entries per purpose this verifier accepts (`count` × `listSize`); default {@link DEFAULT_STATUS_CAPACITY}. */
+    maxEntries?: number;
     held?: StatusManifest | undefined;
   },
 ): StatusManifest {
@@ -132,6 +150,8 @@ export function checkStatusManifest(
   if (typeof base !== 'string' || (o.issuerUrl !== undefined && base !== `${o.issuerUrl}/status/${o.platform}`)) fail("lists.base is not this platform's status URL");
   if (!isCount(count, 1 << 20) || count < 1) fail('lists.count is missing');
   if (!isCount(listSize, 2 ** 30) || listSize < 8 || listSize % 8 !== 0) fail('lists.listSize is missing');
+  const maxEntries = o.maxEntries ?? DEFAULT_STATUS_CAPACITY;
+  if ((count as number) * (listSize as number) > maxEntries) fail(`it names ${count} × ${listSize} entries, over the accepted capacity ${maxEntries}`);
   const epochs = {} as Record<StatusPurpose, Uint32Array>;
   for (const purpose of STATUS_PURPOSES) {
     const e = decodeListEpochs(lists![purpose], count as number);

@@ -30,6 +30,8 @@ export {
   TYP_MANIFEST,
   DEFAULT_EPOCH_SECONDS,
   RESIGN_PER_EPOCH,
+  CLEAR_PER_EPOCH,
+  clearAtFor,
   type StatusChange,
   type PublishResult,
 } from './services/status.js';

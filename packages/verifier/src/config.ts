@@ -33,6 +33,12 @@ export interface VerifierConfig {
    * network withholds updates.
    */
   maxStalenessMs?: number;
+  /**
+   * Status entries per purpose accepted from an issuer (default 2³¹, the national sizing). The
+   * manifest size limit follows from it (~233 KiB at 2³¹); an issuer with a larger `--capacity`
+   * needs a verifier configured for it.
+   */
+  statusCapacity?: number;
   /** How often the key list is re-read (ms). Keys are announced at least twice this long before they sign. */
   keyRefreshMs: number;
   /** How often the manifest is polled (ms); default: the issuer's epoch length from the manifest. */
@@ -79,6 +85,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     'maxStalenessMs',
     'keyRefreshMs',
     'manifestPollMs',
+    'statusCapacity',
     'requestTtlMs',
     'skewSeconds',
     'maxKbAgeSeconds',
@@ -133,6 +140,10 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
   for (const k of ['maxStalenessMs', 'manifestPollMs'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'number' || !Number.isInteger(c[k]) || (c[k] as number) < 1000)) fail(`"${k}" must be an integer ≥ 1000 (ms)`);
   }
+  const capacity = c['statusCapacity'];
+  if (capacity !== undefined && (typeof capacity !== 'number' || !Number.isSafeInteger(capacity) || capacity < 2 ** 17 || capacity > 2 ** 40)) {
+    fail('"statusCapacity" must be an integer from 131072 (2^17) to 2^40 (status entries per purpose)');
+  }
   if ((c['keyRefreshMs'] as number) < 1000) fail('"keyRefreshMs" must be at least 1000 (ms)');
   if (c['redisUrl'] !== undefined && (typeof c['redisUrl'] !== 'string' || !/^rediss?:\/\//.test(c['redisUrl']))) fail('"redisUrl" must be redis://…');
   if (typeof c['host'] !== 'string') fail('"host" must be a string');
@@ -143,6 +154,7 @@ export function parseConfig(input: unknown): Readonly<VerifierConfig> {
     allowedClaims: claims as ClaimName[],
     ...(c['maxStalenessMs'] !== undefined ? { maxStalenessMs: c['maxStalenessMs'] as number } : {}),
     ...(c['manifestPollMs'] !== undefined ? { manifestPollMs: c['manifestPollMs'] as number } : {}),
+    ...(capacity !== undefined ? { statusCapacity: capacity as number } : {}),
     keyRefreshMs: c['keyRefreshMs'] as number,
     requestTtlMs: c['requestTtlMs'] as number,
     skewSeconds: c['skewSeconds'] as number,

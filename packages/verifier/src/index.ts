@@ -8,6 +8,7 @@ export { MemoryNonceStore, RedisNonceStore, type NonceStore, type RequestRecord,
 export { AllowListFetcher, type FetchResult } from './fetcher.js';
 export { IssuerKeyCache, type IssuerKey } from './issuer-keys.js';
 export { StatusListCache, MAX_MANIFEST_LENGTH, type StatusCacheOptions } from './status-cache.js';
+export { CompactBits } from './compact-bits.js';
 export { PresentationVerifier, MAX_PRESENTATION_LENGTH, type VerifyResult, type StatusSource, type EngineOptions } from './engine.js';
 export { LoadShedder } from './load-shedder.js';
 export { VerifierService, type VerifierServiceOptions } from './service.js';

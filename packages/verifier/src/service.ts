@@ -115,6 +115,7 @@ export class VerifierService {
       issuers: config.trustedIssuers.map((t) => ({ did: t.did, url: t.url })),
       ...(config.maxStalenessMs !== undefined ? { maxStalenessMs: config.maxStalenessMs } : {}),
       ...(config.manifestPollMs !== undefined ? { pollMs: config.manifestPollMs } : {}),
+      ...(config.statusCapacity !== undefined ? { capacity: config.statusCapacity } : {}),
       skewSeconds: config.skewSeconds,
       now,
       onError: () => metrics.listErrors.inc(),

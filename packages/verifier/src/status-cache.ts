@@ -19,6 +19,8 @@ import { createHash } from 'node:crypto';
 import { verifyJoseSignature } from './signature.js';
 import {
   BitstringStatusList,
+  DEFAULT_STATUS_CAPACITY,
+  MIN_STATUS_LIST_ENTRIES,
   MaskidError,
   STATUS_PURPOSES,
   TYP_STATUS_MANIFEST,
@@ -27,6 +29,7 @@ import {
   checkStatusManifest,
   decodeJwt,
   isAllowedAlg,
+  manifestLengthLimit,
   manifestUrl,
   parseStatusListIndex,
   statusListUrl,
@@ -35,15 +38,17 @@ import {
   type StatusManifest,
   type StatusPurpose,
 } from '@maskid/core';
+import { CompactBits } from './compact-bits.js';
 import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
 
-/** A manifest for 2 × 16,384 lists is at most ~200 KiB; anything much larger is refused unread. */
-export const MAX_MANIFEST_LENGTH = 1024 * 1024;
+/** The longest manifest accepted at the default capacity (2³¹ entries per purpose, 2 × 16,384 lists): ~233 KiB. */
+export const MAX_MANIFEST_LENGTH = manifestLengthLimit(DEFAULT_STATUS_CAPACITY / MIN_STATUS_LIST_ENTRIES);
 
 interface HeldList {
   epoch: number;
-  bytes: Uint8Array;
+  /** The list's bits, held in proportion to what is set. */
+  bits: CompactBits;
   /** ms: the `iat` of the first verified manifest that named a newer epoch than this one. */
   staleSince?: number;
 }
@@ -70,6 +75,11 @@ export interface StatusCacheOptions {
   pollMs?: number;
   now?: () => number;
   skewSeconds?: number;
+  /**
+   * Entries per purpose accepted from an issuer (default 2³¹). The manifest length limit follows from
+   * it ({@link manifestLengthLimit} of the lists it allows at the smallest list size).
+   */
+  capacity?: number;
   /** Lists fetched at once per issuer (default 8). */
   concurrency?: number;
   onError?: (url: string, error: Error) => void;
@@ -153,7 +163,8 @@ export class StatusListCache {
     if (res.status !== 200 || !res.body) throw new MaskidError('ERR_STATUS_UNAVAILABLE', `manifest: HTTP ${res.status}`);
     const jwt = res.body.trim();
     if (jwt === s.manifestJwt) return;
-    const { header, payload, signingInput, signature } = decodeJwt(jwt, MAX_MANIFEST_LENGTH);
+    const capacity = this.options.capacity ?? DEFAULT_STATUS_CAPACITY;
+    const { header, payload, signingInput, signature } = decodeJwt(jwt, manifestLengthLimit(Math.ceil(capacity / MIN_STATUS_LIST_ENTRIES)));
     if (header['typ'] !== TYP_STATUS_MANIFEST) throw new MaskidError('ERR_TYP_INVALID', `manifest typ must be ${TYP_STATUS_MANIFEST}`);
     this.#verify(s.did, header, signingInput, signature, payload['iat']);
     const now = this.#now();
@@ -163,6 +174,7 @@ export class StatusListCache {
       issuerUrl: s.url,
       now,
       skewSeconds: this.options.skewSeconds ?? 60,
+      maxEntries: capacity,
       held: s.manifest,
     });
     if (now - m.iat * 1000 > this.#bound(m)) throw new MaskidError('ERR_STATUS_MANIFEST_INVALID', 'status manifest: older than the staleness bound');
@@ -217,7 +229,7 @@ export class StatusListCache {
     const held = s.lists.get(key);
     if (held && held.epoch >= epoch) return;
     const current = s.manifest?.epochs[purpose][n] ?? epoch;
-    s.lists.set(key, { epoch, bytes: list.bytes, ...(current > epoch && held?.staleSince !== undefined ? { staleSince: held.staleSince } : {}) });
+    s.lists.set(key, { epoch, bits: CompactBits.fromBytes(list.bytes), ...(current > epoch && held?.staleSince !== undefined ? { staleSince: held.staleSince } : {}) });
   }
 
   #verify(did: string, header: Record<string, unknown>, signingInput: string, signature: Uint8Array, signedAt: unknown): void {
@@ -273,7 +285,7 @@ export class StatusListCache {
     if (held.epoch < want && held.staleSince !== undefined && now - held.staleSince > bound) {
       throw new MaskidError('ERR_STATUS_UNAVAILABLE', 'the status list is too old: its newer version has not arrived');
     }
-    return (held.bytes[index >>> 3]! & (0x80 >>> (index & 7))) !== 0;
+    return held.bits.has(index);
   }
 
   /** For metrics and health. */

@@ -219,6 +219,25 @@ export const StatusDirtyEntity = new EntitySchema<StatusDirtyRow>({
   },
 });
 
+/**
+ * A status slot nothing more is issued at (left behind by a new generation, a deleted or a revoked
+ * person), and when its bits may be cleared: once no credential carrying it can still be valid.
+ */
+export interface StatusReleaseRow {
+  slot: number;
+  /** ms since the epoch. */
+  clearAt: number;
+}
+export const StatusReleaseEntity = new EntitySchema<StatusReleaseRow>({
+  name: 'MaskidStatusRelease',
+  tableName: 'maskid_status_release',
+  columns: {
+    slot: { type: 'bigint', primary: true, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+    clearAt: { type: 'bigint', name: 'clear_at', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+  },
+  indices: [{ columns: ['clearAt'] }],
+});
+
 /** The current signed manifest of each platform. */
 export interface StatusManifestRow {
   platformNumber: string;
@@ -248,4 +267,5 @@ export const MASKID_ENTITIES: EntitySchema[] = [
   StatusListEntity,
   StatusDirtyEntity,
   StatusManifestEntity,
+  StatusReleaseEntity,
 ];

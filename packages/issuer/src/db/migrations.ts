@@ -150,4 +150,27 @@ export class MaskidStatusEpochs1767200000000 implements MigrationInterface {
   }
 }
 
-export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000, MaskidStatusEpochs1767200000000];
+/** Status slots whose bits are cleared once no credential carrying them can still be valid. */
+export class MaskidStatusRelease1767300000000 implements MigrationInterface {
+  name = 'MaskidStatusRelease1767300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_release',
+        columns: [
+          { name: 'slot', type: 'bigint', isPrimary: true },
+          { name: 'clear_at', type: 'bigint' },
+        ],
+        indices: [{ columnNames: ['clear_at'] }],
+      }),
+      true,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('maskid_status_release', true);
+  }
+}
+
+export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000, MaskidStatusEpochs1767200000000, MaskidStatusRelease1767300000000];

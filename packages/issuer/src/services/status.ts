@@ -5,7 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Between, Not, type EntityManager } from 'typeorm';
+import { Between, In, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import {
   BitstringStatusList,
   MAX_MANIFEST_LIFETIME_SECONDS,
@@ -30,6 +30,7 @@ import {
   StatusDirtyEntity,
   StatusListEntity,
   StatusManifestEntity,
+  StatusReleaseEntity,
   type PersonRow,
   type StatusBitRow,
   type StatusListRow,
@@ -38,6 +39,7 @@ import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { signVcJwt } from '../agent/signing.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
+import { maxValidityDays } from './credentials.js';
 import type { Issuer } from '../issuer.js';
 import { AuditService } from './audit.js';
 import { EnrollmentService, findPerson } from './enrollment.js';
@@ -50,6 +52,19 @@ export const TYP_MANIFEST = TYP_STATUS_MANIFEST;
 export const DEFAULT_EPOCH_SECONDS = 300;
 /** Lists signed by a key other than the current one that each epoch re-signs per platform (a rolling re-sign after a rotation, without a burst). */
 export const RESIGN_PER_EPOCH = 64;
+
+/** Released slots whose bits one epoch clears at most (the rest wait for the next epoch: clearing is never urgent). */
+export const CLEAR_PER_EPOCH = 10_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * When the bits of a slot released at `releasedAt` may be cleared: after the last credential issued
+ * at it has expired (its `validUntil` is at most {@link maxValidityDays} after issuance), plus a day of
+ * clock skew. Until then a revocation stays set.
+ */
+export function clearAtFor(releasedAt: number, validityDays: number): number {
+  return releasedAt + (maxValidityDays(validityDays) + 1) * DAY_MS;
+}
 
 /** Where one slot sits on one platform. */
 export interface StatusPosition {
@@ -65,6 +80,8 @@ export interface PublishResult {
   platforms: number;
   /** Lists signed in this epoch (changed, first published, or re-signed under a new key). */
   lists: number;
+  /** Released slots whose bits this epoch cleared (see {@link clearAtFor}). */
+  cleared: number;
   /** Where files were exported (`--out`), if asked. */
   outDir?: string;
 }
@@ -155,6 +172,41 @@ export class StatusService {
     return changed;
   }
 
+  /** Records that nothing more is issued at `slot`: its bits are cleared at {@link clearAtFor}. */
+  async #release(m: EntityManager, slot: number): Promise<void> {
+    const { credentialValidityDays } = await this.issuer.settings();
+    await m.save(StatusReleaseEntity, { slot, clearAt: clearAtFor(Date.now(), credentialValidityDays) });
+  }
+
+  /**
+   * Clears, on every platform and for both purposes, the bits of up to {@link CLEAR_PER_EPOCH} released
+   * slots whose time has come (inside the epoch's transaction; the lists they sat in become dirty).
+   */
+  async #clearReleased(m: EntityManager, platforms: Platform[], now: number, listSize: number): Promise<number> {
+    const due = await m.find(StatusReleaseEntity, { where: { clearAt: LessThanOrEqual(now) }, order: { clearAt: 'ASC' }, take: CLEAR_PER_EPOCH });
+    if (due.length === 0) return 0;
+    const position = await this.positionsFor(platforms);
+    for (const platform of platforms) {
+      const pn = platformKey(platform.number);
+      const indexes = due.map((r) => position(platform, r.slot).index);
+      for (let i = 0; i < indexes.length; i += 500) {
+        const part = indexes.slice(i, i + 500);
+        const set = await m.findBy(StatusBitEntity, { platformNumber: pn, idx: In(part) });
+        if (set.length === 0) continue;
+        await m.delete(StatusBitEntity, { platformNumber: pn, idx: In(part) });
+        const dirty = new Set((await m.findBy(StatusDirtyEntity, { platformNumber: pn })).map((d) => `${d.purpose}-${d.listNo}`));
+        for (const b of set) {
+          const listNo = Math.floor(b.idx / listSize);
+          if (dirty.has(`${b.purpose}-${listNo}`)) continue;
+          dirty.add(`${b.purpose}-${listNo}`);
+          await m.insert(StatusDirtyEntity, { platformNumber: pn, purpose: b.purpose, listNo });
+        }
+      }
+    }
+    await m.delete(StatusReleaseEntity, { slot: In(due.map((r) => r.slot)) });
+    return due.length;
+  }
+
   /** Sets the suspension bit for a suspended person on a platform (issuance to a newer platform). */
   async ensureSuspended(platforms: readonly Platform[], slot: number): Promise<void> {
     await this.issuer.write((m) => this.#setBits(m, [...platforms], slot, 'suspension', true));
@@ -187,10 +239,11 @@ export class StatusService {
 
   /** Revokes the person's current credentials on one platform, or on all (then nothing more is issued). */
   async revoke(input: { networkNumber: string; platformId?: string }): Promise<StatusChange> {
-    return this.#change(input.networkNumber, 'revoke', input.platformId, async (m, person, platforms) => ({
-      changed: await this.#setBits(m, platforms, person.slot, 'revocation', true),
-      state: input.platformId ? person.state : 'revoked',
-    }));
+    return this.#change(input.networkNumber, 'revoke', input.platformId, async (m, person, platforms) => {
+      const changed = await this.#setBits(m, platforms, person.slot, 'revocation', true);
+      if (!input.platformId) await this.#release(m, person.slot);
+      return { changed, state: input.platformId ? person.state : 'revoked' };
+    });
   }
 
   /** Suspends on one platform or all. */
@@ -218,6 +271,7 @@ export class StatusService {
     const change = await this.#change(input.networkNumber, 'reissue', undefined, async (m, person, platforms) => {
       if (person.state === 'revoked') throw new MaskidError('ERR_STATE_INVALID', 'this person is revoked');
       let changed = await this.#setBits(m, platforms, person.slot, 'revocation', true);
+      await this.#release(m, person.slot);
       const slot = await new EnrollmentService(this.issuer).allocateSlot(m);
       generation = person.generation + 1;
       await m.update(PersonEntity, { serial: person.serial }, { slot, generation });
@@ -235,6 +289,7 @@ export class StatusService {
   async delete(input: { networkNumber: string }): Promise<StatusChange> {
     const change = await this.#change(input.networkNumber, 'delete', undefined, async (m, person, platforms) => {
       const changed = await this.#setBits(m, platforms, person.slot, 'revocation', true);
+      await this.#release(m, person.slot);
       await m.update(PersonEntity, { serial: person.serial }, { dataSealed: null, dataKeySealed: null, blindIndex: null, deletedAt: new Date().toISOString() });
       await m.delete(GrantEntity, { serial: person.serial });
       return { changed, state: 'deleted' };
@@ -277,6 +332,7 @@ export class StatusService {
       await this.issuer.setMeta('epoch_published_at', String(now), m);
       await this.issuer.setMeta('epoch_seconds', String(epochSeconds), m);
       const platforms = (await m.find(PlatformEntity, { order: { id: 'ASC' } })).map(toPlatform);
+      const cleared = await this.#clearReleased(m, platforms, now, s.listSize);
       let lists = 0;
       for (const platform of platforms) {
         const pn = platformKey(platform.number);
@@ -326,7 +382,7 @@ export class StatusService {
         await m.save(StatusManifestEntity, { platformNumber: pn, epoch, jwt: manifest });
         input.onProgress?.(platforms.indexOf(platform) + 1, platforms.length);
       }
-      const published: PublishResult = { epoch, platforms: platforms.length, lists };
+      const published: PublishResult = { epoch, platforms: platforms.length, lists, cleared };
       return published;
     });
     if (result && input.outDir) result.outDir = await this.exportTo(input.outDir);

@@ -24,7 +24,11 @@ export function registerStatusCommands(program: Command, cli: CliContext): void 
           },
         });
         progress?.stop();
-        o.result(r, () => `epoch ${r.epoch}: ${r.lists} list(s) signed, ${r.platforms} manifest(s)${r.outDir ? ` → ${r.outDir}` : ''}`);
+        o.result(
+          r,
+          () =>
+            `epoch ${r.epoch}: ${r.lists} list(s) signed, ${r.platforms} manifest(s)${r.cleared ? `, ${r.cleared} released slot(s) cleared` : ''}${r.outDir ? ` → ${r.outDir}` : ''}`,
+        );
       }),
     );
 }
