@@ -12,8 +12,9 @@ import type { Issuer } from '../issuer.js';
 import { EnrollmentService, findPerson, type PersonData } from './enrollment.js';
 import { PlatformService, type Platform } from './platforms.js';
 import { StatusService } from './status.js';
+import { validUntilFor } from './validity.js';
 
-const DAY = 86_400_000;
+export { maxValidityDays, validUntilFor } from './validity.js';
 
 /** The disclosable claims of a person at `now`. */
 export function claimsAt(data: PersonData, now: number): PersonClaims {
@@ -29,24 +30,6 @@ export function claimsAt(data: PersonData, now: number): PersonClaims {
     nationality: data.nationality,
     realNameVerified: true,
   };
-}
-
-/**
- * `validUntil` of one credential: a UTC midnight drawn uniformly `validityDays` to `2 × validityDays`
- * days after today, independently for every credential. Everybody issued on one day shares the grid
- * and the range, and the draws of one person's batch are independent, so no pair of dates singles out
- * a batch. There is no `validFrom` (optional in VCDM 2.0): it would be the batch's issuance day.
- * Never capped at a birthday: an age claim only turns from false to true, and the wallet renews each
- * credential at its own random moment after the birthday (see the holder's renewal policy).
- */
-export function validUntilFor(now: number, validityDays: number, random: (max: number) => number = randomInt): number {
-  const today = Math.floor(now / DAY) * DAY;
-  return today + (validityDays + random(validityDays + 1)) * DAY;
-}
-
-/** The longest a credential issued with `validityDays` can be valid, in days (key rotation keeps keys verifiable this long). */
-export function maxValidityDays(validityDays: number): number {
-  return 2 * validityDays + 1;
 }
 
 /** An issued credential and what the operator may need to know about it. */

@@ -8,7 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { MAX_ASSERTION_KEYS, TYP_KEY_LIST, signJwt, signingKeyAt, MaskidError, type Jwk, type KeyListEntry } from '@maskid/core';
 import type { Issuer } from '../issuer.js';
 import type { RootKey } from '../crypto/root-key.js';
-import { maxValidityDays } from './credentials.js';
+import { maxValidityDays } from './validity.js';
 import { AuditService } from './audit.js';
 
 /** One key of the schedule (`kid` is the key manager's id; the DID URL is `<did>#<kid>`). Times in seconds. */

@@ -39,7 +39,9 @@ import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { signVcJwt } from '../agent/signing.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
-import { maxValidityDays } from './credentials.js';
+import { clearAtFor } from './validity.js';
+
+export { clearAtFor };
 import type { Issuer } from '../issuer.js';
 import { AuditService } from './audit.js';
 import { EnrollmentService, findPerson } from './enrollment.js';
@@ -55,16 +57,6 @@ export const RESIGN_PER_EPOCH = 64;
 
 /** Released slots whose bits one epoch clears at most (the rest wait for the next epoch: clearing is never urgent). */
 export const CLEAR_PER_EPOCH = 10_000;
-const DAY_MS = 86_400_000;
-
-/**
- * When the bits of a slot released at `releasedAt` may be cleared: after the last credential issued
- * at it has expired (its `validUntil` is at most {@link maxValidityDays} after issuance), plus a day of
- * clock skew. Until then a revocation stays set.
- */
-export function clearAtFor(releasedAt: number, validityDays: number): number {
-  return releasedAt + (maxValidityDays(validityDays) + 1) * DAY_MS;
-}
 
 /** Where one slot sits on one platform. */
 export interface StatusPosition {
