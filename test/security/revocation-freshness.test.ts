@@ -78,7 +78,7 @@ function cachingProxy(upstreamPort: number, events: CacheEvent[]): Server {
         return;
       }
       const held = store.get(path);
-      if (held && held.policy.satisfiesWithoutRevalidation(request)) {
+      if (held?.policy.satisfiesWithoutRevalidation(request)) {
         events.push({ path, how: 'hit', upstreamMs: 0 });
         return send({ status: held.status, headers: held.policy.responseHeaders() as IncomingHttpHeaders, body: held.body });
       }
