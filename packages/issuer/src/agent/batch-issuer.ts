@@ -4,12 +4,13 @@
  * the key's KMS, no database round trip per credential). `CredentialService`, the CLI's `issue` and
  * the OpenID4VCI endpoints all issue through it, so the agent stays the one issuing surface.
  *
- * Proof formats are a table: `vc+sd-jwt` (the profile's VCDM 2.0 form) today; the planned SD-JWT VC
- * form (`dc+sd-jwt`) is one more row with its header and claim checks.
+ * Proof formats are a table: `vc+sd-jwt` (the profile's VCDM 2.0 form) and `vc+jwt` (credentials
+ * without disclosures: the status lists, every changed list of an epoch in one call); the planned
+ * SD-JWT VC form (`dc+sd-jwt`) is one more row with its header, claim checks and builder.
  */
 import type { IAgentContext, IAgentPlugin, IDIDManager, IKey, IKeyManager, IPluginMethodMap } from '@veramo/core-types';
-import { CTY_VC, MaskidError, TYP_VC_SD_JWT, VC_CONTEXT_V2 } from '@maskid/core';
-import { secureSdJwtBatch, type BatchSigningHandle } from './sd-jwt-batch.js';
+import { CTY_VC, MaskidError, TYP_VC_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2 } from '@maskid/core';
+import { secureJwtBatch, secureSdJwtBatch, type BatchSigningHandle } from './sd-jwt-batch.js';
 
 /** The most credentials one call secures (a person × every registered platform fits many times over). */
 export const MAX_BATCH = 5000;
@@ -20,14 +21,14 @@ export interface IssueBatchArgs {
   issuer: string;
   /** The signing key's `kid` in the key manager (one of the issuer DID's keys). */
   keyRef: string;
-  proofFormat: 'vc+sd-jwt';
+  proofFormat: 'vc+sd-jwt' | 'vc+jwt';
   /** Claims sets (VCDM 2.0, `@context` starting with the VCDM 2.0 context), secured in this order. */
   credentials: readonly Record<string, unknown>[];
 }
 
-/** Result of `maskidIssueBatch`: compact SD-JWTs (every disclosure included), in input order. */
+/** Result of `maskidIssueBatch`: compact SD-JWTs (every disclosure included) or JWSs, in input order. */
 export interface IssueBatchResult {
-  sdJwts: string[];
+  credentials: string[];
 }
 
 /** The plugin's methods, as an agent type parameter: `TAgent<IMaskidBatchIssuer & …>`. */
@@ -43,18 +44,20 @@ export interface BatchCapableKms {
 interface FormatRule {
   header(kid: string): Record<string, string>;
   check(claims: Record<string, unknown>, issuer: string, i: number): void;
+  secure(claimsSets: readonly Record<string, unknown>[], handle: BatchSigningHandle, header: Record<string, string>): Promise<string[]>;
+}
+
+/** VCDM 2.0 claims of this issuer, without VCDM 1.1 members or an embedded proof. */
+function checkVcdm2(claims: Record<string, unknown>, issuer: string, i: number): void {
+  const ctx = claims['@context'];
+  if (!Array.isArray(ctx) || ctx[0] !== VC_CONTEXT_V2) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: @context must start with ${VC_CONTEXT_V2}`);
+  if (claims['issuer'] !== issuer) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: issuer must be ${issuer}`);
+  if ('issuanceDate' in claims || 'proof' in claims) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: VCDM 1.1 issuanceDate and embedded proofs are not allowed`);
 }
 
 const FORMATS: Record<IssueBatchArgs['proofFormat'], FormatRule> = {
-  'vc+sd-jwt': {
-    header: (kid) => ({ typ: TYP_VC_SD_JWT, cty: CTY_VC, kid }),
-    check(claims, issuer, i) {
-      const ctx = claims['@context'];
-      if (!Array.isArray(ctx) || ctx[0] !== VC_CONTEXT_V2) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: @context must start with ${VC_CONTEXT_V2}`);
-      if (claims['issuer'] !== issuer) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: issuer must be ${issuer}`);
-      if ('issuanceDate' in claims || 'proof' in claims) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: VCDM 1.1 issuanceDate and embedded proofs are not allowed`);
-    },
-  },
+  'vc+sd-jwt': { header: (kid) => ({ typ: TYP_VC_SD_JWT, cty: CTY_VC, kid }), check: checkVcdm2, secure: secureSdJwtBatch },
+  'vc+jwt': { header: (kid) => ({ typ: TYP_VC_JWT, cty: CTY_VC, kid }), check: checkVcdm2, secure: secureJwtBatch },
 };
 
 const ALG_OF: Partial<Record<IKey['type'], 'ES256' | 'EdDSA'>> = { Secp256r1: 'ES256', Ed25519: 'EdDSA' };
@@ -107,9 +110,9 @@ export class MaskidBatchIssuer implements IAgentPlugin {
           sign: async (data) => Buffer.from(await context.agent.keyManagerSign({ keyRef: key.kid, data: data.toString('latin1'), algorithm: alg, encoding: 'utf-8' }), 'base64url'),
         };
     if (handle.alg !== alg) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `the KMS signs ${handle.alg}, the key is ${alg}`);
-    const sdJwts = await secureSdJwtBatch(credentials, handle, rule.header(`${issuer}#${key.kid}`));
+    const secured = await rule.secure(credentials, handle, rule.header(`${issuer}#${key.kid}`));
     // Veramo's Agent.execute JSON-stringifies every result for its debug log, even with logging off: for a
     // batch that is a second copy of every credential (~8 µs each, measured). The log gets a count instead.
-    return Object.defineProperty({ sdJwts }, 'toJSON', { value: () => ({ sdJwts: `${sdJwts.length} credentials` }), enumerable: false });
+    return Object.defineProperty({ credentials: secured }, 'toJSON', { value: () => ({ credentials: `${secured.length} credentials` }), enumerable: false });
   }
 }

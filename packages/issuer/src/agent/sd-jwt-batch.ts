@@ -73,3 +73,24 @@ export async function secureSdJwtBatch(claimsSets: readonly Record<string, unkno
   }
   return out;
 }
+
+/**
+ * Secures `claimsSets` as compact JWSs (`vc+jwt`, VC-JOSE-COSE; no disclosures), in input order: the
+ * header encoded once, each payload serialised once and signed through the batch's handle. Status
+ * lists are published through it, every changed list of an epoch in one pass.
+ *
+ * @example
+ * ```ts
+ * const [jwt] = await secureJwtBatch([claims], await kms.batchHandle(kid), { typ: 'vc+jwt', cty: 'vc', kid: `${did}#${kid}` })
+ * ```
+ */
+export async function secureJwtBatch(claimsSets: readonly Record<string, unknown>[], handle: BatchSigningHandle, header: Record<string, string>): Promise<string[]> {
+  const headerB64 = b64(JSON.stringify({ ...header, alg: handle.alg }));
+  const out: string[] = new Array(claimsSets.length);
+  for (let i = 0; i < claimsSets.length; i++) {
+    const signingInput = `${headerB64}.${b64(JSON.stringify(claimsSets[i]))}`;
+    const signature = await handle.sign(Buffer.from(signingInput, 'latin1'));
+    out[i] = `${signingInput}.${signature.toString('base64url')}`;
+  }
+  return out;
+}

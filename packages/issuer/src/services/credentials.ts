@@ -132,7 +132,7 @@ export class CredentialService {
       });
       return { vc, platform: platform.id, maskedId: masked, statusListIndex: entries[0].statusListIndex, statusIndex: pos.index, validUntil };
     });
-    const { sdJwts } = await this.issuer.agent.maskidIssueBatch({
+    const { credentials: sdJwts } = await this.issuer.agent.maskidIssueBatch({
       issuer: settings.did,
       keyRef: settings.kid,
       proofFormat: 'vc+sd-jwt',
