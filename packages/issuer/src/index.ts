@@ -32,6 +32,7 @@ export {
   RESIGN_PER_EPOCH,
   CLEAR_PER_EPOCH,
   clearAtFor,
+  encodeStatusBits,
   type StatusChange,
   type PublishResult,
 } from './services/status.js';
