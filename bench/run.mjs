@@ -6,6 +6,8 @@
 //   issuance.mjs     pinned to core 0: I0 signing limit, I1 @sd-jwt/core, I2 the agent's batch method
 //   issuer-http.mjs  maskid-issuer serve pinned to core 0, wallets pinned to core 1: I3a batch, I3b standard
 //   renewal-sim.mjs  I4: the wallet's renewal policy and the issuer's batch code over simulated days
+//   status.mjs       pinned to core 0: S1 manifest, S2 a verifier's epoch, S3 memory and lookups, S4 publishing
+//   freshness        R1: the revocation-freshness test (real processes, caching proxy) and its measured figures
 // BENCH_QUICK=1 runs fewer, shorter rounds (a smoke test, not figures to quote).
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -55,6 +57,8 @@ for (const [key, name, command] of tableOnly
       ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
       ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
       ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
+      ['status', 'status at national size (S1–S4)', pin(0, ['--expose-gc', join(ROOT, 'bench/status.mjs')])],
+      ['freshness', 'revocation freshness (R1)', [process.execPath, [join(ROOT, 'bench/freshness.mjs')]]],
     ]) {
   try {
     results[key] = run(name, command);
@@ -66,7 +70,7 @@ for (const [key, name, command] of tableOnly
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }
 if (tableOnly) for (const [key, value] of Object.entries(results)) if (value?.failed) failures.push(`${key}: ${value.failed}`);
-const { single, http, issuer, issuance, issuerHttp, renewal } = results;
+const { single, http, issuer, issuance, issuerHttp, renewal, status, freshness } = results;
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
@@ -167,6 +171,7 @@ const rows = [
       ]
     : []),
   ...issuanceRows(),
+  ...statusRows(),
   ...failures.map((f) => `| not measured: ${f.replaceAll('|', '/')} | | | |`),
 ];
 
@@ -218,6 +223,30 @@ function issuanceRows() {
       `| I5 a distrusted signing key: every credential again within one wake-up (18 h) | issuer cores | ${f0(distrust)} credentials/s → ${f0(distrustCores)} cores for 18 h; with the routine fleet: ${f1((people * platforms * issuerHttp.batchCpuMicrosPerCredential.median) / 1e6 / routineCores / 86_400)} days | |`,
     );
   }
+  return out;
+}
+/** R1 and S1–S4 (revocation at national size): counts, bytes and ratios within one run. */
+function statusRows() {
+  const out = [];
+  const kib = (b) => `${f0(b / 1024)} KiB`;
+  if (ok(freshness)) {
+    out.push(
+      `| R1 \`revoke\` (CLI returns) → first refused presentation, real processes behind a caching proxy (E ${freshness.epochSeconds} s, Q ${freshness.pollMs / 1000} s) | whole machine | revoke ${f0(freshness.revokeMs)} ms, suspend ${f0(freshness.suspendMs)} ms, resume ${f0(freshness.resumeMs)} ms | bound ${f0(freshness.boundMs)} ms (1.25 E + Q + 2 × ${f0(freshness.fetchMs)} ms fetch + sign-in cadence); demo (E 15 s, Q 15 s): about 35 s |`,
+    );
+  }
+  if (!ok(status)) return out;
+  const s = status;
+  out.push(
+    `| S1 manifest for 2 × ${f0(s.lists)} lists, a year of ${s.epochSeconds / 60}-minute epochs / worst case (every list at another epoch) | | ${kib(s.manifest_steady.bytes)} (${kib(s.manifest_steady.gzipBytes)} gzipped) / ${kib(s.manifest_worst.bytes)} (${kib(s.manifest_worst.gzipBytes)} gzipped); limit from the capacity ${kib(s.manifest_worst.limitBytes)} | target ≤ 256 KiB gzipped |`,
+    `| S1 manifest verify + parse (ES256, both packed arrays, rollback check against the held one) | 1 core | ${range(s.manifest_steady.verifyParseMs, (x) => x.toFixed(1))} / ${range(s.manifest_worst.verifyParseMs, (x) => x.toFixed(1))} ms | target ≤ 20 ms |`,
+    `| S2 one verifier per epoch at ${f0(s.eventsPerEpoch)} person-events per ${s.epochSeconds / 60}-minute epoch (steady fill ${(100 * s.steadyFill).toFixed(2)} %: the last ${s.clearDays} days of events) | real StatusListCache | ${f0(s.verifierPerEpoch.requests)} requests (1 + ${f0(s.verifierPerEpoch.changedLists)} changed lists), ${kib(s.verifierPerEpoch.bytes)} | target ≤ 1 + changed, ≤ 1,024 KiB |`,
+    `| S2 a verifier's cold start (every list fetched once) | same | ${f0(s.verifierColdStart.requests)} requests, ${f1(s.verifierColdStart.bytes / 2 ** 20)} MiB, ${f1(s.verifierColdStart.seconds)} s; ${f0(s.verifierColdStart.heldMiB)} MiB held | |`,
+    `| S3 verifier memory, 2 purposes × 2³¹ at 1 % set: CompactBits (bytes held / process heap growth) vs dense bits vs CRoaring | | **${f0(s.memory.onePercent.compactMiB)} MiB** / ${f0(s.memory.onePercent.processMiB)} MiB vs ${f0(s.memory.onePercent.denseMiB)} MiB vs ${f0(s.memory.onePercent.roaringMiB)} MiB | target ≤ 128 MiB |`,
+    `| S3 after 3 simulated years of reissues at 5 % a year: cleared after ${s.clearDays} days (revocation fill ${(100 * s.memory.threeYearsCleared.fills[0]).toFixed(2)} %) / never cleared (16 %) | | **${f0(s.memory.threeYearsCleared.compactMiB)} MiB** / ${f0(s.memory.threeYearsNotCleared.compactMiB)} MiB (dense ${f0(s.memory.threeYearsNotCleared.denseMiB)} MiB) | target ≤ 128 MiB |`,
+    `| S3 status lookup at 1 %: CompactBits vs dense bits vs CRoaring (roaring-wasm) | 1 core | ${range(s.lookupNs.compact, f0)} ns vs ${range(s.lookupNs.dense, f0)} ns vs ${range(s.lookupNs.roaring, f0)} ns | target ≤ 1,000 ns |`,
+    `| S4 publishing: per changed list (bits, encode, sign through the agent's batch, upsert) / a raw ES256 signature, same run | 1 core | ${range(s.publish.msPerChangedList, (x) => (x * 1000).toFixed(0))} µs / ${range(s.publish.msPerRawSignature, (x) => (x * 1000).toFixed(0))} µs | ${ratio(s.publish.msPerRawSignature.median, s.publish.msPerChangedList.median)} of the signing limit |`,
+    `| S4 one epoch for 1,000 platforms × 2³¹ at ${f0(s.eventsPerEpoch)} events (${f0(s.verifierPerEpoch.changedLists)} changed lists and a manifest each) / every list re-signed (before) | 1 core | **${(100 * s.publish.nationalCoreFraction).toFixed(0)} %** / ${f0(100 * s.publish.everyListCoreFraction)} % of a core per epoch | target ≤ 10 % |`,
+  );
   return out;
 }
 const md = rows.join('\n');
