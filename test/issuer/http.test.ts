@@ -2,6 +2,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { gunzipSync } from 'node:zlib';
+import { get as httpGet } from 'node:http';
 import {
   createIssuerApp,
   CredentialService,
@@ -119,6 +121,31 @@ describe('issuer HTTP', () => {
     await request(app).get('/status/forum/..%2F..%2Fissuer.sqlite').expect(404);
     await request(app).get('/status/forum/revocation-99').expect(404);
     await request(app).get('/status/..%2F/manifest').expect(404);
+  });
+
+  it('sends signed documents GZIP-encoded to clients that accept it, with an ETag of their own and Vary', async () => {
+    const plain = await request(app).get('/status/forum/manifest').set('Accept-Encoding', 'identity').expect(200);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    // Raw bytes off the wire (supertest would decode them).
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const raw = await new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+      httpGet({ host: '127.0.0.1', port, path: '/status/forum/manifest', headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    server.close();
+    assert.equal(raw.headers['content-encoding'], 'gzip');
+    assert.match(String(raw.headers['vary']), /Accept-Encoding/);
+    assert.notEqual(raw.headers['etag'], plain.headers['etag'], 'each content coding has its own strong ETag');
+    assert.equal(gunzipSync(raw.body).toString('utf8'), plain.text, 'the same signed bytes');
+    assert.ok(raw.body.length < plain.text.length);
+    const etag = String(raw.headers['etag']);
+    await request(app).get('/status/forum/manifest').set('Accept-Encoding', 'gzip').set('If-None-Match', etag).expect(304);
+    await request(app).get('/status/forum/manifest').set('Accept-Encoding', 'identity').set('If-None-Match', etag).expect(200);
   });
 
   it('serves the issuer-signed audit head, matching the chain', async () => {
