@@ -44,9 +44,13 @@ mkdirSync(outDir, { recursive: true });
 // failing phase loses its own figures only (its error is recorded in their place).
 // BENCH_TABLE_ONLY=1 rewrites the tables from the results.json already there (after a change to the
 // table code, without measuring again).
+// BENCH_ONLY=status,freshness measures only those phases and keeps the other phases' figures from the
+// results.json already there (their rows then come from another run: the table says which date).
 const tableOnly = process.env.BENCH_TABLE_ONLY === '1';
-const results = tableOnly ? JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) : { machine };
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const results = tableOnly || only ? JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) : { machine };
 if (tableOnly) Object.assign(machine, results.machine);
+if (only) results.partial = { phases: [...only], date: machine.date, earlierPhasesFrom: results.machine?.date };
 const failures = [];
 for (const [key, name, command] of tableOnly
   ? []
@@ -59,7 +63,7 @@ for (const [key, name, command] of tableOnly
       ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
       ['status', 'status at national size (S1–S4)', pin(0, ['--expose-gc', join(ROOT, 'bench/status.mjs')])],
       ['freshness', 'revocation freshness (R1)', [process.execPath, [join(ROOT, 'bench/freshness.mjs')]]],
-    ]) {
+    ].filter(([key]) => !only || only.has(key))) {
   try {
     results[key] = run(name, command);
   } catch (e) {
@@ -80,6 +84,9 @@ const L = single.limit?.median;
 const ok = (phase) => phase && !phase.failed;
 const rows = [
   `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; ${machine.date.slice(0, 10)}${quick ? ' — QUICK smoke run, not for quoting' : ''}.`,
+  ...(results.partial
+    ? [`Phases ${results.partial.phases.join(', ')} measured on ${results.partial.date.slice(0, 10)}; the others come from the run of ${String(results.partial.earlierPhasesFrom).slice(0, 10)}.`]
+    : []),
   ...(ok(single)
     ? [
         `Each figure: median (min–max) of ${single.limit.runs} runs after a warm-up run. ${single.presentations} distinct real presentations (ES256 issuer and holder keys, 1 disclosure).`,
@@ -239,8 +246,8 @@ function statusRows() {
   out.push(
     `| S1 manifest for 2 × ${f0(s.lists)} lists, a year of ${s.epochSeconds / 60}-minute epochs / worst case (every list at another epoch) | | ${kib(s.manifest_steady.bytes)} (${kib(s.manifest_steady.gzipBytes)} gzipped) / ${kib(s.manifest_worst.bytes)} (${kib(s.manifest_worst.gzipBytes)} gzipped); limit from the capacity ${kib(s.manifest_worst.limitBytes)} | target ≤ 256 KiB gzipped |`,
     `| S1 manifest verify + parse (ES256, both packed arrays, rollback check against the held one) | 1 core | ${range(s.manifest_steady.verifyParseMs, (x) => x.toFixed(1))} / ${range(s.manifest_worst.verifyParseMs, (x) => x.toFixed(1))} ms | target ≤ 20 ms |`,
-    `| S2 one verifier per epoch at ${f0(s.eventsPerEpoch)} person-events per ${s.epochSeconds / 60}-minute epoch (steady fill ${(100 * s.steadyFill).toFixed(2)} %: the last ${s.clearDays} days of events) | real StatusListCache | ${f0(s.verifierPerEpoch.requests)} requests (1 + ${f0(s.verifierPerEpoch.changedLists)} changed lists), ${kib(s.verifierPerEpoch.bytes)} | target ≤ 1 + changed, ≤ 1,024 KiB |`,
-    `| S2 a verifier's cold start (every list fetched once) | same | ${f0(s.verifierColdStart.requests)} requests, ${f1(s.verifierColdStart.bytes / 2 ** 20)} MiB, ${f1(s.verifierColdStart.seconds)} s; ${f0(s.verifierColdStart.heldMiB)} MiB held | |`,
+    `| S2 one verifier per epoch at ${f0(s.eventsPerEpoch)} person-events per ${s.epochSeconds / 60}-minute epoch (steady fill ${(100 * s.steadyFill).toFixed(2)} %: the last ${s.clearDays} days of events) | real StatusListCache | ${f0(s.verifierPerEpoch.requests)} requests (1 + ${f0(s.verifierPerEpoch.changedLists)} changed lists), **${kib(s.verifierPerEpoch.wireBytes)}** on the wire with GZIP (${kib(s.verifierPerEpoch.bytes)} decoded) | target ≤ 1 + changed, ≤ 1,024 KiB |`,
+    `| S2 a verifier's cold start (every list fetched once) | same | ${f0(s.verifierColdStart.requests)} requests, ${f1(s.verifierColdStart.wireBytes / 2 ** 20)} MiB on the wire, ${f1(s.verifierColdStart.seconds)} s; ${f0(s.verifierColdStart.heldMiB)} MiB held | |`,
     `| S3 verifier memory, 2 purposes × 2³¹ at 1 % set: CompactBits (bytes held / process heap growth) vs dense bits vs CRoaring | | **${f0(s.memory.onePercent.compactMiB)} MiB** / ${f0(s.memory.onePercent.processMiB)} MiB vs ${f0(s.memory.onePercent.denseMiB)} MiB vs ${f0(s.memory.onePercent.roaringMiB)} MiB | target ≤ 128 MiB |`,
     `| S3 after 3 simulated years of reissues at 5 % a year: cleared after ${s.clearDays} days (revocation fill ${(100 * s.memory.threeYearsCleared.fills[0]).toFixed(2)} %) / never cleared (16 %) | | **${f0(s.memory.threeYearsCleared.compactMiB)} MiB** / ${f0(s.memory.threeYearsNotCleared.compactMiB)} MiB (dense ${f0(s.memory.threeYearsNotCleared.denseMiB)} MiB) | target ≤ 128 MiB |`,
     `| S3 status lookup at 1 %: CompactBits vs dense bits vs CRoaring (roaring-wasm) | 1 core | ${range(s.lookupNs.compact, f0)} ns vs ${range(s.lookupNs.dense, f0)} ns vs ${range(s.lookupNs.roaring, f0)} ns | target ≤ 1,000 ns |`,
