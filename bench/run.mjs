@@ -85,7 +85,9 @@ const ok = (phase) => phase && !phase.failed;
 const rows = [
   `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; ${machine.date.slice(0, 10)}${quick ? ' — QUICK smoke run, not for quoting' : ''}.`,
   ...(results.partial
-    ? [`Phases ${results.partial.phases.join(', ')} measured on ${results.partial.date.slice(0, 10)}; the others come from the run of ${String(results.partial.earlierPhasesFrom).slice(0, 10)}.`]
+    ? [
+        `Phases ${results.partial.phases.join(', ')} measured on ${results.partial.date.slice(0, 10)}; the others come from the run of ${String(results.partial.earlierPhasesFrom).slice(0, 10)}.`,
+      ]
     : []),
   ...(ok(single)
     ? [

@@ -201,10 +201,19 @@ const EPOCH = 105_120; // a year of 5-minute epochs
   counter.wireBytes = 0;
   t = performance.now();
   await cache.refresh();
-  out.verifierPerEpoch = { events: EVENTS_PER_EPOCH, changedLists: changed.size, requests: counter.requests, bytes: counter.bytes, wireBytes: counter.wireBytes, ms: performance.now() - t };
+  out.verifierPerEpoch = {
+    events: EVENTS_PER_EPOCH,
+    changedLists: changed.size,
+    requests: counter.requests,
+    bytes: counter.bytes,
+    wireBytes: counter.wireBytes,
+    ms: performance.now() - t,
+  };
   cache.stop();
   if (cache.stats().staleLists !== 0 || cache.stats().epoch !== EPOCH) throw new Error('the verifier did not reach the new epoch');
-  log(`S2 per epoch: ${EVENTS_PER_EPOCH} events → ${changed.size} lists changed, ${counter.requests} requests, ${(counter.bytes / 1024).toFixed(0)} KiB (${(counter.wireBytes / 1024).toFixed(0)} KiB on the wire)`);
+  log(
+    `S2 per epoch: ${EVENTS_PER_EPOCH} events → ${changed.size} lists changed, ${counter.requests} requests, ${(counter.bytes / 1024).toFixed(0)} KiB (${(counter.wireBytes / 1024).toFixed(0)} KiB on the wire)`,
+  );
 }
 
 // ── S3: memory and lookups ──────────────────────────────────────────────────────────────────────────
