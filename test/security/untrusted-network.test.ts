@@ -32,7 +32,7 @@ const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'b
 /** A `fetch` that goes to the real issuer unless a rule answers instead; it records every URL. */
 class TamperingNetwork {
   readonly requests: string[] = [];
-  rules: ((url: string, init?: RequestInit) => Response | Promise<Response> | undefined)[] = [];
+  rules: ((url: string, init?: RequestInit) => Response | undefined | Promise<Response | undefined>)[] = [];
   /** Last body seen per URL path, as the network could capture it. */
   readonly captured = new Map<string, string>();
 
@@ -357,5 +357,59 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const root = await rootKeyFromJwk(JSON.parse(JSON.stringify((await server.issuer.devRootKey()).jwk)) as never).catch(() => undefined);
     assert.equal(root, undefined, 'a public JWK is not a root key');
     assert.equal(server.anchor.rootThumbprint, await jwkThumbprint((await server.issuer.devRootKey()).jwk));
+  });
+  it('replicas that poll at different times converge to the same epoch and the same status', async () => {
+    net.reset();
+    const people = [];
+    for (let i = 0; i < 4; i++) people.push(await issue());
+    await publish();
+    const replicas = [await verifier(), await verifier(), await verifier()];
+    for (const [round, c] of people.entries()) {
+      await new StatusService(server.issuer).revoke({ networkNumber: c.networkNumber, platformId: 'forum' });
+      await publish();
+      // Replica 0 polls every round, replica 1 every other round, replica 2 only at the end.
+      await replicas[0]!.status.refresh();
+      if (round % 2 === 1) await replicas[1]!.status.refresh();
+      for (const r of replicas) assert.equal(r.status.stats().staleLists, 0, 'what a replica holds is exactly what its manifest names');
+    }
+    for (const r of replicas) await r.status.refresh();
+    const stats = replicas.map((r) => r.status.stats());
+    assert.deepEqual(new Set(stats.map((x) => x.fingerprint)).size, 1, 'one epoch everywhere');
+    assert.deepEqual(
+      stats.map((x) => x.staleLists),
+      [0, 0, 0],
+    );
+    for (const r of replicas) for (const c of people) assert.equal(await login(r, c), 'ERR_STATUS_REVOKED');
+  });
+
+  it('a verifier started while an epoch is published holds the lists of the manifest it read, never a mix, then moves forward', async () => {
+    net.reset();
+    const c = await issue();
+    await new StatusService(server.issuer).suspend({ networkNumber: c.networkNumber, platformId: 'forum' });
+    const before = await publish();
+    let published = false;
+    // The verifier's first manifest fetch: the body is read, then the issuer publishes the next epoch (the
+    // suspension list changes again) before the verifier fetches the list versions that manifest names.
+    net.rules.push(async (url) => {
+      if (published || !new URL(url).pathname.endsWith('/status/forum/manifest')) return undefined;
+      published = true;
+      const body = await (await fetch(url)).text();
+      await new StatusService(server.issuer).resume({ networkNumber: c.networkNumber, platformId: 'forum' });
+      await publish();
+      return new Response(body, { status: 200 });
+    });
+    const from = net.requests.length;
+    const v = await verifier();
+    assert.ok(published);
+    assert.ok(
+      net.requests.slice(from).some((p) => new RegExp(`/suspension-\\d+\\.e${before.epoch}$`).test(p)),
+      "it fetched the suspension list's version named by the manifest it read (now the previous version)",
+    );
+    assert.equal(v.status.errors.count, 0, "the older manifest's list versions are still served");
+    assert.equal(v.status.stats().staleLists, 0, 'every list held at the epoch its manifest names');
+    assert.equal(await login(v, c), 'ERR_STATUS_SUSPENDED', 'the status of the epoch it read (the resume came one epoch later)');
+    await v.status.refresh();
+    assert.equal(v.status.stats().staleLists, 0);
+    assert.equal(await login(v, c), 'ok', 'the next poll moves it to the new epoch');
   });
 });
