@@ -80,6 +80,27 @@ function manifestLists(jwt: string, count: number): { epochs: Record<StatusPurpo
   };
 }
 
+/** One `BitstringStatusListCredential` carrying its epoch (unsigned). */
+function statusListCredential(
+  did: string,
+  relatedResource: unknown,
+  url: string,
+  purpose: StatusPurpose,
+  encodedList: string,
+  epoch: number,
+  now: number,
+): Record<string, unknown> {
+  return {
+    '@context': [VC_CONTEXT_V2, contextUrlFor(did)],
+    id: url,
+    type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    issuer: did,
+    validFrom: new Date(now).toISOString(),
+    relatedResource,
+    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList, epoch },
+  };
+}
+
 /** Where one slot sits on one platform. */
 export interface StatusPosition {
   platform: Platform;
@@ -346,6 +367,11 @@ export class StatusService {
       await this.issuer.setMeta('epoch_published_at', String(now), m);
       await this.issuer.setMeta('epoch_seconds', String(epochSeconds), m);
       const platforms = (await m.find(PlatformEntity, { order: { id: 'ASC' } })).map(toPlatform);
+      // Placeholders of the database's own SQL (the two hot statements below bypass TypeORM's query builder).
+      const ph = (i: number) => (this.issuer.ds.options.type === 'postgres' ? `$${i}` : '?');
+      const related = await contextRelatedResource(s.did);
+      const listCredential = (url: string, purpose: StatusPurpose, encodedList: string, listEpoch: number) =>
+        statusListCredential(s.did, related, url, purpose, encodedList, listEpoch, now);
       const cleared = await this.#clearReleased(m, platforms, now, s.listSize);
       let lists = 0;
       for (const platform of platforms) {
@@ -360,37 +386,46 @@ export class StatusService {
         }
         for (const old of await m.find(StatusListEntity, { where: { platformNumber: pn, kid: Not(kid) }, take: RESIGN_PER_EPOCH })) note(old.purpose, old.listNo);
         const jobs = [...todo.values()];
-        // Every changed list of the platform: bits read as bare indexes, encoded on node:zlib, signed in one agent call.
+        // Every changed list of the platform: bits read as bare indexes (plain SQL: TypeORM's query building
+        // cost more than the read), encoded on node:zlib, signed in one agent call.
         const credentials: Record<string, unknown>[] = [];
         for (const { purpose, listNo } of jobs) {
           const from = listNo * s.listSize;
           const bits = new Uint8Array(s.listSize / 8);
-          const rows: { idx: string | number }[] = await m
-            .createQueryBuilder()
-            .select('b.idx', 'idx')
-            .from(StatusBitEntity, 'b')
-            .where('b.platformNumber = :pn AND b.purpose = :purpose AND b.idx BETWEEN :from AND :to', { pn, purpose, from, to: from + s.listSize - 1 })
-            .getRawMany();
+          const rows: { idx: string | number }[] = await m.query(
+            `SELECT idx FROM maskid_status_bit WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND idx BETWEEN ${ph(3)} AND ${ph(4)}`,
+            [pn, purpose, from, from + s.listSize - 1],
+          );
           for (const r of rows) {
             const i = Number(r.idx) - from;
             bits[i >>> 3]! |= 0x80 >>> (i & 7);
           }
-          credentials.push(await this.#listCredential(statusListUrl(s.url, platform.id, purpose, listNo), purpose, encodeStatusBits(bits), epoch, now));
+          credentials.push(listCredential(statusListUrl(s.url, platform.id, purpose, listNo), purpose, encodeStatusBits(bits), epoch));
         }
         const jwts = await this.#signLists(credentials, s.kid);
-        const held = new Map<string, StatusListRow>();
+        // The new version replaces the row and the one before becomes `prev` (its URL stays servable for a
+        // verifier one epoch behind), in SQL: the old text is never read into the process.
+        const exists = new Set<string>();
         for (const purpose of ['revocation', 'suspension'] as const) {
           const numbers = jobs.filter((j) => j.purpose === purpose).map((j) => j.listNo);
           for (let i = 0; i < numbers.length; i += 500) {
-            for (const row of await m.findBy(StatusListEntity, { platformNumber: pn, purpose, listNo: In(numbers.slice(i, i + 500)) })) held.set(`${purpose}-${row.listNo}`, row);
+            for (const row of await m.find(StatusListEntity, { where: { platformNumber: pn, purpose, listNo: In(numbers.slice(i, i + 500)) }, select: { listNo: true } }))
+              exists.add(`${purpose}-${row.listNo}`);
           }
         }
-        const rows: StatusListRow[] = jobs.map(({ purpose, listNo }, i) => {
-          const prev = held.get(`${purpose}-${listNo}`);
-          return { platformNumber: pn, purpose, listNo, epoch, kid, jwt: jwts[i]!, prevEpoch: prev?.epoch ?? null, prevJwt: prev?.jwt ?? null };
-        });
-        for (let i = 0; i < rows.length; i += 200) await m.upsert(StatusListEntity, rows.slice(i, i + 200), ['platformNumber', 'purpose', 'listNo']);
-        lists += rows.length;
+        const fresh: StatusListRow[] = [];
+        for (const [i, { purpose, listNo }] of jobs.entries()) {
+          if (!exists.has(`${purpose}-${listNo}`)) {
+            fresh.push({ platformNumber: pn, purpose, listNo, epoch, kid, jwt: jwts[i]!, prevEpoch: null, prevJwt: null });
+            continue;
+          }
+          await m.query(
+            `UPDATE maskid_status_list SET prev_epoch = epoch, prev_jwt = jwt, epoch = ${ph(1)}, kid = ${ph(2)}, jwt = ${ph(3)} WHERE platform_number = ${ph(4)} AND purpose = ${ph(5)} AND list_no = ${ph(6)}`,
+            [epoch, kid, jwts[i]!, pn, purpose, listNo],
+          );
+        }
+        for (let i = 0; i < fresh.length; i += 200) await m.insert(StatusListEntity, fresh.slice(i, i + 200));
+        lists += jobs.length;
         await m.delete(StatusDirtyEntity, { platformNumber: pn });
         // The per-list epochs: the previous manifest's, with this epoch's lists moved forward (no scan of every
         // list row); a purpose with no changed list keeps its packed member as it was.
@@ -433,20 +468,6 @@ export class StatusService {
     return result;
   }
 
-  /** One `BitstringStatusListCredential` carrying its epoch (unsigned). */
-  async #listCredential(url: string, purpose: StatusPurpose, encodedList: string, epoch: number, now: number): Promise<Record<string, unknown>> {
-    const s = await this.issuer.settings();
-    return {
-      '@context': [VC_CONTEXT_V2, contextUrlFor(s.did)],
-      id: url,
-      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-      issuer: s.did,
-      validFrom: new Date(now).toISOString(),
-      relatedResource: await contextRelatedResource(s.did),
-      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList, epoch },
-    };
-  }
-
   /** Signs status list credentials as `vc+jwt` through the agent's batch method, {@link MAX_BATCH} per call. */
   async #signLists(credentials: readonly Record<string, unknown>[], keyRef: string): Promise<string[]> {
     const s = await this.issuer.settings();
@@ -478,7 +499,8 @@ export class StatusService {
     let jwt = this.#zeroLists.get(key);
     if (!jwt) {
       const url = statusListUrl(s.url, platform.id, purpose, listNo);
-      jwt = (await this.#signLists([await this.#listCredential(url, purpose, encodeStatusBits(new Uint8Array(s.listSize / 8)), 0, Date.now())], s.kid))[0]!;
+      const credential = statusListCredential(s.did, await contextRelatedResource(s.did), url, purpose, encodeStatusBits(new Uint8Array(s.listSize / 8)), 0, Date.now());
+      jwt = (await this.#signLists([credential], s.kid))[0]!;
       if (this.#zeroLists.size >= 4096) this.#zeroLists.clear();
       this.#zeroLists.set(key, jwt);
     }
