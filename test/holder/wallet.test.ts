@@ -122,6 +122,65 @@ describe('wallet behaviour suite (Node)', () => {
     await wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin });
   });
 
+  it('two wallets with the same random source and different visit histories make the same issuer requests', async () => {
+    /** A seeded PRNG (xorshift32): both wallets draw the same renewal moments. */
+    const seeded = (seed: number) => {
+      let x = seed;
+      return () => {
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        return x / 2 ** 32;
+      };
+    };
+    const make = async () => {
+      const storage = new MemoryStorage();
+      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], random: seeded(42) });
+      const o = await env.offer();
+      await wallet.acceptOffer(o.uri, { pin: o.txCode });
+      return { wallet, storage };
+    };
+    const a = await make();
+    const b = await make();
+    // The issuer drew each credential's validUntil independently; give b the dates a holds, so the two differ only in history.
+    for (const c of await a.wallet.credentials()) {
+      const held = (await b.storage.get<HeldCredential>(`cred:${c.platform}`))!;
+      await b.storage.set(`cred:${c.platform}`, { ...held, validUntil: c.validUntil, renewAt: c.renewAt });
+    }
+    // a signs in at two sites, many times; b never signs in anywhere.
+    const sites = (await a.wallet.platforms()).slice(0, 2);
+    for (let i = 0; i < 5; i++) {
+      for (const p of sites) await a.wallet.present(buildDcApiRequest(`nonce-history-${i}-${p.id}-padding`, ['ageOver18']), { origin: p.origins[0]! });
+    }
+    const wakeUp = async (w: { wallet: Wallet; storage: MemoryStorage }, due: string[]) => {
+      for (const id of due) {
+        const held = (await w.storage.get<HeldCredential>(`cred:${id}`))!;
+        await w.storage.set(`cred:${id}`, { ...held, renewAt: new Date(Date.now() - 1000).toISOString() });
+      }
+      server.requests.length = 0;
+      const renewed = (await w.wallet.refresh()).map((c) => c.platform);
+      return { renewed, requests: [...server.requests], next: (await w.wallet.credentials()).map((c) => [c.platform, c.renewAt]) };
+    };
+    const registry = (await a.wallet.platforms()).map((p) => p.id);
+    // The same wake-ups for both: one with a site a visited and one it never did, then one with nothing due.
+    for (const due of [[registry[0]!, registry[2]!], [registry[1]!], []]) {
+      const ra = await wakeUp(a, due);
+      const rb = await wakeUp(b, due);
+      assert.deepEqual(ra.renewed, due);
+      assert.deepEqual(rb.requests, ra.requests, 'the same issuer requests, whatever the history');
+      assert.deepEqual(rb.renewed, ra.renewed);
+      assert.deepEqual(
+        rb.next.map(([id]) => id),
+        ra.next.map(([id]) => id),
+      );
+    }
+    // The issuer drew new validUntil dates for the renewed ones; the wallets' own draws (how long before validUntil) are the same.
+    const lead = async (w: Wallet) => (await w.credentials()).map((c) => Date.parse(c.validUntil) - Date.parse(c.renewAt!));
+    assert.deepEqual(await lead(b.wallet), await lead(a.wallet), 'with the same random source, the same renewal moments relative to validUntil');
+  });
+
   it('renewal policy: one moment per credential inside its window, an age boundary renewed within the delay after the birthday, never all at once', () => {
     let seed = 12345;
     const random = () => {
