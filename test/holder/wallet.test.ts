@@ -122,6 +122,38 @@ describe('wallet behaviour suite (Node)', () => {
     await wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin });
   });
 
+  it('a wake-up whose token answer is lost retries with the same refresh token at the next wake-up and succeeds', async () => {
+    let drop = false;
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (drop && new URL(String(input)).pathname === '/token') {
+        drop = false;
+        throw new TypeError('fetch failed: the connection was cut after the issuer answered');
+      }
+      return res;
+    };
+    const storage = new MemoryStorage();
+    const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], fetch: lossy });
+    const o = await env.offer();
+    await wallet.acceptOffer(o.uri, { pin: o.txCode });
+    const platform = (await wallet.platforms())[0]!.id;
+    const expire = async () => {
+      const held = (await storage.get<HeldCredential>(`cred:${platform}`))!;
+      await storage.set(`cred:${platform}`, { ...held, renewAt: new Date(Date.now() - 1000).toISOString() });
+    };
+    await expire();
+    drop = true;
+    await assert.rejects(wallet.refresh(), 'the answer never reached the wallet (the issuer spent the refresh token)');
+    const renewed = await wallet.refresh();
+    assert.deepEqual(
+      renewed.map((c) => c.platform),
+      [platform],
+      'the spent token still works within its grace window',
+    );
+    await expire();
+    assert.equal((await wallet.refresh()).length, 1, 'and the new lineage keeps working');
+  });
+
   it('two wallets with the same random source and different visit histories make the same issuer requests', async () => {
     /** A seeded PRNG (xorshift32): both wallets draw the same renewal moments. */
     const seeded = (seed: number) => {

@@ -206,6 +206,15 @@ describe('SIGKILL faults on the issuer', () => {
     await heal();
     const second = await oid4vci.token(refresh, dpop);
     assert.equal(typeof second['access_token'], 'string');
+    // A retry of the spent token within its grace window replaces `second` (whose answer the wallet may not
+    // have received); once the newest refresh token is used, the spent one is refused: rotation holds.
+    const third = await oid4vci.token(refresh, dpop);
+    await assert.rejects(
+      oid4vci.token({ grant_type: 'refresh_token', refresh_token: String(second['refresh_token']) }, dpop),
+      (e: Error & { error?: string }) => e.error === 'invalid_grant',
+      'the replaced answer is withdrawn',
+    );
+    await oid4vci.token({ grant_type: 'refresh_token', refresh_token: String(third['refresh_token']) }, dpop);
     await assert.rejects(oid4vci.token(refresh, dpop), (e: Error & { error?: string }) => e.error === 'invalid_grant', 'rotation still single-use');
   });
 

@@ -199,13 +199,41 @@ describe('issuer HTTP', () => {
       });
       assert.equal(v.verified, true);
     }
-    // The refresh token works once, only with the same DPoP key, and lists all platforms again.
-    await expectStatus(await token(await newHolder(), { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 400);
-    const again = await expectStatus(await token(dpopKey, { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 200);
+    // The refresh token rotates, only with the same DPoP key, and lists all platforms again.
+    const refresh = (key: Holder, t: string) => token(key, { grant_type: 'refresh_token', refresh_token: t });
+    await expectStatus(await refresh(await newHolder(), tok.body.refresh_token), 400);
+    const again = await expectStatus(await refresh(dpopKey, tok.body.refresh_token), 200);
     assert.notEqual(again.body.refresh_token, tok.body.refresh_token, 'refresh tokens rotate');
     assert.deepEqual(again.body.authorization_details[0].credential_identifiers, ['forum', 'video']);
-    const replay = await expectStatus(await token(dpopKey, { grant_type: 'refresh_token', refresh_token: tok.body.refresh_token }), 400);
-    assert.equal(replay.body.error, 'invalid_grant', 'a used refresh token is refused');
+    // The answer was lost: the wallet retries with the spent token within the grace window. It gets new tokens,
+    // and the ones of the lost answer are withdrawn (one lineage stays alive).
+    const retry = await expectStatus(await refresh(dpopKey, tok.body.refresh_token), 200);
+    assert.equal((await expectStatus(await refresh(dpopKey, again.body.refresh_token), 400)).body.error, 'invalid_grant', 'the lost answer is withdrawn');
+    const lostAccess = await credential(dpopKey, again.body.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } });
+    assert.equal(lostAccess.status, 401, "the lost answer's access token too");
+    await expectStatus(await refresh(await newHolder(), tok.body.refresh_token), 400);
+    await expectStatus(await refresh(dpopKey, retry.body.refresh_token), 200);
+    const replay = await expectStatus(await refresh(dpopKey, tok.body.refresh_token), 400);
+    assert.equal(replay.body.error, 'invalid_grant', 'once a newer refresh token was used, the spent one is refused');
+  });
+
+  it('a spent refresh token is refused once its grace window has passed', async () => {
+    const short = createIssuerApp(issuer, { tokenRequestsPerMinute: 1000, lifetimes: { refreshGrace: 1 } });
+    const post = async (key: Holder, params: Record<string, string>) =>
+      request(short)
+        .post('/token')
+        .type('form')
+        .set('DPoP', await dpopProof(key, 'POST', `${URL_}/token`))
+        .send(params);
+    const o = await offer();
+    const key = await newHolder();
+    const first = await expectStatus(await post(key, preAuth(o.code, o.txCode)), 200);
+    await expectStatus(await post(key, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }), 200);
+    // The window is 1 s from the first use, which happened before its answer arrived: wait until it has surely passed.
+    const answeredAt = Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, answeredAt + 1100 - Date.now())));
+    const late = await expectStatus(await post(key, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }), 400);
+    assert.equal(late.body.error, 'invalid_grant');
   });
 
   it('refuses a replayed pre-authorized code, a wrong PIN (and burns the code after the limit), and a missing PIN', async () => {

@@ -152,10 +152,13 @@ export interface GrantRow {
   serial: string;
   generation: number;
   txCodeHash: string | null;
+  /** An offer: wrong PINs so far. A refresh token: 1 once spent (then `expiresAt` ends its grace window). */
   attempts: number;
   jkt: string | null;
   expiresAt: number;
   used: boolean;
+  /** The refresh token these tokens were issued for (tokens from a refresh), to withdraw them on a retry. */
+  parent?: string | null;
 }
 export const GrantEntity = new EntitySchema<GrantRow>({
   name: 'MaskidGrant',
@@ -170,6 +173,7 @@ export const GrantEntity = new EntitySchema<GrantRow>({
     jkt: { type: String, length: 64, nullable: true },
     expiresAt: { type: 'bigint', name: 'expires_at', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
     used: { type: Boolean },
+    parent: { type: String, length: 64, nullable: true },
   },
 });
 

@@ -2,7 +2,7 @@
  * maskid schema migrations, written with TypeORM's `Table` API so one migration serves SQLite and
  * PostgreSQL. Veramo's own migrations run first.
  */
-import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 const str = (name: string, length: number, extra: object = {}) => ({ name, type: 'varchar', length: String(length), ...extra });
 
@@ -173,4 +173,24 @@ export class MaskidStatusRelease1767300000000 implements MigrationInterface {
   }
 }
 
-export const MASKID_MIGRATIONS = [MaskidInitial1767000000000, MaskidOpenid4vci1767100000000, MaskidStatusEpochs1767200000000, MaskidStatusRelease1767300000000];
+/** Tokens issued from a refresh token name it, so a retry within the grace window can withdraw them. */
+export class MaskidRefreshGrace1767400000000 implements MigrationInterface {
+  name = 'MaskidRefreshGrace1767400000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('maskid_grant', new TableColumn({ name: 'parent', type: 'varchar', length: '64', isNullable: true }));
+    await q.createIndex('maskid_grant', new TableIndex({ columnNames: ['parent'] }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('maskid_grant', 'parent');
+  }
+}
+
+export const MASKID_MIGRATIONS = [
+  MaskidInitial1767000000000,
+  MaskidOpenid4vci1767100000000,
+  MaskidStatusEpochs1767200000000,
+  MaskidStatusRelease1767300000000,
+  MaskidRefreshGrace1767400000000,
+];

@@ -92,10 +92,15 @@ export interface Openid4vciLifetimes {
   offer: number;
   access: number;
   refresh: number;
+  /**
+   * How long a spent refresh token can be used again when the answer to its use was lost (s): the wallet
+   * retries at its next wake-up (12–18 h). The retry withdraws the unused tokens of the first use.
+   */
+  refreshGrace: number;
   cNonce: number;
   proofSkew: number;
 }
-export const DEFAULT_LIFETIMES: Openid4vciLifetimes = { offer: 600, access: 600, refresh: 90 * 86_400, cNonce: 300, proofSkew: 120 };
+export const DEFAULT_LIFETIMES: Openid4vciLifetimes = { offer: 600, access: 600, refresh: 90 * 86_400, refreshGrace: 86_400, cNonce: 300, proofSkew: 120 };
 
 /** A checked DPoP proof. */
 export interface DpopProof {
@@ -224,6 +229,7 @@ export class Openid4vciService {
   async token(params: Record<string, unknown>, dpop: DpopProof): Promise<Record<string, unknown>> {
     const grantType = params['grant_type'];
     let spend: (m: EntityManager) => Promise<{ serial: string; generation: number } | { wrong: number }>;
+    let parent: string | null = null;
     if (grantType === PRE_AUTHORIZED_GRANT) {
       const code = params['pre-authorized_code'];
       if (typeof code !== 'string' || !code) throw new OAuthError(400, 'invalid_request', 'pre-authorized_code is required');
@@ -247,10 +253,25 @@ export class Openid4vciService {
       if (typeof token !== 'string' || !token) throw new OAuthError(400, 'invalid_request', 'refresh_token is required');
       spend = async (m) => {
         const g = await m.findOneBy(GrantEntity, { handle: hash(token), kind: 'refresh' });
-        if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+        const now = this.#now();
+        if (!g || g.expiresAt <= now) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
         if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
-        // Rotation is single-use even across processes: only the request that flips `used` wins.
-        const flipped = await m.update(GrantEntity, { handle: g.handle, used: false }, { used: true });
+        parent = g.handle;
+        if (g.used) {
+          // A retry within the grace window (the answer to the first use was lost): allowed while the tokens
+          // issued then were never used; they are withdrawn, so one lineage of tokens stays alive.
+          const children = await m.findBy(GrantEntity, { parent: g.handle });
+          if (children.some((c) => c.kind === 'refresh' && c.used)) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+          // Concurrent retries: only the one that moves the use counter wins.
+          const bumped = await m.update(GrantEntity, { handle: g.handle, attempts: g.attempts }, { attempts: g.attempts + 1 });
+          if (bumped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+          if (children.length > 0) await m.delete(GrantEntity, { parent: g.handle, used: false });
+          return { serial: g.serial, generation: g.generation };
+        }
+        // Rotation is single-use even across processes: only the request that flips `used` wins. The spent
+        // token stays usable for a retry until the grace window ends (never past its own expiry).
+        const grace = Math.min(g.expiresAt, now + this.lifetimes.refreshGrace * 1000);
+        const flipped = await m.update(GrantEntity, { handle: g.handle, used: false }, { used: true, attempts: 1, expiresAt: grace });
         if (flipped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
         return { serial: g.serial, generation: g.generation };
       };
@@ -272,7 +293,7 @@ export class Openid4vciService {
         throw new OAuthError(400, 'invalid_grant', 'this grant is no longer valid (reissued, revoked or deleted)');
       }
       const now = this.#now();
-      const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false };
+      const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false, parent };
       await m.insert(GrantEntity, [
         { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000 },
         { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
