@@ -226,3 +226,16 @@ export async function forgeFrom(
     webCryptoSigner(forge.key, 'ES256'),
   );
 }
+
+/** A deterministic PRNG (xorshift32) uniform in [0, 1), so a failing draw can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
+}

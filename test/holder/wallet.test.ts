@@ -19,7 +19,7 @@ import { birthdayAt, buildDcApiRequest } from '@maskid/core';
 import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
-import { enrollPerson, tempDir } from '../helpers.js';
+import { enrollPerson, seededRandom, tempDir } from '../helpers.js';
 import { PlatformService } from '@maskid/issuer';
 
 const DAY = 86_400_000;
@@ -155,21 +155,9 @@ describe('wallet behaviour suite (Node)', () => {
   });
 
   it('two wallets with the same random source and different visit histories make the same issuer requests', async () => {
-    /** A seeded PRNG (xorshift32): both wallets draw the same renewal moments. */
-    const seeded = (seed: number) => {
-      let x = seed;
-      return () => {
-        x ^= x << 13;
-        x >>>= 0;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        x >>>= 0;
-        return x / 2 ** 32;
-      };
-    };
     const make = async () => {
       const storage = new MemoryStorage();
-      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], random: seeded(42) });
+      const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], random: seededRandom(42) });
       const o = await env.offer();
       await wallet.acceptOffer(o.uri, { pin: o.txCode });
       return { wallet, storage };

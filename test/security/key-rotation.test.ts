@@ -8,18 +8,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Jwk } from '@maskid/core';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
-import { REPO_ROOT, TEST_DB_KIND, makeNationalId, forgeFrom, newHolder, tempDir } from '../helpers.js';
+import { TEST_DB_KIND, makeNationalId, forgeFrom, newHolder, tempDir } from '../helpers.js';
 import { freePort } from '../issuer-server.js';
+import { ISSUER_BIN, VERIFIER_BIN, issuerCli, startDaemon } from '../real-processes.js';
 
-const ISSUER = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
-const VERIFIER = join(REPO_ROOT, 'packages', 'verifier', 'bin', 'maskid-verifier.js');
 const KEY_REFRESH_MS = 1000;
 const LEAD_SECONDS = 6;
 
@@ -39,22 +38,8 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
   const origins = { p1: '', p2: '' };
   const verifierUrl: Record<string, string> = {};
 
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [ISSUER, '--dev', '--data-dir', join(dir, 'data'), '--json', ...args], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const daemon = async (bin: string, args: string[], ready: RegExp) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    for (let i = 0; i < 1200 && !ready.test(err); i++) await sleep(25);
-    assert.match(err, ready);
-    return child;
-  };
+  const cli = (args: string[]) => issuerCli(join(dir, 'data'), args);
+  const daemon = (bin: string, args: string[], ready: RegExp) => startDaemon(children, bin, args, ready);
   /** The wallet's requests carry a marker header, so the proxy tells them from the verifiers'. */
   const walletFetch: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
@@ -124,7 +109,7 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
       origins[p] = `http://localhost:${await freePort()}`;
       cli(['platform', 'add', '--id', p, '--name', p, '--origin', origins[p], '--claims', 'ageOver18']);
     }
-    await daemon(ISSUER, ['--dev', '--data-dir', join(dir, 'data'), 'serve', '--port', String(issuerPort), '--epoch', '5'], /serving/);
+    await daemon(ISSUER_BIN, ['--dev', '--data-dir', join(dir, 'data'), 'serve', '--port', String(issuerPort), '--epoch', '5'], /serving/);
     for (const p of ['p1', 'p2'] as const) {
       const port = await freePort();
       const config = join(dir, `${p}.json`);
@@ -141,7 +126,7 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
           manifestPollMs: 1000,
         }),
       );
-      await daemon(VERIFIER, ['serve', '--config', config], /listening/);
+      await daemon(VERIFIER_BIN, ['serve', '--config', config], /listening/);
       verifierUrl[p] = `http://127.0.0.1:${port}`;
     }
   });

@@ -8,18 +8,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import CachePolicy from 'http-cache-semantics';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
-import { REPO_ROOT, TEST_DB_KIND, makeNationalId, tempDir } from '../helpers.js';
+import { TEST_DB_KIND, makeNationalId, tempDir } from '../helpers.js';
+import { ISSUER_BIN, VERIFIER_BIN, issuerCli, startDaemon } from '../real-processes.js';
 import { freePort } from '../issuer-server.js';
 
-const ISSUER = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
-const VERIFIER = join(REPO_ROOT, 'packages', 'verifier', 'bin', 'maskid-verifier.js');
 /** The issuer's epoch (s) and the verifier's manifest poll interval (ms). */
 const EPOCH_S = 4;
 const POLL_MS = 2000;
@@ -115,21 +114,8 @@ describe('revocation freshness through a caching proxy (real processes)', { skip
   let rootThumbprint = '';
   const events: CacheEvent[] = [];
 
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [ISSUER, '--dev', '--data-dir', join(dir, 'data'), '--json', ...args], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
-  const daemon = async (bin: string, args: string[], ready: RegExp) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    for (let i = 0; i < 2400 && !ready.test(err); i++) await sleep(25);
-    assert.match(err, ready);
-  };
+  const cli = (args: string[]) => issuerCli(join(dir, 'data'), args);
+  const daemon = (bin: string, args: string[], ready: RegExp) => startDaemon(children, bin, args, ready);
 
   before(async () => {
     ({ dir, cleanup } = tempDir('maskid-freshness-'));
@@ -142,14 +128,14 @@ describe('revocation freshness through a caching proxy (real processes)', { skip
     cli(['init', '--url', url, '--root-key', join(dir, 'root.jwk')]);
     origin = `http://localhost:${await freePort()}`;
     cli(['platform', 'add', '--id', 'p1', '--name', 'p1', '--origin', origin, '--claims', 'ageOver18']);
-    await daemon(ISSUER, ['--dev', '--data-dir', join(dir, 'data'), 'serve', '--port', String(issuerPort), '--epoch', String(EPOCH_S)], /serving/);
+    await daemon(ISSUER_BIN, ['--dev', '--data-dir', join(dir, 'data'), 'serve', '--port', String(issuerPort), '--epoch', String(EPOCH_S)], /serving/);
     const port = await freePort();
     const config = join(dir, 'p1.json');
     writeFileSync(
       config,
       JSON.stringify({ platform: 'p1', origins: [origin], trustedIssuers: [{ url, rootThumbprint }], allowedClaims: ['ageOver18'], dev: true, port, manifestPollMs: POLL_MS }),
     );
-    await daemon(VERIFIER, ['serve', '--config', config], /listening/);
+    await daemon(VERIFIER_BIN, ['serve', '--config', config], /listening/);
     verifierUrl = `http://127.0.0.1:${port}`;
   });
   after(async () => {

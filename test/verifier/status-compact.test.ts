@@ -18,23 +18,11 @@ import {
 } from '@maskid/core';
 import { CompactBits, StatusListCache, type IssuerKeyCache } from '@maskid/verifier';
 import { ISSUER, NOW, PLATFORM, makeFixture } from '../core/fixtures.js';
-
-/** A deterministic PRNG (xorshift32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
+import { seededRandom } from '../helpers.js';
 
 function randomList(entries: number, fill: number, seed: number): { list: BitstringStatusList; set: number[] } {
   const list = BitstringStatusList.create(entries);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const set: number[] = [];
   for (let i = 0; i < entries; i++) {
     if (random() < fill) {
@@ -133,7 +121,7 @@ describe('status manifest size follows from the capacity', () => {
   it('accepts the largest manifest of the default capacity (2 × 16,384 lists, every epoch different), under the derived limit', async () => {
     const t = await setup();
     const count = DEFAULT_STATUS_CAPACITY / MIN_STATUS_LIST_ENTRIES;
-    const random = prng(9);
+    const random = seededRandom(9);
     // Random 31-bit epochs: the packed arrays do not compress; the worst case the limit is derived from.
     const jwt = await t.sign(count, () => Math.floor(random() * 2 ** 31));
     assert.ok(jwt.length <= manifestLengthLimit(count), `${jwt.length} ≤ ${manifestLengthLimit(count)}`);
