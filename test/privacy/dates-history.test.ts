@@ -10,7 +10,7 @@
  * - routine renewals of one person's two credentials fall on the same day at most twice as often as
  *   those of two people onboarded the same day (a shuffled pairing is the baseline). Not equal: one wallet
  *   wakes up for all its credentials, so two renewal moments within one 12–18 h gap are fetched together
- *   (measured 4.7 % vs 2.9 % of people over 90 days: a weak signal, stated in docs/issuance.md);
+ *   (measured 4.7 % vs 3.5 % of people over 90 days: a weak signal, stated in docs/issuance.md);
  * - the two credentials of one batch carry equal `validUntil` dates no more often than independent draws;
  * - after the 18th birthday, the two credentials are renewed on days as independent as the policy's
  *   delay allows, never together on the birthday.
@@ -71,7 +71,11 @@ function simulate(seed: number, broken: { renewTogether?: boolean; batchValidUnt
         const claims = { birthDate, ageOver18: adult };
         const before = held.get(platform);
         const kind: Seen['kind'] = batch ? 'batch' : before && before.claims['ageOver18'] === false && adult ? 'age' : 'routine';
-        const validUntil = broken.batchValidUntil && batch ? (shared ??= validUntilFor(now, VALIDITY_DAYS, draw)) : validUntilFor(now, VALIDITY_DAYS, draw);
+        let validUntil = validUntilFor(now, VALIDITY_DAYS, draw);
+        if (broken.batchValidUntil && batch) {
+          shared = shared ?? validUntil;
+          validUntil = shared;
+        }
         let renewAt = renewalTimeFor({ validUntil, claims }, random);
         if (broken.renewOnBirthday && !adult) renewAt = Math.min(renewAt, birthdayAt(birthDate, 18));
         held.set(platform, { validUntil: new Date(validUntil).toISOString(), renewAt: new Date(renewAt).toISOString(), claims });
@@ -86,13 +90,19 @@ function simulate(seed: number, broken: { renewTogether?: boolean; batchValidUnt
 function baselinePairs(onboardDay: number[], seed: number): [number, number][] {
   const random = seededRandom(seed);
   const byDay = new Map<number, number[]>();
-  onboardDay.forEach((d, p) => byDay.set(d, [...(byDay.get(d) ?? []), p]));
+  for (const [p, d] of onboardDay.entries()) byDay.set(d, [...(byDay.get(d) ?? []), p]);
   const pairs: [number, number][] = [];
   for (const group of byDay.values()) {
-    const shuffled = [...group].sort(() => random() - 0.5);
-    group.forEach((p, i) => pairs.push([p, shuffled[(i + 1) % shuffled.length]!]));
+    // Fisher–Yates, then each person paired with the next one in the shuffled order (never with themselves).
+    const shuffled = [...group];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    if (shuffled.length < 2) continue;
+    for (let i = 0; i < shuffled.length; i++) pairs.push([shuffled[i]!, shuffled[(i + 1) % shuffled.length]!]);
   }
-  return pairs.filter(([x, y]) => x !== y);
+  return pairs;
 }
 
 /** How many pairs (A account of x, B account of y) share a day on which both saw a new routine credential. */
