@@ -28,7 +28,7 @@ export const DEFAULT_STATUS_CAPACITY = 2 ** 31;
  * The longest manifest JWT that can name `listsPerPurpose` lists (bytes): the two packed epoch arrays
  * at their incompressible worst (GZIP stored blocks, base64url twice: as a member and inside the JWT
  * payload) plus 4 KiB of fixed members and 1 KiB of header and signature. A verifier refuses anything
- * longer unread, so the limit follows from the capacity it accepts: ~233 KiB for 2 × 16,384 lists.
+ * longer unread, so the limit follows from the capacity it accepts: ~234 KiB for 2 × 16,384 lists.
  */
 export function manifestLengthLimit(listsPerPurpose: number): number {
   const raw = listsPerPurpose * 4;

@@ -35,7 +35,7 @@ export interface VerifierConfig {
   maxStalenessMs?: number;
   /**
    * Status entries per purpose accepted from an issuer (default 2³¹, the national sizing). The
-   * manifest size limit follows from it (~233 KiB at 2³¹); an issuer with a larger `--capacity`
+   * manifest size limit follows from it (~234 KiB at 2³¹); an issuer with a larger `--capacity`
    * needs a verifier configured for it.
    */
   statusCapacity?: number;

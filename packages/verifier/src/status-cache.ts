@@ -42,7 +42,7 @@ import { CompactBits } from './compact-bits.js';
 import type { AllowListFetcher } from './fetcher.js';
 import type { IssuerKeyCache } from './issuer-keys.js';
 
-/** The longest manifest accepted at the default capacity (2³¹ entries per purpose, 2 × 16,384 lists): ~233 KiB. */
+/** The longest manifest accepted at the default capacity (2³¹ entries per purpose, 2 × 16,384 lists): ~234 KiB. */
 export const MAX_MANIFEST_LENGTH = manifestLengthLimit(DEFAULT_STATUS_CAPACITY / MIN_STATUS_LIST_ENTRIES);
 
 interface HeldList {
