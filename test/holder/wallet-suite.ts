@@ -187,7 +187,15 @@ export const scenarios: Record<string, Scenario> = {
     const va = values(aliceA);
     const vb = values(aliceB);
     const population = values(bobB);
-    const shared = [...va].filter((v) => vb.has(v) && !population.has(v) && !DAY_ROUNDED.test(v));
+    // The KB-JWT's iat is when the person signed in (behaviour, not a property of the credential): two
+    // sign-ins within one second share it, and CI once saw exactly that.
+    const kbIat = (p: string) => String((segments(p).at(-2)?.json?.value as { iat?: unknown } | undefined)?.iat);
+    const signedAt = new Set([kbIat(aliceA), kbIat(aliceB)]);
+    check(
+      [...signedAt].every((v) => /^\d{10}$/.test(v)),
+      `the KB-JWT iat is read: ${[...signedAt].join(', ')}`,
+    );
+    const shared = [...va].filter((v) => vb.has(v) && !population.has(v) && !DAY_ROUNDED.test(v) && !signedAt.has(v));
     check(shared.length === 0, `values linking one person across platforms: ${shared.join(', ')}`);
     // Length class: same claims give presentations whose lengths differ only by the platform id and the
     // status numbers (whose digits alone once made two people's lengths differ by 16 characters).
