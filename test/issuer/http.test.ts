@@ -54,8 +54,8 @@ describe('issuer HTTP', () => {
     const code = (o.offer['grants'] as Record<string, { 'pre-authorized_code': string }>)['urn:ietf:params:oauth:grant-type:pre-authorized_code']!['pre-authorized_code'];
     return { ...o, code };
   };
-  const token = async (dpopKey: Holder, params: Record<string, string>) =>
-    request(app)
+  const token = async (dpopKey: Holder, params: Record<string, string>, to: ReturnType<typeof createIssuerApp> = app) =>
+    request(to)
       .post('/token')
       .type('form')
       .set('DPoP', await dpopProof(dpopKey, 'POST', `${URL_}/token`))
@@ -219,12 +219,7 @@ describe('issuer HTTP', () => {
 
   it('a spent refresh token is refused once its grace window has passed', async () => {
     const short = createIssuerApp(issuer, { tokenRequestsPerMinute: 1000, lifetimes: { refreshGrace: 1 } });
-    const post = async (key: Holder, params: Record<string, string>) =>
-      request(short)
-        .post('/token')
-        .type('form')
-        .set('DPoP', await dpopProof(key, 'POST', `${URL_}/token`))
-        .send(params);
+    const post = (key: Holder, params: Record<string, string>) => token(key, params, short);
     const o = await offer();
     const key = await newHolder();
     const first = await expectStatus(await post(key, preAuth(o.code, o.txCode)), 200);

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { In, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import {
   MAX_MANIFEST_LIFETIME_SECONDS,
+  STATUS_PURPOSES,
   TYP_STATUS_MANIFEST,
   VC_CONTEXT_V2,
   contextRelatedResource,
@@ -42,14 +43,12 @@ import { MAX_BATCH } from '../agent/batch-issuer.js';
 import { truncateWal } from '../db/data-source.js';
 import { formatNetworkNumber } from '../network-number.js';
 import { clearAtFor } from './validity.js';
-
-export { clearAtFor };
 import type { Issuer } from '../issuer.js';
 import { AuditService } from './audit.js';
 import { EnrollmentService, findPerson } from './enrollment.js';
 import { toPlatform, type Platform } from './platforms.js';
 
-export { manifestUrl, statusListUrl, type StatusPurpose };
+export { clearAtFor, manifestUrl, statusListUrl, type StatusPurpose };
 /** @deprecated the manifest `typ` lives in `@maskid/core` as `TYP_STATUS_MANIFEST`. */
 export const TYP_MANIFEST = TYP_STATUS_MANIFEST;
 /** The default epoch length (seconds): a manifest every 5 minutes, valid 3 epochs. */
@@ -224,12 +223,14 @@ export class StatusService {
     for (const platform of platforms) {
       const pn = platformKey(platform.number);
       const indexes = due.map((r) => position(platform, r.slot).index);
+      let dirty: Set<string> | undefined;
       for (let i = 0; i < indexes.length; i += 500) {
         const part = indexes.slice(i, i + 500);
         const set = await m.findBy(StatusBitEntity, { platformNumber: pn, idx: In(part) });
         if (set.length === 0) continue;
         await m.delete(StatusBitEntity, { platformNumber: pn, idx: In(part) });
-        const dirty = new Set((await m.findBy(StatusDirtyEntity, { platformNumber: pn })).map((d) => `${d.purpose}-${d.listNo}`));
+        // The platform's dirty lists, read once (the loop below keeps the set current).
+        dirty ??= new Set((await m.findBy(StatusDirtyEntity, { platformNumber: pn })).map((d) => `${d.purpose}-${d.listNo}`));
         for (const b of set) {
           const listNo = Math.floor(b.idx / listSize);
           if (dirty.has(`${b.purpose}-${listNo}`)) continue;
@@ -406,7 +407,7 @@ export class StatusService {
         // The new version replaces the row and the one before becomes `prev` (its URL stays servable for a
         // verifier one epoch behind), in SQL: the old text is never read into the process.
         const exists = new Set<string>();
-        for (const purpose of ['revocation', 'suspension'] as const) {
+        for (const purpose of STATUS_PURPOSES) {
           const numbers = jobs.filter((j) => j.purpose === purpose).map((j) => j.listNo);
           for (let i = 0; i < numbers.length; i += 500) {
             for (const row of await m.find(StatusListEntity, { where: { platformNumber: pn, purpose, listNo: In(numbers.slice(i, i + 500)) }, select: { listNo: true } }))
