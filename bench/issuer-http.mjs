@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Issuer, loadKek, EnrollmentService, PlatformService, Openid4vciService } from '@maskid/issuer';
+import { WALLET_AUTHORIZATION_DETAILS } from '@maskid/holder';
 import { freePort, nationalId, stats } from './fixture.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -124,7 +125,12 @@ for (const o of offers) {
   const r = await post(
     '/token',
     { 'content-type': 'application/x-www-form-urlencoded', dpop: dpop(w, '/token') },
-    new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': code, tx_code: o.txCode }).toString(),
+    new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code',
+      'pre-authorized_code': code,
+      tx_code: o.txCode,
+      authorization_details: WALLET_AUTHORIZATION_DETAILS,
+    }).toString(),
   );
   if (r.status !== 200) throw new Error(`token: ${r.body}`);
   w.token = JSON.parse(r.body).access_token;
@@ -216,7 +222,7 @@ try {
       const t = await post(
         '/token',
         { 'content-type': 'application/x-www-form-urlencoded', dpop: dpop(w, '/token') },
-        new URLSearchParams({ grant_type: 'refresh_token', refresh_token: w.refresh }).toString(),
+        new URLSearchParams({ grant_type: 'refresh_token', refresh_token: w.refresh, authorization_details: WALLET_AUTHORIZATION_DETAILS }).toString(),
       );
       if (t.status !== 200) throw new Error(`refresh: ${t.body}`);
       const tok = JSON.parse(t.body);

@@ -28,6 +28,7 @@ import {
   type Jwk,
   type JwsSigner,
 } from '@maskid/core';
+import { WALLET_AUTHORIZATION_DETAILS } from '@maskid/holder';
 import { enrollPerson, newHolder, openDevIssuer, testIssuer, type Holder } from '../helpers.js';
 
 const URL_ = 'http://127.0.0.1:8443';
@@ -60,7 +61,13 @@ describe('issuer HTTP', () => {
       .type('form')
       .set('DPoP', await dpopProof(dpopKey, 'POST', `${URL_}/token`))
       .send(params);
-  const preAuth = (code: string, txCode: string) => ({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': code, tx_code: txCode });
+  // maskid's wallet mode: authorization_details named, credentials requested by credential_identifier.
+  const preAuth = (code: string, txCode: string) => ({
+    grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code',
+    'pre-authorized_code': code,
+    tx_code: txCode,
+    authorization_details: WALLET_AUTHORIZATION_DETAILS,
+  });
   const nonce = async () => (await request(app).post('/nonce')).body.c_nonce as string;
   const credential = async (dpopKey: Holder, access: string, body: unknown, dpopOverride?: string) =>
     request(app)
@@ -176,6 +183,59 @@ describe('issuer HTTP', () => {
     }
   });
 
+  it('one mode per token (OpenID4VCI 1.0 §8.2): without authorization_details, by a platform configuration id; the offer by reference lists every configuration', async () => {
+    const o = await offer();
+    // The offer is passed by reference; the URI holds no code, the referenced offer does, until it is spent.
+    const reference = new URLSearchParams(o.uri.slice(o.uri.indexOf('?') + 1)).get('credential_offer_uri')!;
+    assert.ok(reference.startsWith(`${URL_}/credential-offer/`), reference);
+    assert.ok(!o.uri.includes(o.code), 'the pre-authorized code is not in the URI');
+    const served = await request(app).get(new URL(reference).pathname).expect(200).expect('Cache-Control', 'no-store');
+    assert.deepEqual(served.body, o.offer);
+    assert.deepEqual(served.body.credential_configuration_ids, ['InternetIdCredential', 'InternetIdCredential.forum', 'InternetIdCredential.video']);
+    const meta = (await request(app).get('/.well-known/openid-credential-issuer').expect(200)).body;
+    for (const id of served.body.credential_configuration_ids) assert.equal(meta.credential_configurations_supported[id]?.format, 'vc+sd-jwt', id);
+    assert.equal(meta.credential_configurations_supported['InternetIdCredential.video'].credential_metadata.display[0].name, 'Internet ID for Video');
+    await request(app).get('/credential-offer/not-a-reference').expect(404);
+    await request(app)
+      .get(`/credential-offer/${'A'.repeat(43)}`)
+      .expect(404);
+
+    const dpopKey = await newHolder();
+    const bad = async (details: string) => (await token(dpopKey, { ...preAuth(o.code, o.txCode), authorization_details: details })).body.error;
+    assert.equal(await bad('not json'), 'invalid_authorization_details');
+    assert.equal(await bad('[]'), 'invalid_authorization_details');
+    assert.equal(await bad('[{"type":"openid_credential","credential_configuration_id":"InternetIdCredential.nope"}]'), 'invalid_authorization_details');
+    assert.equal(await bad('[{"type":"other","credential_configuration_id":"InternetIdCredential"}]'), 'invalid_authorization_details');
+    // A standard client's token request: no authorization_details asked, none given (the code was not spent above).
+    const plain = { grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': o.code, tx_code: o.txCode };
+    const tok = await expectStatus(await token(dpopKey, plain), 200);
+    assert.equal(tok.body.authorization_details, undefined);
+    await request(app).get(new URL(reference).pathname).expect(404);
+    const holder = await newHolder();
+    const ask = async (body: Record<string, unknown>) =>
+      (await credential(dpopKey, tok.body.access_token, { ...body, proofs: { jwt: [await keyProof(holder, await nonce())] } })).body;
+    assert.equal((await ask({ credential_identifier: 'forum' })).error, 'invalid_credential_request', 'no identifiers were given with this token');
+    assert.equal((await ask({ credential_configuration_id: 'InternetIdCredential' })).error, 'unknown_credential_configuration', 'the wallet configuration names no platform');
+    assert.equal((await ask({ credential_configuration_id: 'InternetIdCredential.nope' })).error, 'unknown_credential_configuration');
+    const got = await ask({ credential_configuration_id: 'InternetIdCredential.video' });
+    const sdJwt = got.credentials[0].credential as string;
+    const payload = parseSdJwt(sdJwt).jwt.payload as { credentialSubject: Record<string, unknown>; cnf: { jwk: Jwk } };
+    assert.deepEqual(payload.cnf.jwk, { kty: 'EC', crv: 'P-256', x: holder.jwk['x'], y: holder.jwk['y'] }, 'bound to the proof key');
+
+    // The wallet mode, by identifier: a configuration id is refused there, and a platform configuration grants its one platform.
+    const o2 = await offer();
+    const forumOnly = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: 'InternetIdCredential.forum' }]);
+    const tok2 = await expectStatus(await token(dpopKey, { ...preAuth(o2.code, o2.txCode), authorization_details: forumOnly }), 200);
+    assert.deepEqual(tok2.body.authorization_details, [
+      { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential.forum', credential_identifiers: ['forum'] },
+    ]);
+    const ask2 = async (body: Record<string, unknown>) =>
+      (await credential(dpopKey, tok2.body.access_token, { ...body, proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } })).body;
+    assert.equal((await ask2({ credential_configuration_id: 'InternetIdCredential.forum' })).error, 'invalid_credential_request');
+    assert.equal((await ask2({ credential_identifier: 'video' })).error, 'unknown_credential_identifier', 'not granted by this token');
+    assert.equal(typeof (await ask2({ credential_identifier: 'forum' })).credentials[0].credential, 'string');
+  });
+
   it('issues one credential per platform over OpenID4VCI, with DPoP-bound tokens and fresh keys', async () => {
     const o = await offer();
     const dpopKey = await newHolder();
@@ -200,7 +260,7 @@ describe('issuer HTTP', () => {
       assert.equal(v.verified, true);
     }
     // The refresh token rotates, only with the same DPoP key, and lists all platforms again.
-    const refresh = (key: Holder, t: string) => token(key, { grant_type: 'refresh_token', refresh_token: t });
+    const refresh = (key: Holder, t: string) => token(key, { grant_type: 'refresh_token', refresh_token: t, authorization_details: WALLET_AUTHORIZATION_DETAILS });
     await expectStatus(await refresh(await newHolder(), tok.body.refresh_token), 400);
     const again = await expectStatus(await refresh(dpopKey, tok.body.refresh_token), 200);
     assert.notEqual(again.body.refresh_token, tok.body.refresh_token, 'refresh tokens rotate');

@@ -7,8 +7,36 @@ import type { ErrorCode } from './errors.js';
 
 /** The OpenID4VCI 1.0 pre-authorized code grant type. */
 export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
-/** The one credential configuration of maskid's wallet (one credential per registered platform). */
+/**
+ * The credential configuration of maskid's wallet: it asks for it in the token request's
+ * `authorization_details` and gets one `credential_identifier` per registered platform (OpenID4VCI 1.0 §8.2).
+ */
 export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
+/** Where a platform's own configuration id starts: `InternetIdCredential.<platform id>`. */
+const PLATFORM_CONFIGURATION_PREFIX = `${CREDENTIAL_CONFIGURATION_ID}.`;
+
+/**
+ * The credential configuration of one platform's credential (the profile's `vc+sd-jwt` form), which a
+ * standard OpenID4VCI client requests by `credential_configuration_id`.
+ *
+ * @example
+ * ```ts
+ * platformConfigurationId('forum') // 'InternetIdCredential.forum'
+ * ```
+ */
+export function platformConfigurationId(platformId: string): string {
+  return PLATFORM_CONFIGURATION_PREFIX + platformId;
+}
+
+/** The platform id a configuration id names, or undefined when it names none (or is not a string). */
+export function platformOfConfigurationId(id: unknown): string | undefined {
+  if (typeof id !== 'string' || !id.startsWith(PLATFORM_CONFIGURATION_PREFIX)) return undefined;
+  const platform = id.slice(PLATFORM_CONFIGURATION_PREFIX.length);
+  return PLATFORM_ID_PATTERN.test(platform) ? platform : undefined;
+}
+
+/** The path under the issuer URL where an offer passed by reference (`credential_offer_uri`) is served. */
+export const CREDENTIAL_OFFER_PATH = '/credential-offer';
 /** JOSE `typ` of an OpenID4VCI key proof. */
 export const TYP_PROOF = 'openid4vci-proof+jwt';
 /** JOSE `typ` of a DPoP proof (RFC 9449). */

@@ -10,7 +10,7 @@ const view = document.getElementById('view')!;
 const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 
 function onboarding(prefill: string, error?: string): void {
-  const offer = el('textarea', { id: 'offer', rows: '4', placeholder: 'openid-credential-offer://?credential_offer=…', spellcheck: 'false' });
+  const offer = el('textarea', { id: 'offer', rows: '4', placeholder: 'openid-credential-offer://?credential_offer_uri=…', spellcheck: 'false' });
   offer.value = prefill;
   const pin = el('input', { id: 'pin', inputmode: 'numeric', autocomplete: 'one-time-code', placeholder: 'PIN from your letter or SMS' });
   const accept = el('button', { class: 'primary', id: 'accept' }, 'Get my Internet ID');

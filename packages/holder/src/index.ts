@@ -7,6 +7,17 @@
 export * from './storage.js';
 export * from './keys.js';
 export * from './wallet.js';
-export { Openid4vciClient, parseOffer, preAuthorizedGrant, type CredentialOffer, type CredentialSession, type IssuerEndpoints, type ReceivedCredential } from './oid4vci-client.js';
+export {
+  Openid4vciClient,
+  WALLET_AUTHORIZATION_DETAILS,
+  checkOffer,
+  parseOffer,
+  preAuthorizedGrant,
+  type CredentialOffer,
+  type CredentialOfferReference,
+  type CredentialSession,
+  type IssuerEndpoints,
+  type ReceivedCredential,
+} from './oid4vci-client.js';
 export { checkTrustedIssuers, fetchTrustedRegistry, type HeldTrust } from './issuer-trust.js';
 export { dueForRenewal, renewalTimeFor, checkRenewalPolicy, DEFAULT_RENEWAL, type RenewalPolicy, type RenewalState } from './renewal.js';

@@ -4,34 +4,67 @@
  * issuer's nonces are valid for every proof within their lifetime) and, when the issuer advertises
  * `maskid_batch_credential_endpoint`, travel in one DPoP request; otherwise one standard request each.
  */
-import { CREDENTIAL_OFFER_SCHEME, MaskidError, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF, base64url, parseSdJwt, sha256, signJwt, utf8, type Jwk } from '@maskid/core';
+import {
+  CREDENTIAL_CONFIGURATION_ID,
+  CREDENTIAL_OFFER_SCHEME,
+  MaskidError,
+  PRE_AUTHORIZED_GRANT,
+  TYP_DPOP,
+  TYP_PROOF,
+  base64url,
+  parseSdJwt,
+  sha256,
+  signJwt,
+  utf8,
+  type Jwk,
+} from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
 import { fetchJson, readJson, type HttpFetch, type Json } from './http.js';
 
-/** A credential offer (by value). */
+/** A credential offer object. */
 export interface CredentialOffer {
   credential_issuer: string;
   credential_configuration_ids: string[];
   grants?: Record<string, unknown>;
 }
 
-/** Parses an `openid-credential-offer://` URI carrying the offer by value. */
-export function parseOffer(uri: string): CredentialOffer {
-  if (typeof uri !== 'string' || !uri.startsWith(CREDENTIAL_OFFER_SCHEME)) throw new MaskidError('ERR_INPUT_INVALID', `not an ${CREDENTIAL_OFFER_SCHEME} URI`);
-  const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
-  if (params.has('credential_offer_uri')) throw new MaskidError('ERR_INPUT_INVALID', 'offers by reference are not supported; paste the offer by value');
-  let offer: unknown;
-  try {
-    offer = JSON.parse(params.get('credential_offer') ?? '');
-  } catch {
-    throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON');
-  }
+/** An offer passed by reference: where to fetch it. */
+export interface CredentialOfferReference {
+  credential_offer_uri: string;
+}
+
+/** Checks that `offer` (parsed JSON) is an offer object. */
+export function checkOffer(offer: unknown): CredentialOffer {
   const o = offer as Partial<CredentialOffer> | null;
   if (typeof o?.credential_issuer !== 'string' || !Array.isArray(o.credential_configuration_ids)) {
     throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids');
   }
   return o as CredentialOffer;
 }
+
+/** Parses an `openid-credential-offer://` URI: the offer by value, or its `credential_offer_uri` (by reference). */
+export function parseOffer(uri: string): CredentialOffer | CredentialOfferReference {
+  if (typeof uri !== 'string' || !uri.startsWith(CREDENTIAL_OFFER_SCHEME)) throw new MaskidError('ERR_INPUT_INVALID', `not an ${CREDENTIAL_OFFER_SCHEME} URI`);
+  const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
+  const reference = params.get('credential_offer_uri');
+  if (reference !== null) {
+    if (params.has('credential_offer')) throw new MaskidError('ERR_INPUT_INVALID', 'the offer URI carries both credential_offer and credential_offer_uri');
+    return { credential_offer_uri: reference };
+  }
+  let offer: unknown;
+  try {
+    offer = JSON.parse(params.get('credential_offer') ?? '');
+  } catch {
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON');
+  }
+  return checkOffer(offer);
+}
+
+/**
+ * The token request member maskid's wallet sends (pre-authorized code and refresh alike): its one
+ * configuration, so that the token response lists one `credential_identifier` per registered platform.
+ */
+export const WALLET_AUTHORIZATION_DETAILS = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: CREDENTIAL_CONFIGURATION_ID }]);
 
 /** The pre-authorized code of an offer and whether it needs a PIN. */
 export function preAuthorizedGrant(offer: CredentialOffer): { code: string; needsPin: boolean } {

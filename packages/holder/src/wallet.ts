@@ -27,8 +27,17 @@ import {
 import type { HolderKeyStore } from './keys.js';
 import type { StorageAdapter } from './storage.js';
 import { checkTrustedIssuers, fetchTrustedRegistry, type TrustedIssuer } from './issuer-trust.js';
-import { Openid4vciClient, parseOffer, preAuthorizedGrant, type CredentialSession } from './oid4vci-client.js';
-import type { Json } from './http.js';
+import {
+  Openid4vciClient,
+  WALLET_AUTHORIZATION_DETAILS,
+  checkOffer,
+  parseOffer,
+  preAuthorizedGrant,
+  type CredentialOffer,
+  type CredentialOfferReference,
+  type CredentialSession,
+} from './oid4vci-client.js';
+import { readJson, type Json } from './http.js';
 import { checkRenewalPolicy, dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL, type RenewalPolicy } from './renewal.js';
 
 export { PRE_AUTHORIZED_GRANT };
@@ -126,12 +135,13 @@ export class Wallet {
   }
 
   /**
-   * Accepts an `openid-credential-offer://` URI (by value) with the PIN, then fetches every platform's
-   * credential (a new offer follows onboarding or a `reissue`, so whatever was held before is replaced).
+   * Accepts an `openid-credential-offer://` URI (by value, or by reference under a trusted issuer's URL)
+   * with the PIN, then fetches every platform's credential (a new offer follows onboarding or a
+   * `reissue`, so whatever was held before is replaced).
    */
   acceptOffer(uri: string, options: { pin: string }): Promise<HeldCredential[]> {
     return this.#serial(async () => {
-      const offer = parseOffer(uri);
+      const offer = await this.#resolveOffer(parseOffer(uri));
       const issuer = offer.credential_issuer;
       if (!this.#anchor(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${issuer}`);
       const { code, needsPin } = preAuthorizedGrant(offer);
@@ -142,6 +152,7 @@ export class Wallet {
         grant_type: PRE_AUTHORIZED_GRANT,
         'pre-authorized_code': code,
         ...(needsPin ? { tx_code: options.pin } : {}),
+        authorization_details: WALLET_AUTHORIZATION_DETAILS,
       });
       const old = await this.#state();
       if (old) await this.#keys.remove(old.dpopKeyId);
@@ -181,7 +192,11 @@ export class Wallet {
         return [];
       }
       const dpop = await this.#dpopJwk(state.dpopKeyId);
-      const token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, { grant_type: 'refresh_token', refresh_token: state.refreshToken });
+      const token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, {
+        grant_type: 'refresh_token',
+        refresh_token: state.refreshToken,
+        authorization_details: WALLET_AUTHORIZATION_DETAILS,
+      });
       const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh };
       await this.#storage.set('wallet:state', next);
       return this.#fetch_(next, token, due, registry);
@@ -281,6 +296,23 @@ export class Wallet {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * The offer object: as given, or fetched from its `credential_offer_uri`, which must lie under a trusted
+   * issuer's URL (the wallet fetches nothing else) and name that issuer.
+   */
+  async #resolveOffer(parsed: CredentialOffer | CredentialOfferReference): Promise<CredentialOffer> {
+    if (!('credential_offer_uri' in parsed)) return parsed;
+    const where = parsed.credential_offer_uri;
+    const anchor = this.#trusted.find((t) => where.startsWith(`${t.url}/`));
+    if (!anchor) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${where.slice(0, 100)}`);
+    const res = await this.#fetch(where, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (res.status === 404) throw new MaskidError('ERR_STATE_INVALID', 'this offer was already used or has expired; ask for a new one');
+    if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `the offer could not be fetched (HTTP ${res.status})`);
+    const offer = checkOffer(await readJson(res));
+    if (offer.credential_issuer !== anchor.url) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the offer names another issuer than the one that served it');
+    return offer;
+  }
 
   #anchor(issuer: string): TrustedIssuer | undefined {
     return this.#trusted.find((t) => t.url === issuer);

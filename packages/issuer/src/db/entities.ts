@@ -159,6 +159,11 @@ export interface GrantRow {
   used: boolean;
   /** The refresh token these tokens were issued for (tokens from a refresh), to withdraw them on a retry. */
   parent?: string | null;
+  /**
+   * An access token: the credential configuration its token request asked for in `authorization_details`
+   * (then credentials are requested by `credential_identifier`), or null (by `credential_configuration_id`).
+   */
+  details?: string | null;
 }
 export const GrantEntity = new EntitySchema<GrantRow>({
   name: 'MaskidGrant',
@@ -174,6 +179,7 @@ export const GrantEntity = new EntitySchema<GrantRow>({
     expiresAt: { type: 'bigint', name: 'expires_at', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
     used: { type: Boolean },
     parent: { type: String, length: 64, nullable: true },
+    details: { type: String, length: 96, nullable: true },
   },
 });
 

@@ -187,10 +187,24 @@ export class MaskidRefreshGrace1767400000000 implements MigrationInterface {
   }
 }
 
+/** Access tokens remember whether their token request asked for `authorization_details` (OpenID4VCI 1.0 §8.2: one mode per token). */
+export class MaskidGrantDetails1767500000000 implements MigrationInterface {
+  name = 'MaskidGrantDetails1767500000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('maskid_grant', new TableColumn({ name: 'details', type: 'varchar', length: '96', isNullable: true }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('maskid_grant', 'details');
+  }
+}
+
 export const MASKID_MIGRATIONS = [
   MaskidInitial1767000000000,
   MaskidOpenid4vci1767100000000,
   MaskidStatusEpochs1767200000000,
   MaskidStatusRelease1767300000000,
   MaskidRefreshGrace1767400000000,
+  MaskidGrantDetails1767500000000,
 ];

@@ -20,6 +20,7 @@ import { auditHeadRoute } from './routes/audit-head.js';
 import { credentialIssuerMetadataRoute } from './routes/credential-issuer-metadata.js';
 import { authorizationServerMetadataRoute } from './routes/authorization-server-metadata.js';
 import { tokenRoute } from './routes/token.js';
+import { credentialOfferRoute } from './routes/credential-offer.js';
 import { nonceRoute } from './routes/nonce.js';
 import { credentialRoute } from './routes/credential.js';
 
@@ -88,6 +89,7 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   authorizationServerMetadataRoute(router, ctx);
   tokenRoute(router, ctx, { perGrantPerMinute: options.tokenRequestsPerMinute ?? 60, perClientPerMinute: options.tokenRequestsPerMinutePerClient ?? 600 });
   nonceRoute(router, ctx);
+  credentialOfferRoute(router, ctx);
   credentialRoute(router, ctx);
   app.use(router);
   app.use((_req, res) => sendProblem(res, 404, 'ERR_NOT_FOUND', 'no such endpoint'));

@@ -3,9 +3,13 @@
  * - an offer carries a single-use, short-lived pre-authorized code and needs a `tx_code` (PIN) sent
  *   by another channel; wrong PINs are counted and the code is burned after {@link MAX_TX_CODE_ATTEMPTS};
  * - tokens are DPoP-bound (RFC 9449) to the wallet's key; refresh tokens rotate on use;
- * - the token response lists one `credential_identifier` per registered platform, and the wallet
- *   sends one credential request per platform with a proof by a fresh key (`openid4vci-proof+jwt`,
- *   `aud` = issuer URL, `nonce` = a `c_nonce` from the nonce endpoint);
+ * - the offer is passed by reference (`credential_offer_uri`) and lists one credential configuration
+ *   per registered platform plus maskid's wallet configuration;
+ * - one mode per token (§8.2): a token request that asks for `authorization_details` (maskid's wallet,
+ *   naming `InternetIdCredential`) gets one `credential_identifier` per registered platform and
+ *   requests by identifier; one that does not (a standard client) requests by
+ *   `credential_configuration_id`, one platform's configuration per request. Every request carries a
+ *   proof by a fresh key (`openid4vci-proof+jwt`, `aud` = issuer URL, `nonce` = a `c_nonce`);
  * - `c_nonce`s are stateless: an expiry and random bytes under a MAC keyed from the KEK, valid for
  *   {@link Openid4vciLifetimes.cNonce} seconds and usable for every proof of a wallet's batch within
  *   that time (OpenID4VCI 1.0 leaves single use to the issuer); `POST /nonce` writes nothing. Nothing
@@ -24,7 +28,10 @@ import {
   isAllowedAlg,
   publicJwk,
   CREDENTIAL_CONFIGURATION_ID,
+  CREDENTIAL_OFFER_PATH,
   CREDENTIAL_OFFER_SCHEME,
+  platformConfigurationId,
+  platformOfConfigurationId,
   PRE_AUTHORIZED_GRANT,
   TYP_DPOP,
   TYP_PROOF,
@@ -132,12 +139,18 @@ export class Openid4vciService {
     this.#credentials = new CredentialService(issuer);
   }
 
-  /** Creates a single-use offer for a person: the `openid-credential-offer://` URI and the PIN. */
+  /**
+   * Creates a single-use offer for a person: the `openid-credential-offer://` URI (by reference: a
+   * `credential_offer_uri` under the issuer URL, short enough for a QR code), the offer it resolves to, and the PIN.
+   */
   async createOffer(networkNumber: string): Promise<{ uri: string; offer: Record<string, unknown>; txCode: string; expiresAt: string }> {
     const person = await findPerson(this.issuer, networkNumber);
     if (person.state === 'deleted' || person.state === 'revoked') throw new MaskidError('ERR_STATE_INVALID', `this person is ${person.state}`);
     const { url } = await this.issuer.settings();
-    const code = secret();
+    // The reference in the URI; the pre-authorized code is derived from it (nothing more is stored, and
+    // the code itself never appears in a URL or an access log).
+    const reference = secret();
+    const code = this.#codeFor(reference);
     const txCode = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = this.#now() + this.lifetimes.offer * 1000;
     await this.issuer.ds.getRepository(GrantEntity).insert({
@@ -151,14 +164,68 @@ export class Openid4vciService {
       expiresAt,
       used: false,
     } as never);
-    const offer = {
+    const offerUri = `${url}${CREDENTIAL_OFFER_PATH}/${reference}`;
+    return {
+      uri: `${CREDENTIAL_OFFER_SCHEME}?credential_offer_uri=${encodeURIComponent(offerUri)}`,
+      offer: await this.#offer(url, code),
+      txCode,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
+
+  /**
+   * The offer a `credential_offer_uri` names (`GET /credential-offer/<reference>`), while its code is
+   * unused and unexpired; otherwise a 404 `invalid_request`.
+   */
+  async offerByReference(reference: string): Promise<Record<string, unknown>> {
+    const unknown = new OAuthError(404, 'invalid_request', 'this offer is unknown, used or expired; ask for a new one');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(reference)) throw unknown;
+    const code = this.#codeFor(reference);
+    const g = await this.issuer.ds.getRepository(GrantEntity).findOneBy({ handle: hash(code), kind: 'offer' });
+    if (!g || g.used || g.expiresAt <= this.#now()) throw unknown;
+    return this.#offer((await this.issuer.settings()).url, code);
+  }
+
+  /** An offer object: maskid's wallet configuration and every registered platform's. */
+  async #offer(url: string, code: string): Promise<Record<string, unknown>> {
+    const platforms = await new PlatformService(this.issuer).list();
+    return {
       credential_issuer: url,
-      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID],
+      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID, ...platforms.map((p) => platformConfigurationId(p.id))],
       grants: {
         [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } },
       },
     };
-    return { uri: `${CREDENTIAL_OFFER_SCHEME}?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`, offer, txCode, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  #offerKey: Buffer | undefined;
+  #codeFor(reference: string): string {
+    this.#offerKey ??= this.issuer.sealer.derive('openid4vci-offer-reference');
+    return createHmac('sha256', this.#offerKey).update(reference).digest('base64url');
+  }
+
+  /**
+   * The configuration a token request's `authorization_details` names (RFC 9396, OpenID4VCI 1.0 §5.1.1),
+   * or undefined when it has none: exactly one `openid_credential` entry naming maskid's wallet
+   * configuration or a registered platform's. Checked before the grant is spent.
+   */
+  async #requestedDetails(value: unknown): Promise<string | undefined> {
+    if (value === undefined) return undefined;
+    const bad = (why: string) => new OAuthError(400, 'invalid_authorization_details', why);
+    let details: unknown;
+    try {
+      details = typeof value === 'string' && value.length <= 1024 ? JSON.parse(value) : undefined;
+    } catch {
+      throw bad('authorization_details is not JSON');
+    }
+    if (!Array.isArray(details) || details.length !== 1) throw bad('authorization_details must be a JSON array of one openid_credential entry');
+    const d = details[0] as Record<string, unknown> | null;
+    if (!d || typeof d !== 'object' || d['type'] !== 'openid_credential') throw bad('the authorization_details entry must have type openid_credential');
+    const id = d['credential_configuration_id'];
+    if (id === CREDENTIAL_CONFIGURATION_ID) return id;
+    const platform = platformOfConfigurationId(id);
+    if (platform && (await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: platform }))) return id as string;
+    throw bad(`unknown credential_configuration_id ${String(id).slice(0, 64)}`);
   }
 
   /** A fresh `c_nonce`: `base64url(expiry ‖ 12 random bytes ‖ MAC)`, nothing stored. */
@@ -228,6 +295,7 @@ export class Openid4vciService {
    */
   async token(params: Record<string, unknown>, dpop: DpopProof): Promise<Record<string, unknown>> {
     const grantType = params['grant_type'];
+    const details = await this.#requestedDetails(params['authorization_details']);
     let spend: (m: EntityManager) => Promise<{ serial: string; generation: number } | { wrong: number }>;
     let parent: string | null = null;
     if (grantType === PRE_AUTHORIZED_GRANT) {
@@ -295,7 +363,7 @@ export class Openid4vciService {
       const now = this.#now();
       const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false, parent };
       await m.insert(GrantEntity, [
-        { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000 },
+        { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000, details: details ?? null },
         { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
       ] as never);
       return spent;
@@ -303,14 +371,17 @@ export class Openid4vciService {
     if ('wrong' in outcome) {
       throw new OAuthError(400, 'invalid_grant', outcome.wrong >= MAX_TX_CODE_ATTEMPTS ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code');
     }
-    const platforms = await new PlatformService(this.issuer).list();
-    return {
-      access_token: access,
-      token_type: 'DPoP',
-      expires_in: this.lifetimes.access,
-      refresh_token: refresh,
-      authorization_details: [{ type: 'openid_credential', credential_configuration_id: CREDENTIAL_CONFIGURATION_ID, credential_identifiers: platforms.map((p) => p.id) }],
-    };
+    const response: Record<string, unknown> = { access_token: access, token_type: 'DPoP', expires_in: this.lifetimes.access, refresh_token: refresh };
+    // §6.2: `authorization_details` only when the request asked for them (then credentials are requested by identifier).
+    if (details)
+      response['authorization_details'] = [{ type: 'openid_credential', credential_configuration_id: details, credential_identifiers: await this.#identifiers(details) }];
+    return response;
+  }
+
+  /** The `credential_identifier`s a configuration grants: every registered platform, or the one it names. */
+  async #identifiers(configurationId: string): Promise<string[]> {
+    const platform = platformOfConfigurationId(configurationId);
+    return platform ? [platform] : (await new PlatformService(this.issuer).list()).map((p) => p.id);
   }
 
   /** Resolves a DPoP-bound access token. */
@@ -352,9 +423,34 @@ export class Openid4vciService {
   async #issue(token: string | undefined, dpop: DpopProof, bodies: readonly unknown[]): Promise<Record<string, unknown>[]> {
     const grant = await this.accessGrant(token, dpop);
     const { url } = await this.issuer.settings();
+    // The platform a request names, in the token's one mode (§8.2): by identifier when the token request
+    // asked for authorization_details, else by a platform's configuration id.
+    const byIdentifier = typeof grant.details === 'string';
+    const granted = byIdentifier ? platformOfConfigurationId(grant.details) : undefined;
+    const platformOf = (b: Record<string, unknown>): string => {
+      if (byIdentifier) {
+        if ('credential_configuration_id' in b)
+          throw new OAuthError(400, 'invalid_credential_request', 'this token came with credential_identifiers: request by credential_identifier, not credential_configuration_id');
+        const id = b['credential_identifier'];
+        if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
+        if (granted !== undefined && id !== granted) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+        return id;
+      }
+      if ('credential_identifier' in b)
+        throw new OAuthError(400, 'invalid_credential_request', 'this token came without authorization_details: request by credential_configuration_id');
+      const id = b['credential_configuration_id'];
+      if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_configuration_id is required');
+      const platform = platformOfConfigurationId(id);
+      if (!platform) throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${id.slice(0, 64)}`);
+      return platform;
+    };
     // Only the platforms asked for (a single request must not load the whole registry).
     const asked = bodies
-      .map((b) => (b && typeof b === 'object' ? (b as Record<string, unknown>)['credential_identifier'] : undefined))
+      .map((b) => {
+        if (!b || typeof b !== 'object' || Array.isArray(b)) return undefined;
+        const r = b as Record<string, unknown>;
+        return byIdentifier ? r['credential_identifier'] : platformOfConfigurationId(r['credential_configuration_id']);
+      })
       .filter((id): id is string => typeof id === 'string');
     const platforms = new Map((await this.issuer.ds.getRepository(PlatformEntity).findBy({ id: In([...new Set(asked)]) })).map((row) => [row.id, toPlatform(row)]));
     const items: BatchItem[] = [];
@@ -362,12 +458,12 @@ export class Openid4vciService {
     for (const body of bodies) {
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'a credential request must be a JSON object');
       const b = body as Record<string, unknown>;
-      if ('credential_configuration_id' in b)
-        throw new OAuthError(400, 'invalid_credential_request', 'use credential_identifier (from the token response), not credential_configuration_id');
-      const id = b['credential_identifier'];
-      if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
+      const id = platformOf(b);
       const platform = platforms.get(id);
-      if (!platform) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+      if (!platform) {
+        if (byIdentifier) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+        throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${platformConfigurationId(id)}`);
+      }
       const proofs = (b['proofs'] as Record<string, unknown> | undefined)?.['jwt'];
       if (!Array.isArray(proofs) || proofs.length !== 1 || typeof proofs[0] !== 'string') {
         throw new OAuthError(400, 'invalid_proof', 'proofs.jwt must hold exactly one key proof');
