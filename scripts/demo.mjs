@@ -102,7 +102,7 @@ try {
 
   step(3, 'The wallet accepts an offer: one credential per platform, each with a fresh key');
   const offer = await new Openid4vciService(issuer).createOffer(networkNumber);
-  show('offer', `${offer.uri.slice(0, 72)}…`);
+  show('offer (by reference)', offer.uri);
   show('PIN (other channel)', offer.txCode);
   const storage = new MemoryStorage();
   const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [anchor] });

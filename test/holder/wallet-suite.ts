@@ -147,6 +147,12 @@ export const scenarios: Record<string, Scenario> = {
     await rejectsWith(wallet.acceptOffer(evil, { pin: offer.txCode }), 'ERR_ISSUER_UNTRUSTED', 'untrusted issuer');
     await rejectsWith(wallet.acceptOffer('https://not-an-offer', { pin: '123456' }), 'ERR_INPUT_INVALID', 'not an offer URI');
     await wallet.acceptOffer(offer.uri, { pin: offer.txCode });
+    await rejectsWith(wallet.acceptOffer(offer.uri, { pin: offer.txCode }), 'ERR_STATE_INVALID', 'a spent offer by reference');
+    // The same offer object passed by value is accepted too.
+    const next = await env.offer();
+    const reference = new URLSearchParams(next.uri.slice(next.uri.indexOf('?') + 1)).get('credential_offer_uri')!;
+    const byValue = `openid-credential-offer://?credential_offer=${encodeURIComponent(await (await fetch(reference)).text())}`;
+    check((await wallet.acceptOffer(byValue, { pin: next.txCode })).length > 0, 'an offer by value');
   },
 
   async 'presents exactly the requested claims, verifiable, and refuses what the platform may not ask'(env) {

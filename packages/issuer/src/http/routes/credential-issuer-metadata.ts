@@ -9,9 +9,10 @@ import { ALLOWED_ALGS, CREDENTIAL_CONFIGURATION_ID, CREDENTIAL_TYPES, DISCLOSABL
 import type { IssuerHttpContext } from '../context.js';
 import { PlatformService } from '../../services/platforms.js';
 import { BATCH_CREDENTIAL_PATH } from './credential.js';
+import { conditional } from './static-files.js';
 
 export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
-  router.get('/.well-known/openid-credential-issuer', async (_req, res) => {
+  router.get('/.well-known/openid-credential-issuer', async (req, res) => {
     const { url } = await ctx.issuer.settings();
     const platforms = await new PlatformService(ctx.issuer).list();
     // Every configuration is the same credential form; they differ in their display name only.
@@ -25,14 +26,16 @@ export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpCon
     });
     const configurations: Record<string, unknown> = { [CREDENTIAL_CONFIGURATION_ID]: configuration('Internet ID') };
     for (const p of platforms) configurations[platformConfigurationId(p.id)] = configuration(`Internet ID for ${p.name}`);
-    res.set('Cache-Control', 'public, max-age=300').json({
+    // ~0.9 KB per platform (353 KB at 400 platforms) that compresses ~90×: GZIP and an ETag when asked.
+    const metadata = {
       credential_issuer: url,
       credential_endpoint: `${url}/credential`,
       nonce_endpoint: `${url}/nonce`,
-      // maskid extension (docs/openid4vci.md): many credential requests under one DPoP proof.
+      // maskid extension (docs/issuance.md): many credential requests under one DPoP proof.
       maskid_batch_credential_endpoint: `${url}${BATCH_CREDENTIAL_PATH}`,
       display: [{ name: 'maskid Internet ID', locale: 'en' }],
       credential_configurations_supported: configurations,
-    });
+    };
+    conditional(req, res, JSON.stringify(metadata), 'application/json', 'public, max-age=300');
   });
 }
