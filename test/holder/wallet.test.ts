@@ -20,7 +20,7 @@ import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, seededRandom, tempDir } from '../helpers.js';
-import { PlatformService } from '@maskid/issuer';
+import { PlatformService, StatusService } from '@maskid/issuer';
 
 const DAY = 86_400_000;
 const PLATFORMS = [
@@ -55,6 +55,71 @@ describe('wallet behaviour suite (Node)', () => {
   after(() => server.close());
 
   for (const [name, scenario] of Object.entries(scenarios)) it(name, () => scenario(env));
+
+  it('learns its grant state from the issuer (suspended, revoked with its date, replaced), stops offering what it knows fails; reset removes everything', async () => {
+    // Its own issuer: platforms are added here to make a renewal due (a wake-up with nothing due asks nobody).
+    const own = await startIssuer({ platforms: [{ id: 'forum', claims: ['ageOver18'], origin: 'https://forum.example' }] });
+    try {
+      const newWallet = () => {
+        const storage = new MemoryStorage();
+        return { storage, wallet: new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [own.anchor] }) };
+      };
+      const { storage, wallet } = newWallet();
+      const nn = await enrollPerson(own.issuer);
+      const o = await own.offer(nn);
+      await wallet.acceptOffer(o.uri, { pin: o.txCode });
+      assert.equal(await wallet.grantState(), undefined);
+      const origin = 'https://forum.example';
+      const ask = () => wallet.present(buildDcApiRequest(`nonce-${crypto.randomUUID()}`, ['ageOver18']), { origin });
+      const due = async (id: string) => {
+        await new PlatformService(own.issuer).add({ id, name: id, origins: [`https://${id}.example`], claims: ['ageOver18'] });
+      };
+      const code = (e: unknown) => (e as { code?: string }).code;
+      const status = new StatusService(own.issuer);
+
+      await status.suspend({ networkNumber: nn });
+      await due('later-a');
+      await wallet.refresh();
+      assert.equal((await wallet.grantState())?.state, 'suspended', 'told at the renewal');
+      await assert.rejects(ask(), (e) => code(e) === 'ERR_STATUS_SUSPENDED');
+      await status.resume({ networkNumber: nn });
+      await due('later-b');
+      await wallet.refresh();
+      assert.equal(await wallet.grantState(), undefined, 'resumed: nothing to say');
+      await ask();
+
+      await status.revoke({ networkNumber: nn });
+      await due('later-c');
+      await assert.rejects(wallet.refresh(), (e) => code(e) === 'ERR_STATUS_REVOKED' && typeof (e as { details?: { since?: string } }).details?.since === 'string');
+      const revoked = await wallet.grantState();
+      assert.equal(revoked?.state, 'revoked');
+      assert.ok(Math.abs(Date.parse(revoked!.since!) - Date.now()) < 60_000);
+      await assert.rejects(ask(), (e) => code(e) === 'ERR_STATUS_REVOKED', 'no Share for a revoked Internet ID');
+
+      // A second person whose first wallet is replaced by a new offer accepted elsewhere (lost device).
+      const other = await enrollPerson(own.issuer);
+      const first = newWallet();
+      const o1 = await own.offer(other);
+      await first.wallet.acceptOffer(o1.uri, { pin: o1.txCode });
+      await status.reissue({ networkNumber: other });
+      const o2 = await own.offer(other);
+      await newWallet().wallet.acceptOffer(o2.uri, { pin: o2.txCode });
+      await due('later-d');
+      await assert.rejects(first.wallet.refresh(), (e) => (e as { details?: { reason?: string } }).details?.reason === 'replaced');
+      assert.equal((await first.wallet.grantState())?.state, 'replaced');
+
+      // Reset: nothing left (keys included); the wallet onboards again.
+      assert.ok((await storage.keys('key:')).length > 0);
+      await wallet.reset();
+      assert.deepEqual(await storage.keys(), []);
+      assert.deepEqual(await wallet.credentials(), []);
+      assert.equal(await wallet.grantState(), undefined);
+      const again = await own.offer(await enrollPerson(own.issuer));
+      assert.ok((await wallet.acceptOffer(again.uri, { pin: again.txCode })).length > 0);
+    } finally {
+      await own.close();
+    }
+  });
 
   it('keeps keys encrypted in a file wallet and reopens it', async () => {
     const { dir, cleanup } = tempDir();

@@ -299,12 +299,42 @@ describe('issuer HTTP', () => {
       const wrong = String((Number(o.txCode) + 1 + i) % 1_000_000).padStart(6, '0');
       const r = await expectStatus(await token(k, preAuth(o.code, wrong)), 400);
       assert.equal(r.body.error, 'invalid_grant');
+      // The wallet can say how many tries are left, and when the offer is void.
+      assert.equal(r.body.maskid_tx_code_attempts_left, MAX_TX_CODE_ATTEMPTS - 1 - i);
+      assert.deepEqual(r.body.maskid_grant_state, i === MAX_TX_CODE_ATTEMPTS - 1 ? { state: 'spent' } : undefined);
     }
-    assert.equal((await token(k, preAuth(o.code, o.txCode))).body.error, 'invalid_grant', 'the right PIN no longer works after the limit');
+    const after = await token(k, preAuth(o.code, o.txCode));
+    assert.equal(after.body.error, 'invalid_grant', 'the right PIN no longer works after the limit');
+    assert.deepEqual(after.body.maskid_grant_state, { state: 'spent' });
     const p = await offer();
     await expectStatus(await token(k, preAuth(p.code, p.txCode)), 200);
-    assert.equal((await token(k, preAuth(p.code, p.txCode))).body.error, 'invalid_grant', 'replayed code');
+    const replayed = await token(k, preAuth(p.code, p.txCode));
+    assert.equal(replayed.body.error, 'invalid_grant', 'replayed code');
+    assert.deepEqual(replayed.body.maskid_grant_state, { state: 'spent' });
     assert.equal((await token(k, { grant_type: 'password' })).body.error, 'unsupported_grant_type');
+  });
+
+  it('tells the wallet its grant state: suspended on a successful token answer, revoked with its date on a refusal; nothing for an active person', async () => {
+    const person = await enrollPerson(issuer);
+    const oid4vci = new Openid4vciService(issuer);
+    const o = await oid4vci.createOffer(person);
+    const code = (o.offer['grants'] as Record<string, { 'pre-authorized_code': string }>)['urn:ietf:params:oauth:grant-type:pre-authorized_code']!['pre-authorized_code'];
+    const k = await newHolder();
+    const first = await expectStatus(await token(k, preAuth(code, o.txCode)), 200);
+    assert.equal(first.body.maskid_grant_state, undefined, 'an active person: no state member');
+    const status = new StatusService(issuer);
+    await status.suspend({ networkNumber: person });
+    const suspended = await expectStatus(
+      await token(k, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, authorization_details: WALLET_AUTHORIZATION_DETAILS }),
+      200,
+    );
+    assert.equal(suspended.body.maskid_grant_state.state, 'suspended');
+    assert.ok(!Number.isNaN(Date.parse(suspended.body.maskid_grant_state.since)));
+    await status.revoke({ networkNumber: person });
+    const revoked = await expectStatus(await token(k, { grant_type: 'refresh_token', refresh_token: suspended.body.refresh_token }), 400);
+    assert.equal(revoked.body.error, 'invalid_grant');
+    assert.equal(revoked.body.maskid_grant_state.state, 'revoked');
+    assert.ok(Date.parse(revoked.body.maskid_grant_state.since) >= Date.parse(suspended.body.maskid_grant_state.since));
   });
 
   it('refuses wrong DPoP proofs at the token and credential endpoints', async () => {
@@ -398,7 +428,11 @@ describe('issuer HTTP', () => {
     await new StatusService(issuer).reissue({ networkNumber });
     const holder = await newHolder();
     assert.equal((await credential(k, tok.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(holder, await nonce())] } })).status, 401);
-    assert.equal((await token(k, { grant_type: 'refresh_token', refresh_token: tok.refresh_token })).body.error, 'invalid_grant');
+    const refused = await token(k, { grant_type: 'refresh_token', refresh_token: tok.refresh_token });
+    assert.equal(refused.body.error, 'invalid_grant');
+    // The wallet is told its grant was replaced, and when (the reissue's date).
+    assert.equal(refused.body.maskid_grant_state.state, 'replaced');
+    assert.ok(Math.abs(Date.parse(refused.body.maskid_grant_state.since) - Date.now()) < 60_000, refused.body.maskid_grant_state.since);
     const big = await request(app)
       .post('/credential')
       .set('Authorization', `DPoP ${'a'.repeat(43)}`)

@@ -35,6 +35,23 @@ export function platformOfConfigurationId(id: unknown): string | undefined {
   return PLATFORM_ID_PATTERN.test(platform) ? platform : undefined;
 }
 
+/**
+ * Why a grant (an offer's code or a wallet's refresh token) no longer works, or that its person is
+ * suspended: a member of the token endpoint's answer, `maskid_grant_state`, so that a wallet can tell a
+ * person what happened instead of showing `invalid_grant`. On an error: `spent` (unknown, used or
+ * expired: ask for a new offer), `revoked`, `replaced` (a newer offer was issued to this person: lost
+ * device, reissue). On success: `suspended` (credentials are issued, their suspension bits set).
+ * `since` is the date of the person's last change (ISO 8601), when there is one.
+ */
+export interface GrantState {
+  state: 'spent' | 'revoked' | 'replaced' | 'suspended';
+  since?: string;
+}
+/** The token answer member carrying a {@link GrantState}. */
+export const GRANT_STATE_MEMBER = 'maskid_grant_state';
+/** The token error member carrying the PIN attempts left after a wrong `tx_code`. */
+export const TX_CODE_ATTEMPTS_LEFT_MEMBER = 'maskid_tx_code_attempts_left';
+
 /** The path under the issuer URL where an offer passed by reference (`credential_offer_uri`) is served. */
 export const CREDENTIAL_OFFER_PATH = '/credential-offer';
 /** JOSE `typ` of an OpenID4VCI key proof. */

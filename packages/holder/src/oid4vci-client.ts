@@ -7,8 +7,10 @@
 import {
   CREDENTIAL_CONFIGURATION_ID,
   CREDENTIAL_OFFER_SCHEME,
+  GRANT_STATE_MEMBER,
   MaskidError,
   PRE_AUTHORIZED_GRANT,
+  TX_CODE_ATTEMPTS_LEFT_MEMBER,
   TYP_DPOP,
   TYP_PROOF,
   base64url,
@@ -16,6 +18,7 @@ import {
   sha256,
   signJwt,
   utf8,
+  type GrantState,
   type Jwk,
 } from '@maskid/core';
 import type { HolderKeyStore } from './keys.js';
@@ -84,6 +87,34 @@ export interface IssuerEndpoints {
   batchEndpoint?: string;
 }
 
+/** The grant state member of a token answer (`maskid_grant_state`), when it is well-formed. */
+export function grantStateOf(body: Json): GrantState | undefined {
+  const g = body[GRANT_STATE_MEMBER] as Partial<GrantState> | undefined;
+  if (!g || typeof g !== 'object' || !['spent', 'revoked', 'replaced', 'suspended'].includes(String(g.state))) return undefined;
+  return { state: g.state as GrantState['state'], ...(typeof g.since === 'string' && !Number.isNaN(Date.parse(g.since)) ? { since: g.since } : {}) };
+}
+
+/**
+ * A refused token request as a typed error: `details.reason` says what happened in terms a wallet can put
+ * in words (`pin-wrong` with `attemptsLeft`, `offer-void`, `spent`, `revoked`, `replaced`, `rate-limited`,
+ * `refused`), `details.since` the date when the issuer gave one. Never a raw protocol string for a person.
+ */
+function tokenError(status: number, body: Json): MaskidError {
+  const oauthError = String(body['error'] ?? status);
+  const grant = grantStateOf(body);
+  const left = body[TX_CODE_ATTEMPTS_LEFT_MEMBER];
+  const details = { oauthError, ...(grant?.since ? { since: grant.since } : {}) };
+  if (status === 429) return new MaskidError('ERR_STATE_INVALID', 'the issuer is busy; try again in a minute', { details: { ...details, reason: 'rate-limited' } });
+  if (typeof left === 'number' && left > 0)
+    return new MaskidError('ERR_INPUT_INVALID', `wrong PIN; ${left} tries left`, { details: { ...details, reason: 'pin-wrong', attemptsLeft: left } });
+  if (typeof left === 'number')
+    return new MaskidError('ERR_STATE_INVALID', 'wrong PIN; the offer is now void, ask for a new one', { details: { ...details, reason: 'offer-void' } });
+  if (grant?.state === 'revoked') return new MaskidError('ERR_STATUS_REVOKED', 'this Internet ID was revoked', { details: { ...details, reason: 'revoked' } });
+  if (grant?.state === 'replaced') return new MaskidError('ERR_STATE_INVALID', 'a newer offer replaced this wallet', { details: { ...details, reason: 'replaced' } });
+  if (grant?.state === 'spent') return new MaskidError('ERR_STATE_INVALID', 'this offer or grant was already used or has expired', { details: { ...details, reason: 'spent' } });
+  return new MaskidError('ERR_INPUT_INVALID', `token request refused: ${oauthError}`, { details: { ...details, reason: 'refused' } });
+}
+
 /** An access token and the DPoP key it is bound to. */
 export interface CredentialSession extends IssuerEndpoints {
   accessToken: string;
@@ -141,15 +172,7 @@ export class Openid4vciClient {
       body: new URLSearchParams(params).toString(),
     });
     const body = await readJson(res);
-    if (!res.ok) {
-      throw new MaskidError(
-        res.status === 429 ? 'ERR_STATE_INVALID' : 'ERR_INPUT_INVALID',
-        `token request refused: ${String(body['error'])}: ${String(body['error_description'] ?? '')}`,
-        {
-          details: { oauthError: body['error'] },
-        },
-      );
-    }
+    if (!res.ok) throw tokenError(res.status, body);
     if (body['token_type'] !== 'DPoP' || typeof body['access_token'] !== 'string' || typeof body['refresh_token'] !== 'string') {
       throw new MaskidError('ERR_INPUT_INVALID', 'the token response is not a DPoP token response');
     }

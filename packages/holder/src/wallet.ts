@@ -19,6 +19,7 @@ import {
   presentInternetIdCredential,
   typeValuesMatch,
   type ClaimName,
+  type GrantState,
   type Jwk,
   type KeyList,
   type PlatformRegistry,
@@ -36,6 +37,7 @@ import {
   type CredentialOffer,
   type CredentialOfferReference,
   type CredentialSession,
+  grantStateOf,
 } from './oid4vci-client.js';
 import { readJson, type Json } from './http.js';
 import { checkRenewalPolicy, dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL, type RenewalPolicy } from './renewal.js';
@@ -156,6 +158,7 @@ export class Wallet {
       });
       const old = await this.#state();
       if (old) await this.#keys.remove(old.dpopKeyId);
+      await this.#noteGrant(token);
       const state: WalletState = {
         ...endpoints,
         refreshToken: String(token['refresh_token']),
@@ -192,11 +195,22 @@ export class Wallet {
         return [];
       }
       const dpop = await this.#dpopJwk(state.dpopKeyId);
-      const token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, {
-        grant_type: 'refresh_token',
-        refresh_token: state.refreshToken,
-        authorization_details: WALLET_AUTHORIZATION_DETAILS,
-      });
+      let token: Json;
+      try {
+        token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, {
+          grant_type: 'refresh_token',
+          refresh_token: state.refreshToken,
+          authorization_details: WALLET_AUTHORIZATION_DETAILS,
+        });
+      } catch (e) {
+        const reason = (e as MaskidError).details?.['reason'];
+        if (reason === 'revoked' || reason === 'replaced' || reason === 'spent') {
+          const since = (e as MaskidError).details?.['since'];
+          await this.#storage.set('wallet:grantState', { state: reason, ...(typeof since === 'string' ? { since } : {}) } satisfies GrantState);
+        }
+        throw e;
+      }
+      await this.#noteGrant(token);
       const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh };
       await this.#storage.set('wallet:state', next);
       return this.#fetch_(next, token, due, registry);
@@ -210,16 +224,7 @@ export class Wallet {
   async due(): Promise<string[]> {
     const now = this.#now();
     const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
-    const keyList = await this.#storage.get<KeyList>('wallet:keyList');
-    const untrusted = new Set<string>();
-    for (const [id, c] of held) {
-      try {
-        if (!keyList) throw new Error('no key list');
-        assertionKeyFor(keyList, parseSdJwt(c.sdJwt).jwt.header['kid'], { now });
-      } catch {
-        untrusted.add(id);
-      }
-    }
+    const untrusted = await this.#untrusted();
     return dueForRenewal(
       (await this.platforms()).map((p) => p.id),
       held,
@@ -251,6 +256,44 @@ export class Wallet {
     return (await this.#state())?.issuer;
   }
 
+  /**
+   * What the issuer last said about this wallet's grant (`maskid_grant_state`): `revoked`, `replaced` (a
+   * newer offer was used elsewhere), `spent` (the grant can no longer renew: a new offer is needed) or
+   * `suspended`; undefined while all is well.
+   */
+  async grantState(): Promise<GrantState | undefined> {
+    return this.#storage.get<GrantState>('wallet:grantState');
+  }
+
+  async #noteGrant(token: Json): Promise<void> {
+    const state = grantStateOf(token);
+    if (state?.state === 'suspended') await this.#storage.set('wallet:grantState', state);
+    else await this.#storage.delete('wallet:grantState');
+  }
+
+  /** The platforms whose credential is signed by a key the last verified key list does not accept now. */
+  async #untrusted(): Promise<Set<string>> {
+    const now = this.#now();
+    const keyList = await this.#storage.get<KeyList>('wallet:keyList');
+    const untrusted = new Set<string>();
+    for (const c of await this.credentials()) {
+      try {
+        if (!keyList) throw new Error('no key list');
+        assertionKeyFor(keyList, parseSdJwt(c.sdJwt).jwt.header['kid'], { now });
+      } catch {
+        untrusted.add(c.platform);
+      }
+    }
+    return untrusted;
+  }
+
+  /** Removes everything this wallet holds: keys, credentials, grant, registry and the sharing log. */
+  reset(): Promise<void> {
+    return this.#serial(async () => {
+      for (const key of await this.#storage.keys()) await this.#storage.delete(key);
+    });
+  }
+
   /** What was shared with whom (newest last). */
   async shareLog(): Promise<ShareLogEntry[]> {
     return (await this.#storage.get<ShareLogEntry[]>('wallet:log')) ?? [];
@@ -271,6 +314,16 @@ export class Wallet {
     if (extra.length) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `${platform.name} is not registered for ${extra.join(', ')}`);
     const credential = await this.#storage.get<HeldCredential>(`cred:${platform.id}`);
     if (!credential) throw new MaskidError('ERR_NOT_FOUND', `no credential for ${platform.name}`);
+    // What the issuer told this wallet, and what its verified key list says, before any verifier would.
+    const grant = await this.grantState();
+    const since = grant?.since ? { since: grant.since } : {};
+    if (grant?.state === 'revoked') throw new MaskidError('ERR_STATUS_REVOKED', 'this Internet ID was revoked', { details: { reason: 'revoked', ...since } });
+    if (grant?.state === 'replaced') throw new MaskidError('ERR_STATE_INVALID', 'a newer offer replaced this wallet', { details: { reason: 'replaced', ...since } });
+    if (grant?.state === 'suspended') throw new MaskidError('ERR_STATUS_SUSPENDED', 'this Internet ID is suspended', { details: { reason: 'suspended', ...since } });
+    if ((await this.#untrusted()).has(platform.id))
+      throw new MaskidError('ERR_KEY_UNKNOWN', `the credential for ${platform.name} is signed by a key the issuer no longer lists; refresh the wallet`, {
+        details: { reason: 'key-distrusted' },
+      });
     if (Date.parse(credential.validUntil) <= this.#now()) throw new MaskidError('ERR_CREDENTIAL_EXPIRED', `the credential for ${platform.name} has expired; refresh the wallet`);
     return { platform, claims, nonce, credential };
   }
@@ -307,7 +360,7 @@ export class Wallet {
     const anchor = this.#trusted.find((t) => where.startsWith(`${t.url}/`));
     if (!anchor) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${where.slice(0, 100)}`);
     const res = await this.#fetch(where, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-    if (res.status === 404) throw new MaskidError('ERR_STATE_INVALID', 'this offer was already used or has expired; ask for a new one');
+    if (res.status === 404) throw new MaskidError('ERR_STATE_INVALID', 'this offer was already used or has expired; ask for a new one', { details: { reason: 'spent' } });
     if (!res.ok) throw new MaskidError('ERR_INPUT_INVALID', `the offer could not be fetched (HTTP ${res.status})`);
     const offer = checkOffer(await readJson(res));
     if (offer.credential_issuer !== anchor.url) throw new MaskidError('ERR_ISSUER_UNTRUSTED', 'the offer names another issuer than the one that served it');

@@ -51,6 +51,8 @@ export interface PersonRow {
   dataKeySealed: string | null;
   enrolledAt: string;
   deletedAt: string | null;
+  /** When the state or generation last changed (revoke, suspend, resume, reissue); what a wallet is told. */
+  changedAt?: string | null;
 }
 export const PersonEntity = new EntitySchema<PersonRow>({
   name: 'MaskidPerson',
@@ -65,6 +67,7 @@ export const PersonEntity = new EntitySchema<PersonRow>({
     dataKeySealed: { type: 'text', name: 'data_key_sealed', nullable: true },
     enrolledAt: { type: String, name: 'enrolled_at', length: 32 },
     deletedAt: { type: String, name: 'deleted_at', length: 32, nullable: true },
+    changedAt: { type: String, name: 'changed_at', length: 32, nullable: true },
   },
 });
 

@@ -200,6 +200,19 @@ export class MaskidGrantDetails1767500000000 implements MigrationInterface {
   }
 }
 
+/** A person's last change date, which the token endpoint tells the person's wallet (`maskid_grant_state`). */
+export class MaskidPersonChangedAt1767600000000 implements MigrationInterface {
+  name = 'MaskidPersonChangedAt1767600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('maskid_person', new TableColumn({ name: 'changed_at', type: 'varchar', length: '32', isNullable: true }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('maskid_person', 'changed_at');
+  }
+}
+
 export const MASKID_MIGRATIONS = [
   MaskidInitial1767000000000,
   MaskidOpenid4vci1767100000000,
@@ -207,4 +220,5 @@ export const MASKID_MIGRATIONS = [
   MaskidStatusRelease1767300000000,
   MaskidRefreshGrace1767400000000,
   MaskidGrantDetails1767500000000,
+  MaskidPersonChangedAt1767600000000,
 ];

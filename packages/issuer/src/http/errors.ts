@@ -6,7 +6,7 @@ import { OAuthError } from '../services/openid4vci.js';
 export function sendOAuthError(res: Response, e: OAuthError): void {
   res.status(e.status).set('Cache-Control', 'no-store');
   if (e.status === 401) res.set('WWW-Authenticate', `DPoP error="${e.error}", algs="${ALLOWED_ALGS.join(' ')}"`);
-  res.json({ error: e.error, error_description: e.description });
+  res.json({ ...e.members, error: e.error, error_description: e.description });
 }
 
 /** An RFC 9457 problem (`@maskid/core`'s body and status table). */

@@ -30,6 +30,8 @@ import {
   CREDENTIAL_CONFIGURATION_ID,
   CREDENTIAL_OFFER_PATH,
   CREDENTIAL_OFFER_SCHEME,
+  GRANT_STATE_MEMBER,
+  TX_CODE_ATTEMPTS_LEFT_MEMBER,
   platformConfigurationId,
   platformOfConfigurationId,
   PRE_AUTHORIZED_GRANT,
@@ -37,6 +39,7 @@ import {
   TYP_PROOF,
   MaskidError,
   type DecodedJwt,
+  type GrantState,
   type Jwk,
 } from '@maskid/core';
 import { In, LessThan, type EntityManager } from 'typeorm';
@@ -58,11 +61,17 @@ export class OAuthError extends Error {
     readonly status: number,
     readonly error: string,
     readonly description: string,
+    /** Further members of the error body (maskid's documented extensions, e.g. `maskid_grant_state`). */
+    readonly members: Record<string, unknown> = {},
   ) {
     super(description);
     this.name = 'OAuthError';
   }
 }
+
+/** `invalid_grant`, telling the wallet why in `maskid_grant_state` (see `GrantState` in `@maskid/core`). */
+const grantError = (description: string, state: GrantState['state'], since?: string | null) =>
+  new OAuthError(400, 'invalid_grant', description, { [GRANT_STATE_MEMBER]: { state, ...(since ? { since } : {}) } satisfies GrantState });
 
 const hash = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const secret = () => base64url(randomBytes(32));
@@ -305,7 +314,7 @@ export class Openid4vciService {
       if (typeof txCode !== 'string' || !txCode) throw new OAuthError(400, 'invalid_request', 'tx_code is required for this offer');
       spend = async (m) => {
         const g = await m.findOneBy(GrantEntity, { handle: hash(code), kind: 'offer' });
-        if (!g || g.used || g.expiresAt <= this.#now()) throw new OAuthError(400, 'invalid_grant', 'the pre-authorized code is unknown, used or expired');
+        if (!g || g.used || g.expiresAt <= this.#now()) throw grantError('the pre-authorized code is unknown, used or expired', 'spent');
         const expected = Buffer.from(g.txCodeHash ?? '', 'hex');
         const given = Buffer.from(hash(`${code}:${txCode}`), 'hex');
         if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
@@ -322,17 +331,17 @@ export class Openid4vciService {
       spend = async (m) => {
         const g = await m.findOneBy(GrantEntity, { handle: hash(token), kind: 'refresh' });
         const now = this.#now();
-        if (!g || g.expiresAt <= now) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+        if (!g || g.expiresAt <= now) throw grantError('the refresh token is unknown, used or expired', 'spent');
         if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
         parent = g.handle;
         if (g.used) {
           // A retry within the grace window (the answer to the first use was lost): allowed while the tokens
           // issued then were never used; they are withdrawn, so one lineage of tokens stays alive.
           const children = await m.findBy(GrantEntity, { parent: g.handle });
-          if (children.some((c) => c.kind === 'refresh' && c.used)) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+          if (children.some((c) => c.kind === 'refresh' && c.used)) throw grantError('the refresh token is unknown, used or expired', 'spent');
           // Concurrent retries: only the one that moves the use counter wins.
           const bumped = await m.update(GrantEntity, { handle: g.handle, attempts: g.attempts }, { attempts: g.attempts + 1 });
-          if (bumped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+          if (bumped.affected !== 1) throw grantError('the refresh token is unknown, used or expired', 'spent');
           if (children.length > 0) await m.delete(GrantEntity, { parent: g.handle, used: false });
           return { serial: g.serial, generation: g.generation };
         }
@@ -340,7 +349,7 @@ export class Openid4vciService {
         // token stays usable for a retry until the grace window ends (never past its own expiry).
         const grace = Math.min(g.expiresAt, now + this.lifetimes.refreshGrace * 1000);
         const flipped = await m.update(GrantEntity, { handle: g.handle, used: false }, { used: true, attempts: 1, expiresAt: grace });
-        if (flipped.affected !== 1) throw new OAuthError(400, 'invalid_grant', 'the refresh token is unknown, used or expired');
+        if (flipped.affected !== 1) throw grantError('the refresh token is unknown, used or expired', 'spent');
         return { serial: g.serial, generation: g.generation };
       };
     } else {
@@ -357,21 +366,28 @@ export class Openid4vciService {
       if ('wrong' in spent) return spent;
       const { serial, generation } = spent;
       const person = await m.findOneBy(PersonEntity, { serial });
-      if (!person || person.generation !== generation || person.state === 'deleted' || person.state === 'revoked') {
-        throw new OAuthError(400, 'invalid_grant', 'this grant is no longer valid (reissued, revoked or deleted)');
-      }
+      if (!person || person.state === 'deleted') throw grantError('this grant is no longer valid', 'spent');
+      if (person.state === 'revoked') throw grantError('this Internet ID was revoked', 'revoked', person.changedAt);
+      if (person.generation !== generation) throw grantError('a newer offer replaced this grant', 'replaced', person.changedAt);
       const now = this.#now();
       const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false, parent };
       await m.insert(GrantEntity, [
         { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000, details: details ?? null },
         { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
       ] as never);
-      return spent;
+      return { ...spent, suspendedSince: person.state === 'suspended' ? (person.changedAt ?? '') : undefined };
     });
     if ('wrong' in outcome) {
-      throw new OAuthError(400, 'invalid_grant', outcome.wrong >= MAX_TX_CODE_ATTEMPTS ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code');
+      const left = Math.max(0, MAX_TX_CODE_ATTEMPTS - outcome.wrong);
+      throw new OAuthError(400, 'invalid_grant', left === 0 ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code', {
+        [TX_CODE_ATTEMPTS_LEFT_MEMBER]: left,
+        ...(left === 0 ? { [GRANT_STATE_MEMBER]: { state: 'spent' } satisfies GrantState } : {}),
+      });
     }
     const response: Record<string, unknown> = { access_token: access, token_type: 'DPoP', expires_in: this.lifetimes.access, refresh_token: refresh };
+    // A suspended person's wallet still renews (the credentials carry the suspension bit) and is told why sign-ins fail.
+    if (outcome.suspendedSince !== undefined)
+      response[GRANT_STATE_MEMBER] = { state: 'suspended', ...(outcome.suspendedSince ? { since: outcome.suspendedSince } : {}) } satisfies GrantState;
     // §6.2: `authorization_details` only when the request asked for them (then credentials are requested by identifier).
     if (details)
       response['authorization_details'] = [{ type: 'openid_credential', credential_configuration_id: details, credential_identifiers: await this.#identifiers(details) }];

@@ -260,7 +260,8 @@ export class StatusService {
       if (person.state === 'deleted') throw new MaskidError('ERR_STATE_INVALID', 'this person was deleted');
       const platforms = await this.#platforms(m, platformId);
       const { changed, state } = await apply(m, person, platforms);
-      if (state !== person.state) await m.update(PersonEntity, { serial: person.serial }, { state });
+      // The date a wallet is told (`maskid_grant_state.since`): state changes and reissues.
+      if (state !== person.state || action === 'reissue') await m.update(PersonEntity, { serial: person.serial }, { state, changedAt: new Date().toISOString() });
       await new AuditService(this.issuer).append(m, {
         action,
         subject: formatNetworkNumber(BigInt('0x' + person.serial)),
@@ -311,7 +312,7 @@ export class StatusService {
       const slot = await new EnrollmentService(this.issuer).allocateSlot(m);
       generation = person.generation + 1;
       await m.update(PersonEntity, { serial: person.serial }, { slot, generation });
-      await m.delete(GrantEntity, { serial: person.serial });
+      // Earlier tokens stay as rows until they expire: the generation check refuses them, as `replaced`.
       if (person.state === 'suspended') changed += await this.#setBits(m, platforms, slot, 'suspension', true);
       return { changed, state: person.state };
     });
