@@ -49,13 +49,15 @@ export async function buildExtension(options) {
   cpSync(join(HERE, 'static'), out, { recursive: true });
   const manifest = {
     manifest_version: 3,
-    name: 'Internet ID wallet (maskid)',
-    short_name: 'Internet ID',
+    // Names in the person's language (static/_locales, Chrome's format; the pages use the same files).
+    name: '__MSG_extName__',
+    short_name: '__MSG_extShortName__',
+    default_locale: 'en',
     version: '0.1.0',
-    description: 'Sign in with your Internet ID: a different ID for every site, only the claims you agree to share.',
+    description: '__MSG_extDescription__',
     minimum_chrome_version: '120',
     background: { service_worker: 'background.js' },
-    action: { default_title: 'Internet ID', default_popup: 'popup.html' },
+    action: { default_title: '__MSG_extShortName__', default_popup: 'popup.html' },
     permissions: ['storage', 'alarms'],
     host_permissions: [...new Set(issuers.map((t) => `${new URL(t.url).origin}/*`))],
     content_scripts: [

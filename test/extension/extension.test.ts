@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { buildDcApiRequest } from '@maskid/core';
 import { VerifierService, createVerifierListener, parseConfig } from '@maskid/verifier';
 import { createDemoPlatform } from '@maskid/demo-platform';
+import { PlatformService } from '@maskid/issuer';
 import { buildExtension } from '@maskid/extension/build';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startIssuer, freePort, type RunningIssuer } from '../issuer-server.js';
@@ -168,7 +169,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await popup.fill('#pin', offer.txCode === '000000' ? '111111' : '000000');
     await popup.click('#accept');
     await popup.waitForSelector('#message.error');
-    assert.match((await popup.textContent('#message')) ?? '', /PIN|tx_code|code/i);
+    assert.equal((await popup.textContent('#message')) ?? '', 'Wrong PIN — 4 tries left.', 'plain words, with the tries left');
     await popup.goto(`chrome-extension://${extensionId}/popup.html`);
     await popup.waitForSelector('#credentials');
     assert.equal(await popup.$$eval('#credentials tr[data-platform]', (trs) => trs.length), 2, "still the first person's two credentials");
@@ -203,6 +204,9 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     assert.equal(await consent.textContent('#platform'), 'Platform video', 'the verified name from the signed registry');
     assert.equal(await consent.textContent('#origin'), video.origin);
     assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.getAttribute('data-claim'))), ['ageOver18', 'region']);
+    // In words: no claim keys or codes; Enter does not share (the focus is on "Don't share").
+    assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.textContent)), ['Over 18Yes', 'RegionBeijing']);
+    assert.equal(await consent.evaluate(() => document.activeElement?.id), 'deny');
     await consent.screenshot({ path: join(ARTIFACTS, 'consent-popup.png') });
     await consent.click('#allow');
     const result = await outcome(page);
@@ -283,14 +287,14 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
   it("refuses claims beyond the platform's registration: shown to the person, NotAllowedError to the page", async () => {
     const sent = forum.presentations;
     const r = await rawRequest(forum.origin, buildDcApiRequest('a-nonce-of-enough-length-1', ['ageOver18', 'region']));
-    assert.match(r.reason ?? '', /not registered for region/);
+    assert.equal(r.reason, 'This request cannot be answered: This site asked for more than it is registered to receive.');
     assert.equal(r.error, 'NotAllowedError');
     assert.equal(forum.presentations, sent);
   });
 
   it('gives nothing to an origin that is not a registered platform (the same NotAllowedError as a deny)', async () => {
     const r = await rawRequest(stranger.url, buildDcApiRequest('a-nonce-of-enough-length-2', ['ageOver18']));
-    assert.match(r.reason ?? '', /not a registered platform/);
+    assert.equal(r.reason, 'This request cannot be answered: This site is not a registered platform, so your wallet does not answer it.');
     assert.equal(r.error, 'NotAllowedError');
   });
 
@@ -338,9 +342,9 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
       ),
     );
     assert.deepEqual(rows, [
-      [video.origin, 'ageOver18, region'],
-      [forum.origin, 'ageOver18'],
-      [video.origin, 'ageOver18, region'],
+      [video.origin, 'Over 18, Region'],
+      [forum.origin, 'Over 18'],
+      [video.origin, 'Over 18, Region'],
     ]);
     const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
     const keys = await worker.evaluate(
@@ -362,6 +366,36 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await popup.close();
   });
 
+  it('speaks Simplified Chinese when chosen in the popup: the popup and the consent window, claims and provinces in words', async () => {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.waitForSelector('#credentials');
+    assert.equal(await popup.textContent('#title'), 'Internet ID wallet', "English: the browser's language here");
+    await popup.selectOption('#language', 'zh_CN');
+    await popup.waitForFunction(() => document.getElementById('title')?.textContent === '网络身份证钱包');
+    await popup.waitForSelector('#credentials');
+    assert.equal(await popup.getAttribute('html', 'lang'), 'zh-CN');
+    assert.deepEqual(await popup.$$eval('#credentials th', (ths) => ths.map((th) => th.textContent)), ['平台', '您在该平台的编号', '有效期至']);
+    assert.deepEqual(await popup.$$eval('#log tr', (trs) => trs.slice(1).map((tr) => tr.querySelectorAll('td')[2]?.textContent)), [
+      '年满18周岁、地区',
+      '年满18周岁',
+      '年满18周岁、地区',
+    ]);
+    await popup.screenshot({ path: join(ARTIFACTS, 'wallet-popup-zh.png') });
+    const page = await context.newPage();
+    const consent = await startSignIn(page, video.origin);
+    assert.equal(await consent.textContent('#allow'), '分享');
+    assert.equal(await consent.textContent('#deny'), '不分享');
+    assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.textContent)), ['年满18周岁是', '地区北京市']);
+    await consent.screenshot({ path: join(ARTIFACTS, 'consent-popup-zh.png') });
+    await consent.click('#deny');
+    assert.equal((await outcome(page)).state, 'cancelled');
+    await page.close();
+    await popup.selectOption('#language', 'en');
+    await popup.waitForFunction(() => document.getElementById('title')?.textContent === 'Internet ID wallet');
+    await popup.close();
+  });
+
   it("after the person is revoked with the CLI and the next epoch is published, the verifier's next manifest poll refuses the next sign-in", async () => {
     const cli = (args: string[]) => {
       const r = spawnSync(process.execPath, [ISSUER_BIN, '--dev', '--data-dir', server.dir, '--json', ...args], { encoding: 'utf8' });
@@ -378,5 +412,62 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     assert.equal(result.state, 'refused', result.text);
     assert.match(result.text, /ERR_STATUS_REVOKED/);
     await page.close();
+  });
+  it('the wallet learns the revocation at its next renewal: the popup says so with the date, and Share is no longer offered', async () => {
+    // A newly registered platform makes a renewal due (a wake-up with nothing due asks the issuer nothing).
+    await new PlatformService(server.issuer).add({ id: 'news', name: 'Platform news', origins: [`http://localhost:${await freePort()}`], claims: ['ageOver18'] });
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.click('#refresh');
+    await popup.waitForSelector('#grant-state[data-state=revoked]', { timeout: 20_000 });
+    const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(new Date());
+    assert.equal(await popup.textContent('#grant-state'), `Your Internet ID was revoked on ${today}. Sign-ins no longer work. Contact the issuer if you think this is a mistake.`);
+    assert.doesNotMatch((await popup.textContent('body')) ?? '', /ERR_|invalid_grant|grant_state/);
+    await popup.screenshot({ path: join(ARTIFACTS, 'wallet-popup-revoked.png') });
+    await popup.close();
+    const page = await context.newPage();
+    const consent = await startSignIn(page, forum.origin);
+    assert.equal(await consent.$('#allow'), null, 'no Share for a revoked Internet ID');
+    assert.match((await consent.textContent('#reason')) ?? '', /was revoked on/);
+    await consent.click('#close');
+    assert.equal((await outcome(page)).state, 'cancelled');
+    await page.close();
+  });
+
+  it('"Remove this wallet" deletes everything after a confirmation; onboarding again: wrong PIN twice says the tries left, then the right PIN', async () => {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.click('#remove');
+    await popup.waitForSelector('#remove-text');
+    await popup.click('#remove-cancel');
+    await popup.waitForSelector('#credentials');
+    await popup.click('#remove');
+    await popup.click('#remove-confirm');
+    await popup.waitForSelector('#offer');
+    const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
+    const left = await worker.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('maskid-wallet', 1);
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const all = open.result.transaction('kv').objectStore('kv').count();
+            all.onsuccess = () => resolve(all.result);
+          };
+        }),
+    );
+    assert.equal(left, 0, 'no keys, credentials or log left');
+    const offer = await server.offer(await enrollPerson(server.issuer));
+    await popup.fill('#offer', offer.uri);
+    for (const [i, wrong] of ['000001', '000002'].entries()) {
+      await popup.fill('#pin', wrong === offer.txCode ? '000003' : wrong);
+      await popup.click('#accept');
+      await popup.waitForFunction((n) => document.getElementById('message')?.textContent === `Wrong PIN — ${n} tries left.`, 4 - i);
+    }
+    await popup.fill('#pin', offer.txCode);
+    await popup.click('#accept');
+    await popup.waitForSelector('#credentials tr[data-platform="news"]', { timeout: 20_000 });
+    assert.equal(await popup.$('#grant-state'), null, 'a new grant: nothing to report');
+    await popup.close();
   });
 });

@@ -63,6 +63,47 @@ export const DIGEST_COUNT = 16;
 /** Salt length in bytes (128 bits). */
 export const SALT_BYTES = 16;
 
+/**
+ * Province-level codes (GB/T 2260), the first two digits of an address code and the values of the
+ * `region` claim (the wallet shows them as names, in its languages).
+ */
+export const PROVINCE_CODES: ReadonlySet<string> = new Set([
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
+]);
+
 /** Allowed values of `gender` (ISO/IEC 5218 wording). */
 export const GENDERS = ['female', 'male', 'not-known', 'not-applicable'] as const;
 export type Gender = (typeof GENDERS)[number];

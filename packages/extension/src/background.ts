@@ -13,7 +13,7 @@
  */
 import { MaskidError, decodeDisclosures, isInternetIdRequest, parseDcApiRequest, parseSdJwt, type ClaimName } from '@maskid/core';
 import { IndexedDbStorage, Wallet, WebCryptoKeyStore, nextRefreshDelay, type TrustedIssuer } from '@maskid/holder';
-import type { ConsentView, ContentMessage, ExtensionMessage, PageAnswer, WalletError, WalletStatus } from './messages.js';
+import type { ConsentView, ContentMessage, ErrorReport, ExtensionMessage, PageAnswer, WalletError, WalletStatus } from './messages.js';
 
 /** Deployment settings written by the build into `config.json`. */
 interface ExtensionConfig {
@@ -23,18 +23,18 @@ interface ExtensionConfig {
 }
 
 const REFRESH_ALARM = 'maskid-refresh';
-const CLAIM_LABELS: Record<ClaimName, string> = {
-  givenName: 'Given name',
-  familyName: 'Family name',
-  birthDate: 'Date of birth',
-  ageOver14: 'Over 14',
-  ageOver16: 'Over 16',
-  ageOver18: 'Over 18',
-  gender: 'Gender',
-  region: 'Region',
-  nationality: 'Nationality',
-  realNameVerified: 'Real name verified',
-};
+
+/** A failure as codes for the pages to put in words: the code and only the details a sentence needs. */
+function report(e: unknown): ErrorReport {
+  if (!(e instanceof MaskidError)) return { code: 'ERR_INTERNAL', message: 'the wallet failed; try again' };
+  const d = e.details ?? {};
+  const details = {
+    ...(typeof d['reason'] === 'string' ? { reason: d['reason'] } : {}),
+    ...(typeof d['attemptsLeft'] === 'number' ? { attemptsLeft: d['attemptsLeft'] } : {}),
+    ...(typeof d['since'] === 'string' ? { since: d['since'] } : {}),
+  };
+  return { code: e.code, message: e.message, ...(Object.keys(details).length ? { details } : {}) };
+}
 
 let config: Promise<ExtensionConfig> | undefined;
 let walletPromise: Promise<Wallet> | undefined;
@@ -90,6 +90,8 @@ interface Pending {
   view: ConsentView;
   request: unknown;
   origin: string;
+  /** The tab that asked: one consent window per tab at a time. */
+  tabId: number | undefined;
   windowId?: number;
   decide: (allow: boolean) => void;
 }
@@ -103,32 +105,23 @@ async function consentView(request: unknown, origin: string): Promise<ConsentVie
     const { platform, credential } = await w.preview(request, { origin });
     const values = new Map<string, unknown>();
     for (const d of await decodeDisclosures(parseSdJwt(credential.sdJwt).disclosures)) if (d.name) values.set(d.name, d.value);
-    return {
-      origin,
-      mode: 'ask',
-      platformName: platform.name,
-      claims: claims.map((name) => ({ name, label: CLAIM_LABELS[name], value: display(values.get(name)) })),
-    };
+    return { origin, mode: 'ask', platformName: platform.name, claims: claims.map((name) => ({ name, value: values.get(name) })) };
   } catch (e) {
-    const reason = e instanceof MaskidError ? e.message : 'this request cannot be answered';
-    return { origin, mode: 'refuse', claims: claims.map((name) => ({ name, label: CLAIM_LABELS[name] })), reason };
+    return { origin, mode: 'refuse', claims: claims.map((name) => ({ name })), refusal: report(e) };
   }
 }
 
-function display(value: unknown): string {
-  if (value === true) return 'yes';
-  if (value === false) return 'no';
-  return value === undefined ? '' : String(value);
-}
-
 /** Shows the consent window for one request and resolves with the page's answer. */
-async function ask(request: unknown, origin: string): Promise<PageAnswer> {
+async function ask(request: unknown, origin: string, tabId: number | undefined): Promise<PageAnswer> {
+  // One consent window per tab: a second request while one is open is refused (a double click shares nothing twice).
+  if (tabId !== undefined && [...pending.values()].some((p) => p.tabId === tabId)) return { ok: false };
   const view = await consentView(request, origin);
   const id = crypto.randomUUID();
   const allowed = await new Promise<boolean>((decide) => {
-    const entry: Pending = { view, request, origin, decide };
+    const entry: Pending = { view, request, origin, tabId, decide };
     pending.set(id, entry);
-    chrome.windows.create({ url: chrome.runtime.getURL(`consent.html#${id}`), type: 'popup', width: 440, height: 600, focused: true }).then(
+    // The window sizes itself to its content once drawn (consent.ts).
+    chrome.windows.create({ url: chrome.runtime.getURL(`consent.html#${id}`), type: 'popup', width: 420, height: 480, focused: true }).then(
       (win) => {
         if (win?.id !== undefined) entry.windowId = win.id;
       },
@@ -150,13 +143,14 @@ chrome.windows.onRemoved.addListener((windowId) => {
 
 async function status(): Promise<WalletStatus> {
   const w = await wallet();
-  const [held, platforms, lastRefresh, log, alarm, state] = await Promise.all([
+  const [held, platforms, lastRefresh, log, alarm, state, grantState] = await Promise.all([
     w.credentials(),
     w.platforms(),
     w.lastRefresh(),
     w.shareLog(),
     chrome.alarms.get(REFRESH_ALARM),
     w.issuer(),
+    w.grantState(),
   ]);
   const names = new Map(platforms.map((p) => [p.id, p.name]));
   return {
@@ -168,6 +162,7 @@ async function status(): Promise<WalletStatus> {
       .map((c) => ({ platform: c.platform, platformName: names.get(c.platform) ?? c.platform, maskedId: c.maskedId, validUntil: c.validUntil, receivedAt: c.receivedAt }))
       .sort((a, b) => a.platformName.localeCompare(b.platformName)),
     log: log.slice().reverse(),
+    ...(grantState ? { grantState } : {}),
   };
 }
 
@@ -175,7 +170,7 @@ async function fromPage(message: ContentMessage, sender: chrome.runtime.MessageS
   const origin = sender.origin;
   if (message.type === 'dc-request') {
     if (!origin || origin === 'null' || !isInternetIdRequest(message.request)) return { ok: false } satisfies PageAnswer;
-    return ask(message.request, origin);
+    return ask(message.request, origin, sender.tab?.id);
   }
   if (message.type === 'open-offer' && typeof message.uri === 'string' && message.uri.startsWith('openid-credential-offer:') && message.uri.length < 8192) {
     await chrome.tabs.create({ url: chrome.runtime.getURL(`popup.html#offer=${encodeURIComponent(message.uri)}`) });
@@ -187,7 +182,7 @@ async function fromExtension(message: ExtensionMessage): Promise<unknown> {
   switch (message.type) {
     case 'consent-view': {
       const p = pending.get(message.id);
-      return p ? p.view : ({ error: { code: 'ERR_NOT_FOUND', message: 'this request is no longer pending' } } satisfies WalletError);
+      return p ? p.view : ({ error: { code: 'ERR_NOT_FOUND', message: 'this request is no longer pending', details: { reason: 'request-gone' } } } satisfies WalletError);
     }
     case 'consent-answer':
       pending.get(message.id)?.decide(message.allow === true);
@@ -202,6 +197,10 @@ async function fromExtension(message: ExtensionMessage): Promise<unknown> {
       await (await wallet()).refresh();
       await armRefresh(true);
       return status();
+    case 'reset':
+      await (await wallet()).reset();
+      await chrome.alarms.clear(REFRESH_ALARM);
+      return status();
     default:
       return { error: { code: 'ERR_INPUT_INVALID', message: 'unknown message' } } satisfies WalletError;
   }
@@ -212,11 +211,7 @@ chrome.runtime.onMessage.addListener((message: ContentMessage | ExtensionMessage
   const fromOwnPage = sender.url?.startsWith(chrome.runtime.getURL('')) === true;
   const work = fromOwnPage ? fromExtension(message as ExtensionMessage) : fromPage(message as ContentMessage, sender);
   work.then(sendResponse, (e: unknown) => {
-    sendResponse(
-      fromOwnPage
-        ? ({ error: e instanceof MaskidError ? { code: e.code, message: e.message } : { code: 'ERR_INTERNAL', message: 'the wallet failed; try again' } } satisfies WalletError)
-        : ({ ok: false } satisfies PageAnswer),
-    );
+    sendResponse(fromOwnPage ? ({ error: report(e) } satisfies WalletError) : ({ ok: false } satisfies PageAnswer));
   });
   return true;
 });

@@ -4,7 +4,7 @@
  * extension pages to the service worker (chrome.runtime messaging, where the browser attests the
  * sender's origin). A page can send exactly two kinds: a DC API request and "open this offer".
  */
-import type { ClaimName, ErrorCode } from '@maskid/core';
+import type { ClaimName, ErrorCode, GrantState } from '@maskid/core';
 import type { DcApiResponse, ShareLogEntry } from '@maskid/holder';
 
 /** window.postMessage marker from the main-world script to the bridge. */
@@ -22,16 +22,27 @@ export type ExtensionMessage =
   | { type: 'consent-answer'; id: string; allow: boolean }
   | { type: 'wallet-status' }
   | { type: 'accept-offer'; uri: string; pin: string }
-  | { type: 'refresh' };
+  | { type: 'refresh' }
+  | { type: 'reset' };
+
+/** Why something failed, as codes the pages put in words (`i18n.ts`): never a sentence from a protocol. */
+export interface ErrorReport {
+  code: ErrorCode | 'ERR_INTERNAL';
+  /** English, for logs and developers; the pages show `errorText(report)` instead. */
+  message: string;
+  details?: { reason?: string; attemptsLeft?: number; since?: string };
+}
 
 /** The consent window's view of one pending request. */
 export interface ConsentView {
   origin: string;
-  /** 'ask': a registered platform with a valid credential; 'refuse': shown with a reason, can only be closed. */
+  /** 'ask': a registered platform with a valid credential; 'refuse': shown with its reason, can only be closed. */
   mode: 'ask' | 'refuse';
   platformName?: string;
-  claims: { name: ClaimName; label: string; value?: string }[];
-  reason?: string;
+  /** The claims asked for and, when asking, the values that would be shared. */
+  claims: { name: ClaimName; value?: unknown }[];
+  /** Why a request is refused (not `error`: that member marks a failed call). */
+  refusal?: ErrorReport;
 }
 
 /** The popup's view of the wallet. */
@@ -42,9 +53,11 @@ export interface WalletStatus {
   nextRefresh?: string;
   credentials: { platform: string; platformName: string; maskedId: string; validUntil: string; receivedAt: string }[];
   log: ShareLogEntry[];
+  /** What the issuer last said about this wallet's grant (revoked, replaced, spent, suspended). */
+  grantState?: GrantState;
 }
 
-/** An error as the extension pages show it. */
+/** An error answer to an extension page. */
 export interface WalletError {
-  error: { code: ErrorCode | 'ERR_INTERNAL'; message: string };
+  error: ErrorReport;
 }

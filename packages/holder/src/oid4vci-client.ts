@@ -36,29 +36,32 @@ export interface CredentialOfferReference {
   credential_offer_uri: string;
 }
 
+/** The details of every error about a malformed offer (what a wallet shows: "not an offer, check the link"). */
+const OFFER_INVALID = { details: { reason: 'offer-invalid' } };
+
 /** Checks that `offer` (parsed JSON) is an offer object. */
 export function checkOffer(offer: unknown): CredentialOffer {
   const o = offer as Partial<CredentialOffer> | null;
   if (typeof o?.credential_issuer !== 'string' || !Array.isArray(o.credential_configuration_ids)) {
-    throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids');
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer lacks credential_issuer or credential_configuration_ids', OFFER_INVALID);
   }
   return o as CredentialOffer;
 }
 
 /** Parses an `openid-credential-offer://` URI: the offer by value, or its `credential_offer_uri` (by reference). */
 export function parseOffer(uri: string): CredentialOffer | CredentialOfferReference {
-  if (typeof uri !== 'string' || !uri.startsWith(CREDENTIAL_OFFER_SCHEME)) throw new MaskidError('ERR_INPUT_INVALID', `not an ${CREDENTIAL_OFFER_SCHEME} URI`);
+  if (typeof uri !== 'string' || !uri.startsWith(CREDENTIAL_OFFER_SCHEME)) throw new MaskidError('ERR_INPUT_INVALID', `not an ${CREDENTIAL_OFFER_SCHEME} URI`, OFFER_INVALID);
   const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
   const reference = params.get('credential_offer_uri');
   if (reference !== null) {
-    if (params.has('credential_offer')) throw new MaskidError('ERR_INPUT_INVALID', 'the offer URI carries both credential_offer and credential_offer_uri');
+    if (params.has('credential_offer')) throw new MaskidError('ERR_INPUT_INVALID', 'the offer URI carries both credential_offer and credential_offer_uri', OFFER_INVALID);
     return { credential_offer_uri: reference };
   }
   let offer: unknown;
   try {
     offer = JSON.parse(params.get('credential_offer') ?? '');
   } catch {
-    throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON');
+    throw new MaskidError('ERR_INPUT_INVALID', 'the offer is not JSON', OFFER_INVALID);
   }
   return checkOffer(offer);
 }
@@ -73,7 +76,7 @@ export const WALLET_AUTHORIZATION_DETAILS = JSON.stringify([{ type: 'openid_cred
 export function preAuthorizedGrant(offer: CredentialOffer): { code: string; needsPin: boolean } {
   const grant = offer.grants?.[PRE_AUTHORIZED_GRANT] as { 'pre-authorized_code'?: string; tx_code?: unknown } | undefined;
   const code = grant?.['pre-authorized_code'];
-  if (typeof code !== 'string') throw new MaskidError('ERR_INPUT_INVALID', 'the offer has no pre-authorized code');
+  if (typeof code !== 'string') throw new MaskidError('ERR_INPUT_INVALID', 'the offer has no pre-authorized code', OFFER_INVALID);
   return { code, needsPin: grant?.tx_code !== undefined };
 }
 

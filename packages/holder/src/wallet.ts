@@ -147,7 +147,8 @@ export class Wallet {
       const issuer = offer.credential_issuer;
       if (!this.#anchor(issuer)) throw new MaskidError('ERR_ISSUER_UNTRUSTED', `this wallet does not accept offers from ${issuer}`);
       const { code, needsPin } = preAuthorizedGrant(offer);
-      if (needsPin && !/^\d{4,10}$/.test(options.pin ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'this offer needs the numeric PIN given with it');
+      if (needsPin && !/^\d{4,10}$/.test(options.pin ?? ''))
+        throw new MaskidError('ERR_INPUT_INVALID', 'this offer needs the numeric PIN given with it', { details: { reason: 'pin-format' } });
       const endpoints = await this.#client.discover(issuer);
       const dpop = await this.#keys.create();
       const token = await this.#client.token(endpoints.tokenEndpoint, dpop.id, dpop.jwk, {
@@ -185,7 +186,7 @@ export class Wallet {
   refresh(): Promise<HeldCredential[]> {
     return this.#serial(async () => {
       const state = await this.#state();
-      if (!state) throw new MaskidError('ERR_STATE_INVALID', 'the wallet has not accepted an offer yet');
+      if (!state) throw new MaskidError('ERR_STATE_INVALID', 'the wallet has not accepted an offer yet', { details: { reason: 'not-onboarded' } });
       const registry = (await this.#registry(state.issuer)).map((p) => p.id);
       const due = await this.due();
       const lastRefresh = new Date(this.#now()).toISOString();

@@ -3,45 +3,9 @@
  * 3-digit sequence, 1 check character (ISO 7064 MOD 11-2). The number is only ever used to find
  * duplicates (through a keyed blind index) and stored encrypted; it is never put in a credential.
  */
-import { MaskidError } from '@maskid/core';
+import { MaskidError, PROVINCE_CODES } from '@maskid/core';
 
-/** Province-level codes (GB/T 2260), the first two digits of an address code. */
-export const PROVINCE_CODES: ReadonlySet<string> = new Set([
-  '11',
-  '12',
-  '13',
-  '14',
-  '15',
-  '21',
-  '22',
-  '23',
-  '31',
-  '32',
-  '33',
-  '34',
-  '35',
-  '36',
-  '37',
-  '41',
-  '42',
-  '43',
-  '44',
-  '45',
-  '46',
-  '50',
-  '51',
-  '52',
-  '53',
-  '54',
-  '61',
-  '62',
-  '63',
-  '64',
-  '65',
-  '71',
-  '81',
-  '82',
-]);
+export { PROVINCE_CODES };
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
