@@ -171,10 +171,17 @@ try {
     gender: 'F',
     region: '11',
   });
-  const browserOffer = await new Openid4vciService(issuer).createOffer(person.networkNumber);
   const extensionDir = await buildExtension({ out: join(REPO, 'packages', 'extension', 'build'), trustedIssuers: [anchor] });
   show('extension', extensionDir);
-  console.log(`
+  if (once) {
+    // Nothing below would still exist: the servers stop and the data directory is removed now.
+    console.log(`
+   (--once: the issuer, the sites and the data directory stop here. Run \`npm run demo\` without --once
+   to try the wallet in the browser: it prints the offer, the PIN and the sites to open.)`);
+  }
+  const browserOffer = once ? undefined : await new Openid4vciService(issuer).createOffer(person.networkNumber);
+  if (browserOffer)
+    console.log(`
    Load it: chromium → chrome://extensions → Developer mode → "Load unpacked" → the folder above
    (or start:  chromium --user-data-dir=$(mktemp -d) --load-extension=${extensionDir})
    Open the extension's popup, paste the offer and the PIN:
@@ -183,17 +190,12 @@ try {
    PIN    ${browserOffer.txCode}
 
    Then open ${platforms.video} and ${platforms.forum} and press "Sign in with Internet ID":
-   each site gets a different masked ID and only what it asked for.
-${
-  once
-    ? `
-   (--once: everything stops now and the data directory is removed; run \`npm run demo\` without
-   --once to try revocation in the browser.)`
-    : `
+   each site gets a different masked ID and only what it asked for. The wallet and the sites speak
+   Simplified Chinese or English (the browser's language; the popup and each site have a switch).
+
    Revoke the person while you watch: the issuer publishes an epoch every ${EPOCH_SECONDS} s and each
    verifier polls the manifest as often, so the next sign-in is refused within about ${3 * EPOCH_SECONDS} s:
-     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}`
-}`);
+     npx maskid-issuer --dev --data-dir ${dataDir} revoke --network-number ${person.networkNumber}`);
   if (!once) {
     console.log('\n   Running until Ctrl-C …');
     await new Promise((resolve) => {

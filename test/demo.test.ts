@@ -12,7 +12,9 @@ it('npm run demo tells the whole story, builds the extension and (with --once) e
   assert.match(r.stdout, /the platforms cannot tell/);
   assert.match(r.stdout, /forum now says\s+ERR_STATUS_REVOKED/);
   assert.match(r.stdout, /issuer requests\s+0 during the sign-ins/);
-  assert.match(r.stdout, /offer\s+openid-credential-offer:\/\//, 'prints the offer for the browser');
-  assert.match(r.stdout, /Load unpacked/);
+  assert.match(r.stdout, /offer \(by reference\)\s+openid-credential-offer:\/\/\?credential_offer_uri=http/, 'prints the full offer of step 3');
+  // --once prints nothing that points at what it removes on exit (the browser offer, the data directory).
+  assert.doesNotMatch(r.stdout, /maskid-demo-|--data-dir|PIN\s+\d{6}\n\s+Then open/);
+  assert.match(r.stdout, /--once: the issuer, the sites and the data directory stop here/);
   assert.ok(existsSync(join(REPO_ROOT, 'packages', 'extension', 'build', 'manifest.json')), 'builds the extension');
 });

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { ICON_SIZES, iconPng } from './icons.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ENTRIES = ['background', 'page-api', 'bridge', 'popup', 'consent'];
@@ -47,6 +48,12 @@ export async function buildExtension(options) {
     legalComments: 'none',
   });
   cpSync(join(HERE, 'static'), out, { recursive: true });
+  mkdirSync(join(out, 'icons'));
+  const icons = {};
+  for (const size of ICON_SIZES) {
+    writeFileSync(join(out, 'icons', `${size}.png`), iconPng(size));
+    icons[size] = `icons/${size}.png`;
+  }
   const manifest = {
     manifest_version: 3,
     // Names in the person's language (static/_locales, Chrome's format; the pages use the same files).
@@ -57,7 +64,8 @@ export async function buildExtension(options) {
     description: '__MSG_extDescription__',
     minimum_chrome_version: '120',
     background: { service_worker: 'background.js' },
-    action: { default_title: '__MSG_extShortName__', default_popup: 'popup.html' },
+    icons,
+    action: { default_title: '__MSG_extShortName__', default_popup: 'popup.html', default_icon: icons },
     permissions: ['storage', 'alarms'],
     host_permissions: [...new Set(issuers.map((t) => `${new URL(t.url).origin}/*`))],
     content_scripts: [

@@ -32,6 +32,23 @@ describe('demo platform backend', () => {
     assert.match(r.text, /navigator\.credentials\.get\(\{ digital: \{ requests: \[start\.request\] \} \}\)/);
   });
 
+  it("speaks the browser's language (Simplified Chinese or English), or the one asked for with ?lang=", async () => {
+    const app = createDemoPlatform({ name: 'Forum', origin: ORIGIN, verifierUrl: 'http://v', claims: ['ageOver18', 'region'] });
+    const zh = await request(app).get('/').set('Accept-Language', 'zh-CN,zh;q=0.9,en;q=0.5').expect(200);
+    assert.match(zh.text, /<html lang="zh-CN">/);
+    assert.match(zh.text, />使用网络身份证登录</);
+    assert.match(zh.text, /它请求：年满18周岁、地区。/);
+    assert.equal(zh.headers['vary'], 'Accept-Language');
+    const en = await request(app).get('/').set('Accept-Language', 'en-US,en;q=0.9').expect(200);
+    assert.match(en.text, /<html lang="en">/);
+    assert.match(en.text, />Sign in with Internet ID</);
+    assert.match(en.text, /It asks for: over 18, region\./);
+    assert.match((await request(app).get('/?lang=en').set('Accept-Language', 'zh-CN')).text, /<html lang="en">/);
+    assert.match((await request(app).get('/?lang=zh-CN').set('Accept-Language', 'en')).text, /<html lang="zh-CN">/);
+    // No protocol codes in the words a person reads (they are in data-code only).
+    assert.doesNotMatch(zh.text.replace(/<script>[\s\S]*<\/script>/, ''), /ERR_/);
+  });
+
   it('asks its verifier for a request with its claims', async () => {
     const { app, calls } = platform(() => Response.json({ requestId: 'r1', expiresAt: 'x', request: { protocol: 'openid4vp-v1-unsigned', data: {} } }, { status: 201 }));
     const r = await request(app).post('/login/start').expect(200);

@@ -105,7 +105,14 @@ async function consentView(request: unknown, origin: string): Promise<ConsentVie
     const { platform, credential } = await w.preview(request, { origin });
     const values = new Map<string, unknown>();
     for (const d of await decodeDisclosures(parseSdJwt(credential.sdJwt).disclosures)) if (d.name) values.set(d.name, d.value);
-    return { origin, mode: 'ask', platformName: platform.name, claims: claims.map((name) => ({ name, value: values.get(name) })) };
+    const issuer = await w.issuer();
+    return {
+      origin,
+      mode: 'ask',
+      platformName: platform.name,
+      ...(issuer ? { issuer: new URL(issuer).host } : {}),
+      claims: claims.map((name) => ({ name, value: values.get(name) })),
+    };
   } catch (e) {
     return { origin, mode: 'refuse', claims: claims.map((name) => ({ name })), refusal: report(e) };
   }

@@ -52,6 +52,7 @@ async function render(): Promise<void> {
       el('p', {}, t('consentWillReceive')),
       claims,
       el('p', { class: 'muted' }, t('consentFooter')),
+      ...(v.issuer ? [el('p', { class: 'muted small', id: 'issuer' }, t('consentIssuer', v.issuer))] : []),
       el('div', { class: 'actions' }, deny, allow),
     );
     deny.focus();

@@ -5,7 +5,7 @@
  * worker (claim names, error codes and reasons, dates) into sentences here; nothing raw reaches a person.
  * docs/wallet.md says how a language is added.
  */
-import { PROVINCE_CODES, type ClaimName } from '@maskid/core';
+import { provinceName, type ClaimName } from '@maskid/core';
 import type { ErrorReport } from './messages.js';
 
 /** The languages the wallet speaks (folder names under `_locales`). */
@@ -66,14 +66,17 @@ export function claimLabel(name: ClaimName): string {
   return t(`claim_${name}`);
 }
 
-/** A claim's value in words: yes/no, gender, a province's name, a date; other values as they are. */
+/**
+ * A claim's value in words: yes/no, gender, a province's name (from `@maskid/core`: Chinese in Chinese,
+ * English otherwise), a date; other values as they are.
+ */
 export function claimValue(name: ClaimName, value: unknown): string {
   if (value === true) return t('value_yes');
   if (value === false) return t('value_no');
   if (value === undefined || value === null) return '';
   const text = String(value);
   if (name === 'gender') return t(`gender_${text.replace(/-/g, '_')}`);
-  if (name === 'region' && PROVINCE_CODES.has(text)) return t(`region_${text}`);
+  if (name === 'region') return provinceName(text, language === 'zh_CN' ? 'zh' : 'en') ?? text;
   if (name === 'birthDate') return formatDate(text);
   return text;
 }

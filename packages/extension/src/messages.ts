@@ -39,6 +39,8 @@ export interface ConsentView {
   /** 'ask': a registered platform with a valid credential; 'refuse': shown with its reason, can only be closed. */
   mode: 'ask' | 'refuse';
   platformName?: string;
+  /** The host of the issuer this wallet trusts and holds credentials from. */
+  issuer?: string;
   /** The claims asked for and, when asking, the values that would be shared. */
   claims: { name: ClaimName; value?: unknown }[];
   /** Why a request is refused (not `error`: that member marks a failed call). */
