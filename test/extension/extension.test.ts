@@ -322,6 +322,27 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await page.close();
   });
 
+  it('keyboard: Enter in the consent window does not share (the focus is on "Don\'t share"); a second request from the same tab while one is open is refused', async () => {
+    const page = await context.newPage();
+    const sent = forum.presentations;
+    const consent = await startSignIn(page, forum.origin);
+    const second = await page.evaluate(
+      (r) =>
+        navigator.credentials.get({ digital: { requests: [r] } } as CredentialRequestOptions).then(
+          () => 'resolved',
+          (e: Error) => e.name,
+        ),
+      buildDcApiRequest('a-nonce-of-enough-length-9', ['ageOver18']),
+    );
+    assert.equal(second, 'NotAllowedError');
+    assert.equal(context.pages().filter((p) => p.url().includes('/consent.html')).length, 1, 'one consent window');
+    await consent.keyboard.press('Enter');
+    const result = await outcome(page);
+    assert.equal(result.state, 'cancelled');
+    assert.equal(forum.presentations, sent, 'nothing shared');
+    await page.close();
+  });
+
   it('closing the consent window is a deny', async () => {
     const page = await context.newPage();
     const consent = await startSignIn(page, forum.origin);
@@ -497,22 +518,29 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     assert.equal(await popup.textContent('#grant-state'), `Your Internet ID was revoked on ${today}. Sign-ins no longer work. Contact the issuer if you think this is a mistake.`);
     await assertPlainWords(popup, 'revoked');
     await assertAccessible(popup, 'revoked');
+    await popup.selectOption('#language', 'zh_CN');
+    await popup.waitForSelector('html[lang=zh-CN] #grant-state');
+    const todayZh = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium' }).format(new Date());
+    assert.equal(await popup.textContent('#grant-state'), `您的网络身份证已于 ${todayZh} 被吊销，无法再用于登录。如认为有误，请联系签发机关。`);
+    await assertPlainWords(popup, 'revoked (zh)');
     await shoot(popup, 'wallet-popup-revoked.png');
     await popup.close();
     const page = await context.newPage();
     const consent = await startSignIn(page, forum.origin);
     assert.equal(await consent.$('#allow'), null, 'no Share for a revoked Internet ID');
-    assert.match((await consent.textContent('#reason')) ?? '', /was revoked on/);
+    assert.match((await consent.textContent('#reason')) ?? '', /^无法答复此请求：您的网络身份证已于 .+ 被吊销/, 'in the language chosen in the popup');
     await consent.click('#close');
     assert.equal((await outcome(page)).state, 'cancelled');
     await page.close();
   });
 
-  it('"Remove this wallet" deletes everything after a confirmation; onboarding again: wrong PIN twice says the tries left, then the right PIN', async () => {
+  it('"Remove this wallet" deletes everything after a confirmation; onboarding again (in Chinese): wrong PIN twice says the tries left, then the right PIN', async () => {
+    // In Chinese (chosen in the previous test); back to English at the end.
     const popup = await context.newPage();
     await popup.goto(`chrome-extension://${extensionId}/popup.html`);
     await popup.click('#remove');
     await popup.waitForSelector('#remove-text');
+    assert.match((await popup.textContent('#remove-text')) ?? '', /^这将从本浏览器删除您的密钥、凭证和分享记录。/);
     await popup.click('#remove-cancel');
     await popup.waitForSelector('#credentials');
     await popup.click('#remove');
@@ -536,12 +564,15 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     for (const [i, wrong] of ['000001', '000002'].entries()) {
       await popup.fill('#pin', wrong === offer.txCode ? '000003' : wrong);
       await popup.click('#accept');
-      await popup.waitForFunction((n) => document.getElementById('message')?.textContent === `Wrong PIN — ${n} tries left.`, 4 - i);
+      await popup.waitForFunction((n) => document.getElementById('message')?.textContent === `PIN 码错误——还可尝试 ${n} 次。`, 4 - i);
     }
     await popup.fill('#pin', offer.txCode);
     await popup.click('#accept');
     await popup.waitForSelector('#credentials tr[data-platform="news"]', { timeout: 20_000 });
     assert.equal(await popup.$('#grant-state'), null, 'a new grant: nothing to report');
+    await assertPlainWords(popup, 'onboarded again (zh)');
+    await popup.selectOption('#language', 'en');
+    await popup.waitForSelector('html[lang=en] #credentials');
     await popup.close();
   });
 });
