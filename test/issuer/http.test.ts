@@ -337,6 +337,37 @@ describe('issuer HTTP', () => {
     assert.ok(Date.parse(revoked.body.maskid_grant_state.since) >= Date.parse(suspended.body.maskid_grant_state.since));
   });
 
+  it('a token request is one write transaction: the DPoP jti is written with the grant it spends', async () => {
+    const o = await offer();
+    const k = await newHolder();
+    const first = await expectStatus(await token(k, preAuth(o.code, o.txCode)), 200);
+    // Count the write transactions the database sees during one refresh (TypeORM logs every statement to its
+    // logger): a BEGIN … COMMIT block that writes, or a write statement on its own (autocommit).
+    const logger = issuer.ds.logger;
+    let writes = 0;
+    let open: { wrote: boolean } | undefined;
+    const counting = Object.create(logger) as typeof logger;
+    counting.logQuery = (query: string, ...rest: unknown[]) => {
+      const q = query.trim();
+      if (/^(BEGIN|START TRANSACTION)/i.test(q)) open = { wrote: false };
+      else if (/^(COMMIT|ROLLBACK)/i.test(q)) {
+        if (open?.wrote && /^COMMIT/i.test(q)) writes++;
+        open = undefined;
+      } else if (/^(INSERT|UPDATE|DELETE)/i.test(q)) {
+        if (open) open.wrote = true;
+        else writes++;
+      }
+      return (logger.logQuery as (...a: unknown[]) => unknown).call(logger, query, ...rest) as void;
+    };
+    Object.defineProperty(issuer.ds, 'logger', { value: counting, configurable: true, writable: true });
+    try {
+      await expectStatus(await token(k, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, authorization_details: WALLET_AUTHORIZATION_DETAILS }), 200);
+    } finally {
+      Object.defineProperty(issuer.ds, 'logger', { value: logger, configurable: true, writable: true });
+    }
+    assert.equal(writes, 1, 'rotation and jti in one write transaction');
+  });
+
   it('refuses wrong DPoP proofs at the token and credential endpoints', async () => {
     const k = await newHolder();
     const o = await offer();
@@ -362,6 +393,7 @@ describe('issuer HTTP', () => {
     assert.equal((await token(k, preAuth(o.code, o.txCode))).status, 400);
     const p2 = await offer();
     assert.equal((await request(app).post('/token').type('form').set('DPoP', once).send(preAuth(p2.code, p2.txCode))).body.error, 'invalid_dpop_proof', 'replayed jti');
+    assert.equal((await token(k, preAuth(p2.code, p2.txCode))).status, 200, 'the replay spent nothing: the offer still works');
 
     const access = ok.body.access_token as string;
     const holder = await newHolder();

@@ -73,6 +73,21 @@ export class OAuthError extends Error {
 const grantError = (description: string, state: GrantState['state'], since?: string | null) =>
   new OAuthError(400, 'invalid_grant', description, { [GRANT_STATE_MEMBER]: { state, ...(since ? { since } : {}) } satisfies GrantState });
 
+const DPOP_REPLAYED = () => new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
+
+/** A single-use value's row (a DPoP `jti`): unique by `handle`, deleted once expired. */
+const singleUseRow = (kind: 'dpop_jti', handle: string, expiresAt: number): GrantRow => ({
+  handle,
+  kind,
+  serial: '',
+  generation: 0,
+  txCodeHash: null,
+  attempts: 0,
+  jkt: null,
+  expiresAt,
+  used: false,
+});
+
 const hash = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const secret = () => base64url(randomBytes(32));
 
@@ -122,6 +137,11 @@ export const DEFAULT_LIFETIMES: Openid4vciLifetimes = { offer: 600, access: 600,
 export interface DpopProof {
   jkt: string;
   jwk: Jwk;
+  /**
+   * The proof's single-use row when its replay check was left to the caller's own transaction (the token
+   * endpoint writes it with the grant it spends: one write transaction instead of two).
+   */
+  replay?: { handle: string; expiresAt: number };
 }
 
 /**
@@ -265,7 +285,7 @@ export class Openid4vciService {
   async #remember(kind: 'dpop_jti', handle: string, expiresAt: number): Promise<boolean> {
     const repo = this.issuer.ds.getRepository(GrantEntity);
     try {
-      await repo.insert({ handle, kind, serial: '', generation: 0, txCodeHash: null, attempts: 0, jkt: null, expiresAt, used: false });
+      await repo.insert(singleUseRow(kind, handle, expiresAt));
       return true;
     } catch (e) {
       if (await repo.existsBy({ handle })) return false;
@@ -277,7 +297,7 @@ export class Openid4vciService {
    * Checks a DPoP proof (RFC 9449 §4.3): `typ`, allowed `alg`, a public `jwk` that signed it, `htm`,
    * `htu`, fresh `iat`, unused `jti`, and `ath` when an access token is presented.
    */
-  async checkDpop(proof: string | undefined, method: string, url: string, accessToken?: string): Promise<DpopProof> {
+  async checkDpop(proof: string | undefined, method: string, url: string, accessToken?: string, options: { deferReplayCheck?: boolean } = {}): Promise<DpopProof> {
     if (!proof) throw new OAuthError(400, 'invalid_dpop_proof', 'a DPoP proof is required');
     const { payload, jwk } = await selfSignedJws(proof, TYP_DPOP, 'invalid_dpop_proof', 'DPoP proof');
     if (payload['htm'] !== method) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP htm does not match');
@@ -288,13 +308,12 @@ export class Openid4vciService {
     const jti = payload['jti'];
     if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP jti is missing');
     await this.#sweep();
-    if (!(await this.#remember('dpop_jti', hash(`dpop:${jti}`), this.#now() + 2 * this.lifetimes.proofSkew * 1000))) {
-      throw new OAuthError(400, 'invalid_dpop_proof', 'DPoP proof was replayed');
-    }
+    const replay = { handle: hash(`dpop:${jti}`), expiresAt: this.#now() + 2 * this.lifetimes.proofSkew * 1000 };
+    if (!options.deferReplayCheck && !(await this.#remember('dpop_jti', replay.handle, replay.expiresAt))) throw DPOP_REPLAYED();
     if (accessToken !== undefined && payload['ath'] !== sha256Base64url(accessToken)) {
       throw new OAuthError(401, 'invalid_token', 'DPoP ath does not match the access token');
     }
-    return { jkt: jwkThumbprintSync(jwk), jwk: publicJwk(jwk) };
+    return { jkt: jwkThumbprintSync(jwk), jwk: publicJwk(jwk), ...(options.deferReplayCheck ? { replay } : {}) };
   }
 
   /**
@@ -360,7 +379,10 @@ export class Openid4vciService {
     // Refresh-token rotation is a conditional row update, safe without the issuer-wide write lock (which
     // only serialises it on SQLite, a single writer anyway); the PIN counter of an offer keeps the lock.
     const run = grantType === 'refresh_token' ? this.issuer.writeRows.bind(this.issuer) : this.issuer.write.bind(this.issuer);
-    const outcome = await run(async (m) => {
+    const work = run(async (m) => {
+      // The DPoP proof's jti, when its replay check was deferred: in the same transaction as the grant it
+      // spends (a replay fails the insert and nothing is spent).
+      if (dpop.replay) await m.insert(GrantEntity, singleUseRow('dpop_jti', dpop.replay.handle, dpop.replay.expiresAt));
       const spent = await spend(m);
       // A wrong PIN is counted (committed) and then refused outside the transaction.
       if ('wrong' in spent) return spent;
@@ -377,6 +399,14 @@ export class Openid4vciService {
       ] as never);
       return { ...spent, suspendedSince: person.state === 'suspended' ? (person.changedAt ?? '') : undefined };
     });
+    let outcome: Awaited<typeof work>;
+    try {
+      outcome = await work;
+    } catch (e) {
+      // A failed insert of the jti (outside the rolled-back transaction, so PostgreSQL can be asked): a replay.
+      if (dpop.replay && !(e instanceof OAuthError) && (await this.issuer.ds.getRepository(GrantEntity).existsBy({ handle: dpop.replay.handle }))) throw DPOP_REPLAYED();
+      throw e;
+    }
     if ('wrong' in outcome) {
       const left = Math.max(0, MAX_TX_CODE_ATTEMPTS - outcome.wrong);
       throw new OAuthError(400, 'invalid_grant', left === 0 ? 'wrong tx_code; the offer is now void, ask for a new one' : 'wrong tx_code', {

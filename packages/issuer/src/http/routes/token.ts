@@ -39,7 +39,8 @@ export function tokenRoute(router: Router, ctx: IssuerHttpContext, options: { pe
       res.set('Cache-Control', 'no-store');
       if (!req.is('application/x-www-form-urlencoded')) throw new OAuthError(400, 'invalid_request', 'the token request must be application/x-www-form-urlencoded');
       const { url } = await ctx.issuer.settings();
-      const dpop = await ctx.oid4vci.checkDpop(req.get('DPoP'), 'POST', `${url}/token`);
+      // The proof's jti is written in the token's own transaction (one write per token request).
+      const dpop = await ctx.oid4vci.checkDpop(req.get('DPoP'), 'POST', `${url}/token`, undefined, { deferReplayCheck: true });
       res.json(await ctx.oid4vci.token(req.body ?? {}, dpop));
     },
   );
