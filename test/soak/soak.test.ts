@@ -150,7 +150,16 @@ describe(`soak: 2× measured peak for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECON
       for (const c of Object.keys(p.codes)) assert.equal(c, 'ERR_OVERLOADED', `${p.name}: the only refusal is load shedding`);
     }
     assert.equal(baseline.byStatus['503'] ?? 0, 0, 'no shedding at light load');
-    assert.ok((overload.byStatus['503'] ?? 0) > 0, 'it shed load under 2× peak');
+    // Shedding is expected when the verifier was overloaded. With a CPU hog on each core the load generator
+    // (pinned to the other core, signing a KB-JWT per login) can be what limits the "peak" phase: then twice
+    // that is served in full at baseline latency and there is nothing to shed (seen once: peak 15/s, 30/s
+    // offered, all 200 at p99 29 ms). A verifier that is overloaded and does not shed fails here or on the
+    // latency bound below.
+    const overloaded = overload.okPerSecond < 0.95 * overload.offeredPerSecond || overload.p99 > Math.max(4 * baseline.p99, baseline.p99 + 50);
+    if ((overload.byStatus['503'] ?? 0) === 0) {
+      assert.ok(!overloaded, 'it shed load under 2× peak');
+      t.diagnostic(`not overloaded: ${overload.okPerSecond}/s of ${overload.offeredPerSecond}/s served at p99 ${overload.p99.toFixed(0)} ms; the load generator set the peak`);
+    }
     // Shedding keeps the queue short: without it logins waited seconds (p50 7.6 s when this was written).
     assert.ok(overload.p50 < 1000 && overload.p99 < 5000, `latency while overloaded: p50 ${overload.p50.toFixed(0)} ms, p99 ${overload.p99.toFixed(0)} ms`);
     assert.ok(overload.okPerSecond >= 0.5 * peak.okPerSecond, `while shedding it still served ${overload.okPerSecond}/s (peak ${peak.okPerSecond}/s)`);
