@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DISCLOSABLE_CLAIMS, GENDERS } from '@maskid/core';
+import { DISCLOSABLE_CLAIMS, GENDERS, GRANT_STATES } from '@maskid/core';
 import { REPO_ROOT } from '../helpers.js';
 
 const EXT = join(REPO_ROOT, 'packages', 'extension');
@@ -21,7 +21,7 @@ const source = [...readdirSync(join(EXT, 'src')).map((f) => readFileSync(join(EX
 const DYNAMIC: Record<string, readonly string[]> = {
   claim_: DISCLOSABLE_CLAIMS,
   gender_: GENDERS.map((g) => g.replace(/-/g, '_')),
-  state_: ['revoked', 'replaced', 'suspended', 'spent'],
+  state_: GRANT_STATES,
 };
 
 describe('wallet languages (_locales)', () => {

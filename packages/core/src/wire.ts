@@ -44,9 +44,11 @@ export function platformOfConfigurationId(id: unknown): string | undefined {
  * `since` is the date of the person's last change (ISO 8601), when there is one.
  */
 export interface GrantState {
-  state: 'spent' | 'revoked' | 'replaced' | 'suspended';
+  state: (typeof GRANT_STATES)[number];
   since?: string;
 }
+/** Every {@link GrantState} `state`. */
+export const GRANT_STATES = ['spent', 'revoked', 'replaced', 'suspended'] as const;
 /** The token answer member carrying a {@link GrantState}. */
 export const GRANT_STATE_MEMBER = 'maskid_grant_state';
 /** The token error member carrying the PIN attempts left after a wrong `tx_code`. */

@@ -7,6 +7,7 @@
 import {
   CREDENTIAL_CONFIGURATION_ID,
   CREDENTIAL_OFFER_SCHEME,
+  GRANT_STATES,
   GRANT_STATE_MEMBER,
   MaskidError,
   PRE_AUTHORIZED_GRANT,
@@ -18,6 +19,7 @@ import {
   sha256,
   signJwt,
   utf8,
+  type ErrorCode,
   type GrantState,
   type Jwk,
 } from '@maskid/core';
@@ -93,8 +95,20 @@ export interface IssuerEndpoints {
 /** The grant state member of a token answer (`maskid_grant_state`), when it is well-formed. */
 export function grantStateOf(body: Json): GrantState | undefined {
   const g = body[GRANT_STATE_MEMBER] as Partial<GrantState> | undefined;
-  if (!g || typeof g !== 'object' || !['spent', 'revoked', 'replaced', 'suspended'].includes(String(g.state))) return undefined;
+  if (!g || typeof g !== 'object' || !(GRANT_STATES as readonly string[]).includes(String(g.state))) return undefined;
   return { state: g.state as GrantState['state'], ...(typeof g.since === 'string' && !Number.isNaN(Date.parse(g.since)) ? { since: g.since } : {}) };
+}
+
+/** The wallet's error for a grant state (`details.reason` is the state), from a token answer or kept since. */
+const GRANT_STATE_ERRORS: Record<GrantState['state'], [ErrorCode, string]> = {
+  spent: ['ERR_STATE_INVALID', 'this offer or grant was already used or has expired'],
+  revoked: ['ERR_STATUS_REVOKED', 'this Internet ID was revoked'],
+  replaced: ['ERR_STATE_INVALID', 'a newer offer replaced this wallet'],
+  suspended: ['ERR_STATUS_SUSPENDED', 'this Internet ID is suspended'],
+};
+export function grantStateError(grant: GrantState, details: Record<string, unknown> = {}): MaskidError {
+  const [code, message] = GRANT_STATE_ERRORS[grant.state];
+  return new MaskidError(code, message, { details: { ...details, reason: grant.state, ...(grant.since ? { since: grant.since } : {}) } });
 }
 
 /**
@@ -112,9 +126,7 @@ function tokenError(status: number, body: Json): MaskidError {
     return new MaskidError('ERR_INPUT_INVALID', `wrong PIN; ${left} tries left`, { details: { ...details, reason: 'pin-wrong', attemptsLeft: left } });
   if (typeof left === 'number')
     return new MaskidError('ERR_STATE_INVALID', 'wrong PIN; the offer is now void, ask for a new one', { details: { ...details, reason: 'offer-void' } });
-  if (grant?.state === 'revoked') return new MaskidError('ERR_STATUS_REVOKED', 'this Internet ID was revoked', { details: { ...details, reason: 'revoked' } });
-  if (grant?.state === 'replaced') return new MaskidError('ERR_STATE_INVALID', 'a newer offer replaced this wallet', { details: { ...details, reason: 'replaced' } });
-  if (grant?.state === 'spent') return new MaskidError('ERR_STATE_INVALID', 'this offer or grant was already used or has expired', { details: { ...details, reason: 'spent' } });
+  if (grant && grant.state !== 'suspended') return grantStateError(grant, details);
   return new MaskidError('ERR_INPUT_INVALID', `token request refused: ${oauthError}`, { details: { ...details, reason: 'refused' } });
 }
 

@@ -37,6 +37,7 @@ import {
   type CredentialOffer,
   type CredentialOfferReference,
   type CredentialSession,
+  grantStateError,
   grantStateOf,
 } from './oid4vci-client.js';
 import { readJson, type Json } from './http.js';
@@ -317,10 +318,7 @@ export class Wallet {
     if (!credential) throw new MaskidError('ERR_NOT_FOUND', `no credential for ${platform.name}`);
     // What the issuer told this wallet, and what its verified key list says, before any verifier would.
     const grant = await this.grantState();
-    const since = grant?.since ? { since: grant.since } : {};
-    if (grant?.state === 'revoked') throw new MaskidError('ERR_STATUS_REVOKED', 'this Internet ID was revoked', { details: { reason: 'revoked', ...since } });
-    if (grant?.state === 'replaced') throw new MaskidError('ERR_STATE_INVALID', 'a newer offer replaced this wallet', { details: { reason: 'replaced', ...since } });
-    if (grant?.state === 'suspended') throw new MaskidError('ERR_STATUS_SUSPENDED', 'this Internet ID is suspended', { details: { reason: 'suspended', ...since } });
+    if (grant && grant.state !== 'spent') throw grantStateError(grant);
     if ((await this.#untrusted()).has(platform.id))
       throw new MaskidError('ERR_KEY_UNKNOWN', `the credential for ${platform.name} is signed by a key the issuer no longer lists; refresh the wallet`, {
         details: { reason: 'key-distrusted' },

@@ -491,13 +491,14 @@ export class Openid4vciService {
       return platform;
     };
     // Only the platforms asked for (a single request must not load the whole registry).
-    const asked = bodies
-      .map((b) => {
-        if (!b || typeof b !== 'object' || Array.isArray(b)) return undefined;
-        const r = b as Record<string, unknown>;
-        return byIdentifier ? r['credential_identifier'] : platformOfConfigurationId(r['credential_configuration_id']);
-      })
-      .filter((id): id is string => typeof id === 'string');
+    // (A request that names none is refused in the loop below, in order with the other checks.)
+    const asked = bodies.flatMap((b) => {
+      try {
+        return b && typeof b === 'object' && !Array.isArray(b) ? [platformOf(b as Record<string, unknown>)] : [];
+      } catch {
+        return [];
+      }
+    });
     const platforms = new Map((await this.issuer.ds.getRepository(PlatformEntity).findBy({ id: In([...new Set(asked)]) })).map((row) => [row.id, toPlatform(row)]));
     const items: BatchItem[] = [];
     const keys = new Set<string>([dpop.jkt]);
