@@ -1,5 +1,5 @@
 /** A running issuer with one platform, credentials for fresh holders, and verifier services for that platform. */
-import { CredentialService, StatusService } from '@maskid/issuer';
+import { CredentialService, StatusService, type CredentialFormat } from '@maskid/issuer';
 import { presentInternetIdCredential, type ClaimName } from '@maskid/core';
 import { VerifierService, parseConfig, type VerifierServiceOptions } from '@maskid/verifier';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
@@ -9,7 +9,7 @@ export interface VerifierFixture {
   server: RunningIssuer;
   origin: string;
   /** Issues a fresh credential for a new (or given) person to a new holder key. */
-  issue(networkNumber?: string): Promise<{ sdJwt: string; holder: Holder; networkNumber: string; maskedId: string }>;
+  issue(networkNumber?: string, format?: CredentialFormat): Promise<{ sdJwt: string; holder: Holder; networkNumber: string; maskedId: string }>;
   present(c: { sdJwt: string; holder: Holder }, nonce: string, claims?: ClaimName[], over?: { aud?: string; iat?: number }): Promise<string>;
   /** A started verifier for platform forum; `config` is raw config input (validated by parseConfig). */
   service(config?: Record<string, unknown>, options?: VerifierServiceOptions): Promise<VerifierService>;
@@ -29,10 +29,10 @@ export async function verifierFixture(): Promise<VerifierFixture> {
   return {
     server,
     origin,
-    async issue(networkNumber) {
+    async issue(networkNumber, format) {
       const nn = networkNumber ?? (await enrollPerson(server.issuer));
       const holder = await newHolder();
-      const c = await new CredentialService(server.issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did });
+      const c = await new CredentialService(server.issuer).issue({ networkNumber: nn, platformId: 'forum', holder: holder.did, ...(format ? { format } : {}) });
       return { sdJwt: c.sdJwt, holder, networkNumber: nn, maskedId: c.maskedId };
     },
     present(c, nonce, claims = ['ageOver18'], over = {}) {

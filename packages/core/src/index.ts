@@ -17,3 +17,5 @@ export * from './registry.js';
 export * from './wire.js';
 export * from './presentation-checks.js';
 export * from './context.js';
+export * from './vcld.js';
+export * from './profile-check.js';

@@ -6,7 +6,7 @@
  */
 import { MaskidError } from './errors.js';
 import { algForJwk, isAllowedAlg, type JwsAlgorithm } from './jose.js';
-import { CTY_VC, TYP_KB_JWT, TYP_VC_SD_JWT, isClaimName, type ClaimName, type Jwk } from './profile.js';
+import { CTY_VC, TYP_DC_SD_JWT, TYP_KB_JWT, TYP_VC_SD_JWT, isClaimName, type ClaimName, type Jwk } from './profile.js';
 import { audienceForOrigin } from './wire.js';
 
 /** The checks of a verification, in order; a result lists those that passed. */
@@ -34,6 +34,22 @@ export type CheckName = (typeof CHECK_NAMES)[number];
 /** `typ: vc+sd-jwt` with `cty: vc` (check `typ`). */
 export function checkIssuerTyp(header: Record<string, unknown>): void {
   if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) throw new MaskidError('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
+}
+
+/** The two forms of the credential: the profile's VCDM 2.0 form and the SD-JWT VCLD form. */
+export type CredentialForm = 'vcdm' | 'vcld';
+
+/**
+ * The form an issuer JWT's header names (check `typ`): `dc+sd-jwt` (no `cty`) is the VCLD form, and
+ * anything else must be the VCDM form's `vc+sd-jwt` with `cty: vc`.
+ */
+export function credentialFormOf(header: Record<string, unknown>): CredentialForm {
+  if (header['typ'] === TYP_DC_SD_JWT) {
+    if ('cty' in header) throw new MaskidError('ERR_TYP_INVALID', `a ${TYP_DC_SD_JWT} credential has no cty`);
+    return 'vcld';
+  }
+  checkIssuerTyp(header);
+  return 'vcdm';
 }
 
 /** The issuer JWT's `alg` is on the caller's allow-list (check `alg`). */

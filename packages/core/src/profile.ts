@@ -15,6 +15,10 @@ export const MASKID_CONTEXT_PATH = '/contexts/v2';
 export const MASKID_VOCAB_PATH = '/vocab/v2';
 /** JOSE `typ` of an issued credential. */
 export const TYP_VC_SD_JWT = 'vc+sd-jwt';
+/** JOSE `typ` of the SD-JWT VCLD form (an SD-JWT VC, OpenID4VP 1.0 §B.3.7), and its format identifier. */
+export const TYP_DC_SD_JWT = 'dc+sd-jwt';
+/** The format identifier of the SD-JWT VCLD form in OpenID4VCI metadata, DCQL and `vp_formats_supported`. */
+export const FORMAT_DC_SD_JWT = 'dc+sd-jwt';
 /** JOSE `typ` of a status list credential and other signed issuer documents. */
 export const TYP_VC_JWT = 'vc+jwt';
 /** JOSE `typ` of a key-binding JWT (RFC 9901). */

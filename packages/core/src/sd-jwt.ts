@@ -17,8 +17,8 @@ import {
   DIGEST_COUNT,
   DISCLOSABLE_CLAIMS,
   ENVELOPED_SD_JWT_PREFIX,
-  MASKED_ID_PATTERN,
   SALT_BYTES,
+  TYP_DC_SD_JWT,
   TYP_VC_SD_JWT,
   VC_CONTEXT_V2,
   contextUrlFor,
@@ -29,11 +29,13 @@ import {
   type Jwk,
   type PersonClaims,
 } from './profile.js';
+import { checkProfile } from './profile-check.js';
+import { checkVcldProfile, vcldIssuerAndKid } from './vcld.js';
 import {
   checkDisclosedClaims,
+  credentialFormOf,
   cnfAlgOf,
   checkIssuerAlg,
-  checkIssuerTyp,
   checkKbAudience,
   checkKbHeader,
   checkKbIat,
@@ -165,14 +167,16 @@ export interface PresentOptions {
 }
 
 /**
- * Builds a presentation: the SD-JWT with exactly the chosen disclosures, then a KB-JWT
+ * Builds a presentation of either form: the SD-JWT with exactly the chosen disclosures, then a KB-JWT
  * (`typ: kb+jwt`, `nonce`, `aud`, `iat`, `sd_hash`) signed by the holder key.
  */
 export async function presentInternetIdCredential(sdJwt: string, options: PresentOptions): Promise<string> {
   for (const c of options.claims) if (!isClaimName(c)) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `unknown claim ${String(c)}`);
   const subjectFrame: Record<string, boolean> = {};
   for (const c of options.claims) subjectFrame[c] = true;
-  const frame = { credentialSubject: subjectFrame } as unknown as PresentationFrame<Record<string, unknown>>;
+  // Either form: the VCLD form keeps the subject under `ld` (told by the issuer JWT's typ).
+  const vcld = parseSdJwt(sdJwt).jwt.header['typ'] === TYP_DC_SD_JWT;
+  const frame = (vcld ? { ld: { credentialSubject: subjectFrame } } : { credentialSubject: subjectFrame }) as unknown as PresentationFrame<Record<string, unknown>>;
   return sdJwtFor(undefined, options.kbSigner).present(sdJwt, frame, {
     kb: { payload: { iat: options.iat ?? Math.floor(Date.now() / 1000), aud: options.aud, nonce: options.nonce } },
   });
@@ -424,11 +428,11 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   const parsed = parseSdJwt(presentation, o.maxLength);
   checks.pass('structure');
   const { header, payload } = parsed.jwt;
-  checkIssuerTyp(header);
+  const form = credentialFormOf(header);
   checks.pass('typ');
   const alg = checkIssuerAlg(header, algorithms);
   checks.pass('alg');
-  const { issuer, kid } = issuerAndKid(header, payload);
+  const { issuer, kid } = form === 'vcld' ? vcldIssuerAndKid(header, payload) : issuerAndKid(header, payload);
   const issuerJwk = await o.issuerKey(issuer, kid);
   checkKeyFitsAlg(algForJwk(issuerJwk), alg);
   checks.pass('issuer');
@@ -441,7 +445,7 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   const disclosures = await decodeDisclosures(parsed.disclosures);
   const vc = applyDisclosures(payload, disclosures);
   checks.pass('disclosures');
-  const profile = checkProfile(vc, issuer);
+  const profile = form === 'vcld' ? checkVcldProfile(vc, issuer) : checkProfile(vc, issuer);
   checks.pass('profile');
   checkValidity(profile.validFrom, profile.validUntil, nowSec, skew);
   checks.pass('validity');
@@ -493,79 +497,6 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
     holderJwk: profile.cnf,
     credentialStatus: profile.credentialStatus,
     validUntil: profile.validUntil,
-  };
-}
-
-const SRI_384 = /^sha384-[A-Za-z0-9+/]{64}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-interface ProfileView {
-  validFrom?: string;
-  validUntil: string;
-  maskedId: string;
-  platform: string;
-  cnf: Jwk;
-  subject: Record<string, unknown>;
-  credentialStatus: BitstringStatusListEntry[];
-}
-
-/** Checks the disclosed credential against the maskid profile; throws `ERR_PROFILE_INVALID`. */
-export function checkProfile(vc: Record<string, unknown>, issuer: string): ProfileView {
-  const fail = (what: string): never => {
-    throw new MaskidError('ERR_PROFILE_INVALID', `credential does not follow the maskid profile: ${what}`);
-  };
-  const ctx = vc['@context'];
-  if (!Array.isArray(ctx) || ctx.length !== 2 || ctx[0] !== VC_CONTEXT_V2 || ctx[1] !== contextUrlFor(issuer)) fail('@context');
-  const type = vc['type'];
-  if (!Array.isArray(type) || type.length !== 2 || type[0] !== CREDENTIAL_TYPES[0] || type[1] !== CREDENTIAL_TYPES[1]) fail('type');
-  const related = vc['relatedResource'] as { id?: unknown; digestSRI?: unknown }[] | undefined;
-  if (
-    !Array.isArray(related) ||
-    related.length !== 1 ||
-    related[0]?.id !== (ctx as unknown[])[1] ||
-    typeof related[0]?.digestSRI !== 'string' ||
-    !SRI_384.test(related[0].digestSRI)
-  ) {
-    fail('relatedResource must name the maskid context with its sha384 digest');
-  }
-  const validFrom = vc['validFrom'];
-  const validUntil = vc['validUntil'];
-  if (validFrom !== undefined && (typeof validFrom !== 'string' || !DATE_TIME.test(validFrom) || Number.isNaN(Date.parse(validFrom)))) fail('validFrom');
-  if (typeof validUntil !== 'string' || !DATE_TIME.test(validUntil) || Number.isNaN(Date.parse(validUntil))) fail('validUntil');
-  const subject = vc['credentialSubject'];
-  if (!subject || typeof subject !== 'object' || Array.isArray(subject)) fail('credentialSubject');
-  const s = subject as Record<string, unknown>;
-  if (typeof s['id'] !== 'string' || !s['id'].startsWith('did:jwk:')) fail('credentialSubject.id');
-  if (typeof s['maskedId'] !== 'string' || !MASKED_ID_PATTERN.test(s['maskedId'])) fail('credentialSubject.maskedId');
-  if (typeof s['platform'] !== 'string' || s['platform'].length === 0) fail('credentialSubject.platform');
-  const cnf = vc['cnf'];
-  const jwk = cnf && typeof cnf === 'object' ? (cnf as Record<string, unknown>)['jwk'] : undefined;
-  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || 'd' in jwk) fail('cnf.jwk');
-  const status = vc['credentialStatus'];
-  if (!Array.isArray(status) || status.length !== 2) fail('credentialStatus');
-  const entries = status as BitstringStatusListEntry[];
-  const purposes = new Set<string>();
-  for (const e of entries) {
-    if (
-      !e ||
-      typeof e !== 'object' ||
-      e.type !== 'BitstringStatusListEntry' ||
-      (e.statusPurpose !== 'revocation' && e.statusPurpose !== 'suspension') ||
-      typeof e.statusListIndex !== 'string' ||
-      typeof e.statusListCredential !== 'string'
-    )
-      fail('credentialStatus entry');
-    purposes.add(e.statusPurpose);
-  }
-  if (purposes.size !== 2 || entries[0]!.statusListIndex !== entries[1]!.statusListIndex) fail('credentialStatus purposes');
-  return {
-    ...(validFrom === undefined ? {} : { validFrom: validFrom as string }),
-    validUntil: validUntil as string,
-    maskedId: s['maskedId'] as string,
-    platform: s['platform'] as string,
-    cnf: jwk as Jwk,
-    subject: s,
-    credentialStatus: entries,
   };
 }
 

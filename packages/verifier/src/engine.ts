@@ -1,5 +1,6 @@
 /**
  * PresentationVerifier: the hot path. Verifies an Internet ID presentation completely and offline:
+ * either form of the credential (VCDM 2.0 `vc+sd-jwt` or SD-JWT VCLD `dc+sd-jwt`, told apart by `typ`):
  * structure, `typ`, `alg` allow-list, trusted issuer and signature (cached `KeyObject`), disclosures
  * (each referenced exactly once), profile, validity with an injected clock, platform, key binding
  * (`typ`, signature by `cnf.jwk`, nonce issued here and unused, `aud` = `origin:<registered origin>`,
@@ -22,7 +23,9 @@ import {
   buildDcApiRequest,
   checkDisclosedClaims,
   checkIssuerAlg,
-  checkIssuerTyp,
+  checkVcldProfile,
+  credentialFormOf,
+  vcldIssuerAndKid,
   checkKbAudience,
   checkKbHeader,
   checkKbIat,
@@ -267,11 +270,11 @@ export class PresentationVerifier {
 
     // The rules are @maskid/core's (presentation-checks); only decoding and signatures are ours.
     const { header, payload } = issuerJwt;
-    checkIssuerTyp(header);
+    const form = credentialFormOf(header);
     pass('typ');
     const alg = checkIssuerAlg(header, o.algorithms);
     pass('alg');
-    const { issuer, kid } = issuerAndKid(header, payload);
+    const { issuer, kid } = form === 'vcld' ? vcldIssuerAndKid(header, payload) : issuerAndKid(header, payload);
     const key = o.keys.get(issuer, kid);
     checkKeyFitsAlg(key.alg, alg);
     pass('issuer');
@@ -285,7 +288,7 @@ export class PresentationVerifier {
     });
     const vc = applyDisclosures(payload, parsed);
     pass('disclosures');
-    const profile = checkProfile(vc, issuer);
+    const profile = form === 'vcld' ? checkVcldProfile(vc, issuer) : checkProfile(vc, issuer);
     pass('profile');
     checkValidity(profile.validFrom, profile.validUntil, nowSec, o.skewSeconds);
     pass('validity');

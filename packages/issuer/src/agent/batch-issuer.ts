@@ -4,12 +4,13 @@
  * the key's KMS, no database round trip per credential). `CredentialService`, the CLI's `issue` and
  * the OpenID4VCI endpoints all issue through it, so the agent stays the one issuing surface.
  *
- * Proof formats are a table: `vc+sd-jwt` (the profile's VCDM 2.0 form) and `vc+jwt` (credentials
- * without disclosures: the status lists, every changed list of an epoch in one call); the planned
- * SD-JWT VC form (`dc+sd-jwt`) is one more row with its header, claim checks and builder.
+ * Proof formats are a table: `vc+sd-jwt` (the profile's VCDM 2.0 form), `dc+sd-jwt` (the SD-JWT VCLD
+ * form: the same builder with the disclosures under `ld.credentialSubject`) and `vc+jwt` (credentials
+ * without disclosures: the status lists, every changed list of an epoch in one call) and `statuslist+jwt`
+ * (IETF Token Status Lists).
  */
 import type { IAgentContext, IAgentPlugin, IDIDManager, IKey, IKeyManager, IPluginMethodMap } from '@veramo/core-types';
-import { CTY_VC, MaskidError, TYP_VC_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2 } from '@maskid/core';
+import { CTY_VC, MaskidError, TYP_DC_SD_JWT, TYP_STATUS_LIST_JWT, TYP_VC_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2, VCLD_SUBJECT_PATH, isIssuerUrlOf } from '@maskid/core';
 import { secureJwtBatch, secureSdJwtBatch, type BatchSigningHandle } from './sd-jwt-batch.js';
 
 /** The most credentials one call secures (a person × every registered platform fits many times over). */
@@ -21,8 +22,12 @@ export interface IssueBatchArgs {
   issuer: string;
   /** The signing key's `kid` in the key manager (one of the issuer DID's keys). */
   keyRef: string;
-  proofFormat: 'vc+sd-jwt' | 'vc+jwt';
-  /** Claims sets (VCDM 2.0, `@context` starting with the VCDM 2.0 context), secured in this order. */
+  proofFormat: 'vc+sd-jwt' | 'dc+sd-jwt' | 'vc+jwt' | 'statuslist+jwt';
+  /**
+   * Claims sets, secured in this order: VCDM 2.0 (`@context` starting with the VCDM 2.0 context) for
+   * `vc+sd-jwt` and `vc+jwt`; SD-JWT VCLD claims (`iss` the issuer's https URL, `ld` a VCDM object) for
+   * `dc+sd-jwt`; Token Status List claims (`sub`, `status_list`) for `statuslist+jwt`.
+   */
   credentials: readonly Record<string, unknown>[];
 }
 
@@ -42,7 +47,8 @@ export interface BatchCapableKms {
 }
 
 interface FormatRule {
-  header(kid: string): Record<string, string>;
+  /** The protected header (without `alg`) for the issuer DID and the key's fragment in its document. */
+  header(issuer: string, fragment: string): Record<string, string>;
   check(claims: Record<string, unknown>, issuer: string, i: number): void;
   secure(claimsSets: readonly Record<string, unknown>[], handle: BatchSigningHandle, header: Record<string, string>): Promise<string[]>;
 }
@@ -55,9 +61,35 @@ function checkVcdm2(claims: Record<string, unknown>, issuer: string, i: number):
   if ('issuanceDate' in claims || 'proof' in claims) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: VCDM 1.1 issuanceDate and embedded proofs are not allowed`);
 }
 
+/** SD-JWT VCLD claims of this issuer: `iss` its https URL, a VCDM 2.0 object in `ld` without issuer, validity or status. */
+function checkVcld(claims: Record<string, unknown>, issuer: string, i: number): void {
+  if (!isIssuerUrlOf(claims['iss'], issuer)) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: iss must be the base URL of ${issuer}`);
+  const ld = claims['ld'] as Record<string, unknown> | undefined;
+  if (!ld || typeof ld !== 'object' || !Array.isArray(ld['@context']) || ld['@context'][0] !== VC_CONTEXT_V2) {
+    throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: ld must be a VCDM 2.0 object`);
+  }
+  for (const member of ['issuer', 'validFrom', 'validUntil', 'credentialStatus', 'proof'])
+    if (member in ld) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: ld must not carry ${member} (the JWT claims do)`);
+}
+
+/** A Token Status List of this issuer: `iss` its URL, `sub` under it, a `status_list`. */
+function checkTokenStatusList(claims: Record<string, unknown>, issuer: string, i: number): void {
+  const sub = claims['sub'];
+  if (typeof sub !== 'string' || !isIssuerUrlOf(claims['iss'], issuer) || !sub.startsWith(`${claims['iss']}/`) || !claims['status_list']) {
+    throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: a token status list needs iss (the issuer URL), sub under it and status_list`);
+  }
+}
+
 const FORMATS: Record<IssueBatchArgs['proofFormat'], FormatRule> = {
-  'vc+sd-jwt': { header: (kid) => ({ typ: TYP_VC_SD_JWT, cty: CTY_VC, kid }), check: checkVcdm2, secure: secureSdJwtBatch },
-  'vc+jwt': { header: (kid) => ({ typ: TYP_VC_JWT, cty: CTY_VC, kid }), check: checkVcdm2, secure: secureJwtBatch },
+  'vc+sd-jwt': { header: (issuer, kid) => ({ typ: TYP_VC_SD_JWT, cty: CTY_VC, kid: `${issuer}#${kid}` }), check: checkVcdm2, secure: secureSdJwtBatch },
+  // An https `iss` with the key in JWT VC Issuer Metadata: `kid` is the key's fragment, the same in the DID document.
+  'dc+sd-jwt': {
+    header: (_issuer, kid) => ({ typ: TYP_DC_SD_JWT, kid }),
+    check: checkVcld,
+    secure: (sets, handle, header) => secureSdJwtBatch(sets, handle, header, VCLD_SUBJECT_PATH),
+  },
+  'vc+jwt': { header: (issuer, kid) => ({ typ: TYP_VC_JWT, cty: CTY_VC, kid: `${issuer}#${kid}` }), check: checkVcdm2, secure: secureJwtBatch },
+  'statuslist+jwt': { header: (_issuer, kid) => ({ typ: TYP_STATUS_LIST_JWT, kid }), check: checkTokenStatusList, secure: secureJwtBatch },
 };
 
 const ALG_OF: Partial<Record<IKey['type'], 'ES256' | 'EdDSA'>> = { Secp256r1: 'ES256', Ed25519: 'EdDSA' };
@@ -110,7 +142,7 @@ export class MaskidBatchIssuer implements IAgentPlugin {
           sign: async (data) => Buffer.from(await context.agent.keyManagerSign({ keyRef: key.kid, data: data.toString('latin1'), algorithm: alg, encoding: 'utf-8' }), 'base64url'),
         };
     if (handle.alg !== alg) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `the KMS signs ${handle.alg}, the key is ${alg}`);
-    const secured = await rule.secure(credentials, handle, rule.header(`${issuer}#${key.kid}`));
+    const secured = await rule.secure(credentials, handle, rule.header(issuer, key.kid));
     // Veramo's Agent.execute JSON-stringifies every result for its debug log, even with logging off: for a
     // batch that is a second copy of every credential (~8 µs each, measured). The log gets a count instead.
     return Object.defineProperty({ credentials: secured }, 'toJSON', { value: () => ({ credentials: `${secured.length} credentials` }), enumerable: false });

@@ -5,7 +5,7 @@
  * {@link BatchSigningHandle} the KMS lends for the batch (the private key never leaves the KMS).
  *
  * It builds exactly what `@sd-jwt/core` builds for the profile's disclosure frame (every profile claim
- * present in `credentialSubject` disclosable, decoys up to {@link DIGEST_COUNT}, digests sorted, `_sd_alg`
+ * present in `credentialSubject`, or `ld.credentialSubject` for the VCLD form, disclosable, decoys up to {@link DIGEST_COUNT}, digests sorted, `_sd_alg`
  * last, disclosures in profile order); `@sd-jwt/core` stays the test oracle for that
  * (test/issuer/batch-issuance.test.ts) and the per-credential path of the `vc+sd-jwt` provider.
  */
@@ -31,14 +31,20 @@ const b64 = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
  * const [sdJwt] = await secureSdJwtBatch([claims], await kms.batchHandle(kid), { typ: 'vc+sd-jwt', cty: 'vc', kid: `${did}#${kid}` })
  * ```
  */
-export async function secureSdJwtBatch(claimsSets: readonly Record<string, unknown>[], handle: BatchSigningHandle, header: Record<string, string>): Promise<string[]> {
+export async function secureSdJwtBatch(
+  claimsSets: readonly Record<string, unknown>[],
+  handle: BatchSigningHandle,
+  header: Record<string, string>,
+  subjectPath: readonly string[] = ['credentialSubject'],
+): Promise<string[]> {
   const headerB64 = b64(JSON.stringify({ ...header, alg: handle.alg }));
   const randomness = randomBytes(claimsSets.length * DISCLOSABLE_CLAIMS.length * SALT_BYTES);
   const out: string[] = new Array(claimsSets.length);
   for (let i = 0; i < claimsSets.length; i++) {
     const claims = claimsSets[i]!;
-    const subject = claims['credentialSubject'];
-    if (!subject || typeof subject !== 'object' || Array.isArray(subject)) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: credentialSubject must be an object`);
+    const subject = at(claims, subjectPath);
+    if (!subject || typeof subject !== 'object' || Array.isArray(subject))
+      throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: ${subjectPath.join('.')} must be an object`);
     if ('_sd' in claims || '_sd_alg' in claims || '_sd' in subject) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: claims must not carry SD-JWT members`);
     let r = i * DISCLOSABLE_CLAIMS.length * SALT_BYTES;
     const visible: Record<string, unknown> = {};
@@ -64,12 +70,27 @@ export async function secureSdJwtBatch(claimsSets: readonly Record<string, unkno
     }
     digests.sort();
     visible['_sd'] = digests;
-    const payload: Record<string, unknown> = {};
-    for (const key of Object.keys(claims)) payload[key] = key === 'credentialSubject' ? visible : claims[key];
+    const payload = replaced(claims, subjectPath, 0, visible);
     payload['_sd_alg'] = 'sha-256';
     const signingInput = `${headerB64}.${b64(JSON.stringify(payload))}`;
     const signature = await handle.sign(Buffer.from(signingInput, 'latin1'));
     out[i] = `${signingInput}.${signature.toString('base64url')}~${disclosures.join('~')}~`;
+  }
+  return out;
+}
+
+/** The value at `path` in `obj`, or undefined. */
+function at(obj: Record<string, unknown>, path: readonly string[]): unknown {
+  let v: unknown = obj;
+  for (const key of path) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+/** A copy of `obj` with the value at `path[from..]` replaced, members in their order (copied along the path only). */
+function replaced(obj: Record<string, unknown>, path: readonly string[], from: number, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    out[key] = key !== path[from] ? obj[key] : from === path.length - 1 ? value : replaced(obj[key] as Record<string, unknown>, path, from + 1, value);
   }
   return out;
 }

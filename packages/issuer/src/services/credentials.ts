@@ -1,10 +1,21 @@
 /**
- * Credential issuance: one SD-JWT per (person, platform), a person's whole batch in one pass through
+ * Credential issuance: one SD-JWT per (person, platform, form), a person's whole batch in one pass through
  * the Veramo agent's `maskidIssueBatch`. Masked ID from K_mask, status index from the keyed
  * permutation, `validUntil` drawn per credential on a day grid, no `validFrom`.
  */
 import { randomInt } from 'node:crypto';
-import { birthdayAt, buildCredentialClaims, envelope, maskidContext, MaskidError, type EnvelopedVerifiableCredential, type PersonClaims } from '@maskid/core';
+import {
+  birthdayAt,
+  buildCredentialClaims,
+  envelope,
+  FORMAT_DC_SD_JWT,
+  FORMAT_ID,
+  maskidContext,
+  MaskidError,
+  vcldClaimsOf,
+  type EnvelopedVerifiableCredential,
+  type PersonClaims,
+} from '@maskid/core';
 import { maskedIdEncoder, maskedIdFor } from '../crypto/masked-id.js';
 import { holderJwk } from '../crypto/holder-key.js';
 import type { PersonRow } from '../db/entities.js';
@@ -34,7 +45,10 @@ export function claimsAt(data: PersonData, now: number): PersonClaims {
 
 /** An issued credential and what the operator may need to know about it. */
 export interface IssuedCredential {
-  credential: EnvelopedVerifiableCredential;
+  /** The form: the profile's VCDM 2.0 SD-JWT or the SD-JWT VCLD form. */
+  format: CredentialFormat;
+  /** The VCDM form as an `EnvelopedVerifiableCredential` (the VCLD form is an SD-JWT VC, not enveloped). */
+  credential?: EnvelopedVerifiableCredential;
   sdJwt: string;
   platform: string;
   maskedId: string;
@@ -44,10 +58,14 @@ export interface IssuedCredential {
   validUntil: string;
 }
 
-/** One credential of a batch: the platform and the holder's `did:jwk` (a fresh key per credential). */
+/** The two forms a credential is issued in (their JOSE `typ` and format identifiers). */
+export type CredentialFormat = typeof FORMAT_ID | typeof FORMAT_DC_SD_JWT;
+
+/** One credential of a batch: the platform, the holder's `did:jwk` (a fresh key per credential) and the form (default VCDM). */
 export interface BatchItem {
   platform: Platform;
   holder: string;
+  format?: CredentialFormat;
 }
 
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
@@ -84,10 +102,10 @@ export class CredentialService {
   }
 
   /** One credential, by network number and platform id (the CLI's `issue`). */
-  async issue(input: { networkNumber: string; platformId: string; holder: string; now?: number }): Promise<IssuedCredential> {
+  async issue(input: { networkNumber: string; platformId: string; holder: string; format?: CredentialFormat; now?: number }): Promise<IssuedCredential> {
     const person = await findPerson(this.issuer, input.networkNumber);
     const platform = await this.#platforms.get(input.platformId);
-    const [issued] = await this.issueBatch(person, [{ platform, holder: input.holder }], input.now ?? Date.now());
+    const [issued] = await this.issueBatch(person, [{ platform, holder: input.holder, ...(input.format ? { format: input.format } : {}) }], input.now ?? Date.now());
     return issued!;
   }
 
@@ -130,14 +148,33 @@ export class CredentialService {
         claims,
         contextDigestSRI,
       });
-      return { vc, platform: platform.id, maskedId: masked, statusListIndex: entries[0].statusListIndex, statusIndex: pos.index, validUntil };
+      const format = items[i]!.format ?? FORMAT_ID;
+      const claimsSet = format === FORMAT_ID ? vc : vcldClaimsOf(vc, settings.url, pos.list);
+      return {
+        claimsSet: claimsSet as unknown as Record<string, unknown>,
+        format,
+        platform: platform.id,
+        maskedId: masked,
+        statusListIndex: entries[0].statusListIndex,
+        statusIndex: pos.index,
+        validUntil,
+      };
     });
-    const { credentials: sdJwts } = await this.issuer.agent.maskidIssueBatch({
-      issuer: settings.did,
-      keyRef: settings.kid,
-      proofFormat: 'vc+sd-jwt',
-      credentials: built.map((b) => b.vc as unknown as Record<string, unknown>),
-    });
-    return built.map(({ vc: _vc, ...rest }, i) => ({ ...rest, sdJwt: sdJwts[i]!, credential: envelope(sdJwts[i]!) }));
+    // One agent call per form present (a batch is usually one form), each a single signing pass.
+    const sdJwts: string[] = new Array(built.length);
+    for (const format of [FORMAT_ID, FORMAT_DC_SD_JWT] as const) {
+      const at = built.flatMap((b, i) => (b.format === format ? [i] : []));
+      if (at.length === 0) continue;
+      const { credentials } = await this.issuer.agent.maskidIssueBatch({
+        issuer: settings.did,
+        keyRef: settings.kid,
+        proofFormat: format,
+        credentials: at.map((i) => built[i]!.claimsSet),
+      });
+      at.forEach((i, k) => {
+        sdJwts[i] = credentials[k]!;
+      });
+    }
+    return built.map(({ claimsSet: _c, ...rest }, i) => ({ ...rest, sdJwt: sdJwts[i]!, ...(rest.format === FORMAT_ID ? { credential: envelope(sdJwts[i]!) } : {}) }));
   }
 }
