@@ -2,8 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { thrownCode } from '../helpers.js';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { decodeList } from '@digitalbazaar/vc-bitstring-status-list';
-import { BitstringStatusList, parseStatusListIndex } from '@maskid/core';
+import { BitstringStatusList, encodeTokenStatusList, parseStatusListIndex, tokenStatusAt } from '@maskid/core';
+import { StatusList } from '@sd-jwt/jwt-status-list';
 
 describe('Bitstring Status List codec', () => {
   it('round-trips and uses the W3C bit order (index 0 = left-most bit of byte 0)', () => {
@@ -72,5 +74,38 @@ describe('Bitstring Status List codec', () => {
     assert.equal(parseStatusListIndex('0'), 0);
     assert.equal(parseStatusListIndex('94567'), 94_567);
     for (const bad of ['', '-1', '01', '1.5', ' 1', '1e3', 7, null, '9'.repeat(20)]) assert.equal(parseStatusListIndex(bad), undefined, String(bad));
+  });
+});
+
+describe('Token Status List encoding (the VCLD form)', () => {
+  it('packs the two Bitstring lists as @sd-jwt/jwt-status-list reads them: revoked 1, else suspended 2, else 0', () => {
+    const entries = 4096;
+    // ~25 % of each purpose set, independently (so every combination occurs), from random bytes.
+    const sparse = () => {
+      const mask = randomBytes(entries / 8);
+      return randomBytes(entries / 8).map((b, i) => b & mask[i]!);
+    };
+    const revocation = sparse();
+    const suspension = sparse();
+    const lst = encodeTokenStatusList(revocation, suspension, entries);
+    const oracle = StatusList.decompressStatusList(lst, 2);
+    const bit = (bytes: Uint8Array, i: number) => (bytes[i >> 3]! >> (7 - (i & 7))) & 1;
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < entries; i++) {
+      const expected = bit(revocation, i) ? 1 : bit(suspension, i) ? 2 : 0;
+      assert.equal(oracle.getStatus(i), expected, `entry ${i}`);
+      assert.equal(tokenStatusAt(lst, i), expected, `entry ${i} (core reader)`);
+      counts[expected]!++;
+    }
+    assert.ok(counts[1]! > 0 && counts[2]! > 0 && counts[0]! > 0, `every value occurs: ${counts}`);
+    assert.equal(tokenStatusAt(lst, entries), undefined, 'past the end');
+    assert.equal(
+      thrownCode(() => encodeTokenStatusList(revocation, suspension, entries * 2)),
+      'ERR_INPUT_INVALID',
+    );
+    assert.equal(
+      thrownCode(() => tokenStatusAt('not*base64', 0)),
+      'ERR_STATUS_LIST_INVALID',
+    );
   });
 });

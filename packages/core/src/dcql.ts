@@ -5,7 +5,8 @@
 import { MaskidError } from './errors.js';
 import { ALLOWED_ALGS } from './jose.js';
 import { vocabularyFor } from './context.js';
-import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_ID, MASKID_VOCAB_PATH, isClaimName, type ClaimName } from './profile.js';
+import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_DC_SD_JWT, FORMAT_ID, MASKID_VOCAB_PATH, isClaimName, type ClaimName } from './profile.js';
+import { VCLD_SUBJECT_PATH, vctFor } from './vcld.js';
 
 /** The fully expanded IRI of `VerifiableCredential` under the VCDM 2.0 context. */
 export const VERIFIABLE_CREDENTIAL_IRI = 'https://www.w3.org/2018/credentials#VerifiableCredential';
@@ -74,6 +75,43 @@ export function buildDcqlQuery(claims: readonly ClaimName[], issuerDids: readonl
         format: FORMAT_ID,
         meta: { type_values: internetIdTypeValues(issuerDids) },
         claims: unique.map((c) => ({ path: ['credentialSubject', c] as [string, string] })),
+      },
+    ],
+  };
+}
+
+/** The DCQL query of a request for the SD-JWT VCLD form (OpenID4VP 1.0 §B.3.5 and §B.3.7). */
+export interface VcldDcqlQuery {
+  credentials: [
+    {
+      id: typeof DCQL_CREDENTIAL_ID;
+      format: typeof FORMAT_DC_SD_JWT;
+      meta: { vct_values: string[] };
+      claims: { path: [string, string, string] }[];
+    },
+  ];
+}
+
+/**
+ * Builds the DCQL query that asks for the SD-JWT VCLD form: `format: dc+sd-jwt`, `meta.vct_values` the
+ * trusted issuers' one `vct` each, claim paths `["ld", "credentialSubject", <claim>]`.
+ *
+ * @example
+ * ```ts
+ * buildVcldDcqlQuery(['ageOver18'], ['https://id.example.gov'])
+ * // { credentials: [{ id: 'internet_id', format: 'dc+sd-jwt', meta: { vct_values: ['https://id.example.gov/vct/internet-id/v1'] }, claims: [{ path: ['ld','credentialSubject','ageOver18'] }] }] }
+ * ```
+ */
+export function buildVcldDcqlQuery(claims: readonly ClaimName[], issuerUrls: readonly string[]): VcldDcqlQuery {
+  const unique = checkClaimList(claims);
+  if (issuerUrls.length === 0) throw new MaskidError('ERR_DCQL_INVALID', 'a dc+sd-jwt query names the vct of at least one issuer');
+  return {
+    credentials: [
+      {
+        id: DCQL_CREDENTIAL_ID,
+        format: FORMAT_DC_SD_JWT,
+        meta: { vct_values: issuerUrls.map(vctFor) },
+        claims: unique.map((c) => ({ path: [...VCLD_SUBJECT_PATH, c] as [string, string, string] })),
       },
     ],
   };

@@ -11,6 +11,7 @@ import { PlatformService, type Platform } from '../services/platforms.js';
 import { keyListRoute } from './routes/key-list.js';
 import type { IssuerHttpContext } from './context.js';
 import { errorHandler, sendProblem } from './errors.js';
+import { jwtVcIssuerMetadataRoute } from './routes/jwt-vc-issuer.js';
 import { didDocumentRoute } from './routes/did-document.js';
 import { contextRoute } from './routes/context.js';
 import { platformsRoute } from './routes/platforms.js';
@@ -79,6 +80,7 @@ export function createIssuerApp(issuer: Issuer, options: IssuerAppOptions = {}):
   });
   const router = express.Router();
   didDocumentRoute(router, ctx);
+  jwtVcIssuerMetadataRoute(router, ctx);
   keyListRoute(router, ctx);
   contextRoute(router, ctx);
   platformsRoute(router, ctx);

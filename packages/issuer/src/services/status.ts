@@ -4,7 +4,7 @@
  * manifest on one epoch.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as zlibConstants, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { In, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import {
@@ -16,7 +16,9 @@ import {
   decodeJwt,
   decodeListEpochs,
   encodeListEpochs,
+  encodeTokenStatusList,
   manifestUrl,
+  tokenStatusListUrl,
   signJwt,
   statusListUrl,
   statusListVersionUrl,
@@ -499,6 +501,45 @@ export class StatusService {
   }
 
   readonly #zeroLists = new Map<string, string>();
+
+  /**
+   * A platform's Token Status List number `listNo` (IETF Token Status List, `statuslist+jwt`, 2 bits:
+   * VALID, INVALID = revoked, SUSPENDED), the status of the SD-JWT VCLD form. It is a function of the two
+   * Bitstring lists of the same number at their latest epochs, so it is signed lazily: on the first
+   * request after either list changed (cached per epoch pair and key), never per epoch for every list —
+   * it adds no signature to an epoch's publishing. `iat` is when it was signed, `ttl` the epoch length;
+   * like the Bitstring lists it has no `exp` (a maskid verifier bounds freshness by the manifest, and
+   * reads the same bits from the Bitstring lists).
+   */
+  async tokenStatusList(platform: Platform, listNo: number): Promise<string | undefined> {
+    const s = await this.issuer.settings();
+    if (!Number.isSafeInteger(listNo) || listNo < 0 || listNo >= s.capacity / s.listSize) return undefined;
+    const repo = this.issuer.ds.getRepository(StatusListEntity);
+    const where = { platformNumber: platformKey(platform.number), listNo };
+    const epochs = new Map((await repo.find({ where, select: { purpose: true, epoch: true } })).map((r) => [r.purpose, r.epoch]));
+    const key = `${platform.id}/${listNo}/${epochs.get('revocation') ?? 0}/${epochs.get('suspension') ?? 0}/${s.kid}`;
+    const cached = this.#tokenLists.get(key);
+    if (cached) return cached;
+    const bits = { revocation: new Uint8Array(s.listSize / 8), suspension: new Uint8Array(s.listSize / 8) };
+    for (const row of await repo.find({ where, select: { purpose: true, jwt: true } })) {
+      const encoded = (decodeJwt(row.jwt, Number.MAX_SAFE_INTEGER).payload['credentialSubject'] as { encodedList: string }).encodedList;
+      bits[row.purpose] = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
+    }
+    const epochSeconds = Number((await this.issuer.getMeta('epoch_seconds')) ?? DEFAULT_EPOCH_SECONDS);
+    const claims = {
+      iss: s.url,
+      sub: tokenStatusListUrl(s.url, platform.id, listNo),
+      iat: Math.floor(Date.now() / 1000),
+      ttl: epochSeconds,
+      status_list: { bits: 2, lst: encodeTokenStatusList(bits.revocation, bits.suspension, s.listSize, (b) => deflateSync(b, { level: 9 })) },
+    };
+    const [jwt] = (await this.issuer.agent.maskidIssueBatch({ issuer: s.did, keyRef: s.kid, proofFormat: 'statuslist+jwt', credentials: [claims] })).credentials;
+    if (this.#tokenLists.size >= 4096) this.#tokenLists.clear();
+    this.#tokenLists.set(key, jwt!);
+    return jwt;
+  }
+
+  readonly #tokenLists = new Map<string, string>();
 
   /**
    * Writes the published documents as static files for a CDN or web server: per platform
