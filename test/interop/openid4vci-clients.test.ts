@@ -106,12 +106,18 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   }
 
-  it('offer by reference, metadata, token (PIN + DPoP), nonce and a credential per configuration id; the verifier accepts it', { timeout: 120_000 }, async () => {
+  it('offer by reference, metadata, token (PIN + DPoP), nonce and a credential per configuration id, in both forms; the verifier accepts them', { timeout: 120_000 }, async () => {
     const offer = cli(['offer', '--network-number', networkNumber]) as { uri: string; txCode: string };
     assert.match(offer.uri, /credential_offer_uri=/);
     const client = new Openid4vciClient({ callbacks });
     const credentialOffer = await client.resolveCredentialOffer(offer.uri);
-    assert.deepEqual(credentialOffer.credential_configuration_ids, ['InternetIdCredential', 'InternetIdCredential.p1', 'InternetIdCredential.p2']);
+    assert.deepEqual(credentialOffer.credential_configuration_ids, [
+      'InternetIdCredential',
+      'InternetIdCredential.p1',
+      'InternetIdCredential.p1.vcld',
+      'InternetIdCredential.p2',
+      'InternetIdCredential.p2.vcld',
+    ]);
     const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
     const dpopKey = await es256Key();
     const { accessTokenResponse, dpop } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
@@ -124,7 +130,7 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     assert.equal(accessTokenResponse.authorization_details, undefined, 'a standard client did not ask for authorization_details');
 
     const received: Record<string, { sdJwt: string; key: CryptoKey }> = {};
-    for (const credentialConfigurationId of ['InternetIdCredential.p1', 'InternetIdCredential.p2']) {
+    for (const credentialConfigurationId of ['InternetIdCredential.p1', 'InternetIdCredential.p2', 'InternetIdCredential.p1.vcld']) {
       const holderKey = await es256Key();
       const { c_nonce } = await client.requestNonce({ issuerMetadata });
       const proof = await client.createCredentialRequestJwtProof({
@@ -144,7 +150,12 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
       assert.equal(typeof credential, 'string', credentialConfigurationId);
       received[credentialConfigurationId] = { sdJwt: credential!, key: holderKey.privateKey };
     }
-    const masked = (c: string) => (parseSdJwt(c).jwt.payload['credentialSubject'] as Record<string, unknown>)['maskedId'];
+    // Either form: the VCLD form keeps the subject under `ld`.
+    const masked = (c: string) => {
+      const payload = parseSdJwt(c).jwt.payload;
+      const vc = (payload['ld'] as Record<string, unknown> | undefined) ?? payload;
+      return (vc['credentialSubject'] as Record<string, unknown>)['maskedId'];
+    };
     const p1 = received['InternetIdCredential.p1']!;
     assert.notEqual(masked(p1.sdJwt), masked(received['InternetIdCredential.p2']!.sdJwt), 'each platform its own masked ID');
 
@@ -156,6 +167,14 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     }
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body['maskedId'], masked(p1.sdJwt));
+    // The SD-JWT VCLD form of p1 (dc+sd-jwt, requested by its configuration id): the same masked ID, accepted too.
+    const vcld = received['InternetIdCredential.p1.vcld']!;
+    assert.equal(parseSdJwt(vcld.sdJwt).jwt.header['typ'], 'dc+sd-jwt');
+    assert.equal(issuerMetadata.credentialIssuer.credential_configurations_supported['InternetIdCredential.p1.vcld']?.format, 'dc+sd-jwt');
+    assert.equal(masked(vcld.sdJwt), masked(p1.sdJwt));
+    const vcldAnswer = await signIn(vcld.sdJwt, vcld.key);
+    assert.equal(vcldAnswer.status, 200, JSON.stringify(vcldAnswer.body));
+    assert.equal(vcldAnswer.body['maskedId'], masked(p1.sdJwt));
     // A credential of another platform is refused there (its own masked ID is for p2 only).
     const p2 = received['InternetIdCredential.p2']!;
     assert.notEqual((await signIn(p2.sdJwt, p2.key)).status, 200);

@@ -191,9 +191,17 @@ describe('issuer HTTP', () => {
     assert.ok(!o.uri.includes(o.code), 'the pre-authorized code is not in the URI');
     const served = await request(app).get(new URL(reference).pathname).expect(200).expect('Cache-Control', 'no-store');
     assert.deepEqual(served.body, o.offer);
-    assert.deepEqual(served.body.credential_configuration_ids, ['InternetIdCredential', 'InternetIdCredential.forum', 'InternetIdCredential.video']);
+    assert.deepEqual(served.body.credential_configuration_ids, [
+      'InternetIdCredential',
+      'InternetIdCredential.forum',
+      'InternetIdCredential.forum.vcld',
+      'InternetIdCredential.video',
+      'InternetIdCredential.video.vcld',
+    ]);
     const meta = (await request(app).get('/.well-known/openid-credential-issuer').expect(200)).body;
-    for (const id of served.body.credential_configuration_ids) assert.equal(meta.credential_configurations_supported[id]?.format, 'vc+sd-jwt', id);
+    for (const id of served.body.credential_configuration_ids)
+      assert.equal(meta.credential_configurations_supported[id]?.format, id.endsWith('.vcld') ? 'dc+sd-jwt' : 'vc+sd-jwt', id);
+    assert.equal(meta.credential_configurations_supported['InternetIdCredential.video.vcld'].vct, `${URL_}/vct/internet-id/v1`);
     assert.equal(meta.credential_configurations_supported['InternetIdCredential.video'].credential_metadata.display[0].name, 'Internet ID for Video');
     await request(app).get('/credential-offer/not-a-reference').expect(404);
     await request(app)
@@ -221,6 +229,11 @@ describe('issuer HTTP', () => {
     const sdJwt = got.credentials[0].credential as string;
     const payload = parseSdJwt(sdJwt).jwt.payload as { credentialSubject: Record<string, unknown>; cnf: { jwk: Jwk } };
     assert.deepEqual(payload.cnf.jwk, { kty: 'EC', crv: 'P-256', x: holder.jwk['x'], y: holder.jwk['y'] }, 'bound to the proof key');
+    // The VCLD form of the same platform, by its configuration id: dc+sd-jwt, the same masked ID.
+    const vcld = parseSdJwt((await ask({ credential_configuration_id: 'InternetIdCredential.video.vcld' })).credentials[0].credential as string).jwt;
+    assert.equal(vcld.header['typ'], 'dc+sd-jwt');
+    assert.equal((vcld.payload['ld'] as { credentialSubject: Record<string, unknown> }).credentialSubject['maskedId'], payload.credentialSubject['maskedId']);
+    assert.equal((await ask({ credential_configuration_id: 'InternetIdCredential.video.vcld.x' })).error, 'unknown_credential_configuration');
 
     // The wallet mode, by identifier: a configuration id is refused there, and a platform configuration grants its one platform.
     const o2 = await offer();
@@ -234,6 +247,13 @@ describe('issuer HTTP', () => {
     assert.equal((await ask2({ credential_configuration_id: 'InternetIdCredential.forum' })).error, 'invalid_credential_request');
     assert.equal((await ask2({ credential_identifier: 'video' })).error, 'unknown_credential_identifier', 'not granted by this token');
     assert.equal(typeof (await ask2({ credential_identifier: 'forum' })).credentials[0].credential, 'string');
+    // A VCLD configuration in authorization_details grants its platform's identifier in that form.
+    const o3 = await offer();
+    const vcldOnly = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: 'InternetIdCredential.forum.vcld' }]);
+    const tok3 = await expectStatus(await token(dpopKey, { ...preAuth(o3.code, o3.txCode), authorization_details: vcldOnly }), 200);
+    assert.deepEqual(tok3.body.authorization_details[0].credential_identifiers, ['forum']);
+    const got3 = await credential(dpopKey, tok3.body.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } });
+    assert.equal(parseSdJwt(got3.body.credentials[0].credential).jwt.header['typ'], 'dc+sd-jwt');
   });
 
   it('issues one credential per platform over OpenID4VCI, with DPoP-bound tokens and fresh keys', async () => {

@@ -1,6 +1,6 @@
 /** A running issuer with one platform, credentials for fresh holders, and verifier services for that platform. */
-import { CredentialService, StatusService, type CredentialFormat } from '@maskid/issuer';
-import { presentInternetIdCredential, type ClaimName } from '@maskid/core';
+import { CredentialService, StatusService } from '@maskid/issuer';
+import { presentInternetIdCredential, type ClaimName, type CredentialFormat } from '@maskid/core';
 import { VerifierService, parseConfig, type VerifierServiceOptions } from '@maskid/verifier';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, newHolder, type Holder } from '../helpers.js';

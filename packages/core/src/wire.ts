@@ -4,6 +4,10 @@
  * details with one code → HTTP status table.
  */
 import type { ErrorCode } from './errors.js';
+import { FORMAT_DC_SD_JWT, FORMAT_ID } from './profile.js';
+
+/** The two forms a credential is issued in, by their format identifiers. */
+export type CredentialFormat = typeof FORMAT_ID | typeof FORMAT_DC_SD_JWT;
 
 /** The OpenID4VCI 1.0 pre-authorized code grant type. */
 export const PRE_AUTHORIZED_GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
@@ -15,24 +19,30 @@ export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
 /** Where a platform's own configuration id starts: `InternetIdCredential.<platform id>`. */
 const PLATFORM_CONFIGURATION_PREFIX = `${CREDENTIAL_CONFIGURATION_ID}.`;
 
+/** Where the configuration id of a platform's credential in the SD-JWT VCLD form ends. */
+const VCLD_CONFIGURATION_SUFFIX = '.vcld';
+
 /**
- * The credential configuration of one platform's credential (the profile's `vc+sd-jwt` form), which a
- * standard OpenID4VCI client requests by `credential_configuration_id`.
+ * The credential configuration of one platform's credential in one form, which a standard OpenID4VCI
+ * client requests by `credential_configuration_id`: `InternetIdCredential.<platform>` for the profile's
+ * `vc+sd-jwt` form, `InternetIdCredential.<platform>.vcld` for the SD-JWT VCLD (`dc+sd-jwt`) form.
  *
  * @example
  * ```ts
  * platformConfigurationId('forum') // 'InternetIdCredential.forum'
+ * platformConfigurationId('forum', 'dc+sd-jwt') // 'InternetIdCredential.forum.vcld'
  * ```
  */
-export function platformConfigurationId(platformId: string): string {
-  return PLATFORM_CONFIGURATION_PREFIX + platformId;
+export function platformConfigurationId(platformId: string, format: CredentialFormat = FORMAT_ID): string {
+  return PLATFORM_CONFIGURATION_PREFIX + platformId + (format === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_SUFFIX : '');
 }
 
-/** The platform id a configuration id names, or undefined when it names none (or is not a string). */
-export function platformOfConfigurationId(id: unknown): string | undefined {
+/** The platform id and form a configuration id names, or undefined when it names none (or is not a string). */
+export function configurationOf(id: unknown): { platform: string; format: CredentialFormat } | undefined {
   if (typeof id !== 'string' || !id.startsWith(PLATFORM_CONFIGURATION_PREFIX)) return undefined;
-  const platform = id.slice(PLATFORM_CONFIGURATION_PREFIX.length);
-  return PLATFORM_ID_PATTERN.test(platform) ? platform : undefined;
+  const vcld = id.endsWith(VCLD_CONFIGURATION_SUFFIX);
+  const platform = id.slice(PLATFORM_CONFIGURATION_PREFIX.length, vcld ? -VCLD_CONFIGURATION_SUFFIX.length : undefined);
+  return PLATFORM_ID_PATTERN.test(platform) ? { platform, format: vcld ? FORMAT_DC_SD_JWT : FORMAT_ID } : undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from
 export { EnrollmentService, validateEnrollInput, findPerson, type EnrollInput, type PersonData } from './services/enrollment.js';
 export { parseEnrollmentCsv, CSV_COLUMNS } from './services/enrollment-csv.js';
 export { PlatformService, checkOrigin, type Platform } from './services/platforms.js';
-export { CredentialService, validUntilFor, maxValidityDays, claimsAt, type IssuedCredential, type BatchItem, type CredentialFormat } from './services/credentials.js';
+export { CredentialService, validUntilFor, maxValidityDays, claimsAt, type IssuedCredential, type BatchItem } from './services/credentials.js';
 export {
   StatusService,
   startEpochs,

@@ -13,6 +13,7 @@ import {
   maskidContext,
   MaskidError,
   vcldClaimsOf,
+  type CredentialFormat,
   type EnvelopedVerifiableCredential,
   type PersonClaims,
 } from '@maskid/core';
@@ -57,9 +58,6 @@ export interface IssuedCredential {
   statusIndex: number;
   validUntil: string;
 }
-
-/** The two forms a credential is issued in (their JOSE `typ` and format identifiers). */
-export type CredentialFormat = typeof FORMAT_ID | typeof FORMAT_DC_SD_JWT;
 
 /** One credential of a batch: the platform, the holder's `did:jwk` (a fresh key per credential) and the form (default VCDM). */
 export interface BatchItem {

@@ -33,7 +33,10 @@ import {
   GRANT_STATE_MEMBER,
   TX_CODE_ATTEMPTS_LEFT_MEMBER,
   platformConfigurationId,
-  platformOfConfigurationId,
+  configurationOf,
+  FORMAT_DC_SD_JWT,
+  FORMAT_ID,
+  type CredentialFormat,
   PRE_AUTHORIZED_GRANT,
   TYP_DPOP,
   TYP_PROOF,
@@ -215,12 +218,12 @@ export class Openid4vciService {
     return this.#offer((await this.issuer.settings()).url, code);
   }
 
-  /** An offer object: maskid's wallet configuration and every registered platform's. */
+  /** An offer object: maskid's wallet configuration and every registered platform's, in both forms. */
   async #offer(url: string, code: string): Promise<Record<string, unknown>> {
     const platforms = await new PlatformService(this.issuer).list();
     return {
       credential_issuer: url,
-      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID, ...platforms.map((p) => platformConfigurationId(p.id))],
+      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID, ...platforms.flatMap((p) => [platformConfigurationId(p.id), platformConfigurationId(p.id, FORMAT_DC_SD_JWT)])],
       grants: {
         [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } },
       },
@@ -252,8 +255,8 @@ export class Openid4vciService {
     if (!d || typeof d !== 'object' || d['type'] !== 'openid_credential') throw bad('the authorization_details entry must have type openid_credential');
     const id = d['credential_configuration_id'];
     if (id === CREDENTIAL_CONFIGURATION_ID) return id;
-    const platform = platformOfConfigurationId(id);
-    if (platform && (await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: platform }))) return id as string;
+    const named = configurationOf(id);
+    if (named && (await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: named.platform }))) return id as string;
     throw bad(`unknown credential_configuration_id ${String(id).slice(0, 64)}`);
   }
 
@@ -426,8 +429,8 @@ export class Openid4vciService {
 
   /** The `credential_identifier`s a configuration grants: every registered platform, or the one it names. */
   async #identifiers(configurationId: string): Promise<string[]> {
-    const platform = platformOfConfigurationId(configurationId);
-    return platform ? [platform] : (await new PlatformService(this.issuer).list()).map((p) => p.id);
+    const named = configurationOf(configurationId);
+    return named ? [named.platform] : (await new PlatformService(this.issuer).list()).map((p) => p.id);
   }
 
   /** Resolves a DPoP-bound access token. */
@@ -472,24 +475,26 @@ export class Openid4vciService {
     // The platform a request names, in the token's one mode (§8.2): by identifier when the token request
     // asked for authorization_details, else by a platform's configuration id.
     const byIdentifier = typeof grant.details === 'string';
-    const granted = byIdentifier ? platformOfConfigurationId(grant.details) : undefined;
-    const platformOf = (b: Record<string, unknown>): string => {
+    // (By identifier, the form is the one of the configuration the token was granted for: maskid's wallet configuration is the VCDM form.)
+    const granted = byIdentifier ? configurationOf(grant.details) : undefined;
+    const requestOf = (b: Record<string, unknown>): { platform: string; format: CredentialFormat } => {
       if (byIdentifier) {
         if ('credential_configuration_id' in b)
           throw new OAuthError(400, 'invalid_credential_request', 'this token came with credential_identifiers: request by credential_identifier, not credential_configuration_id');
         const id = b['credential_identifier'];
         if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
-        if (granted !== undefined && id !== granted) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
-        return id;
+        if (granted !== undefined && id !== granted.platform) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+        return { platform: id, format: granted?.format ?? FORMAT_ID };
       }
       if ('credential_identifier' in b)
         throw new OAuthError(400, 'invalid_credential_request', 'this token came without authorization_details: request by credential_configuration_id');
       const id = b['credential_configuration_id'];
       if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_configuration_id is required');
-      const platform = platformOfConfigurationId(id);
-      if (!platform) throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${id.slice(0, 64)}`);
-      return platform;
+      const named = configurationOf(id);
+      if (!named) throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${id.slice(0, 64)}`);
+      return named;
     };
+    const platformOf = (b: Record<string, unknown>): string => requestOf(b).platform;
     // Only the platforms asked for (a single request must not load the whole registry).
     // (A request that names none is refused in the loop below, in order with the other checks.)
     const asked = bodies.flatMap((b) => {
@@ -505,11 +510,11 @@ export class Openid4vciService {
     for (const body of bodies) {
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OAuthError(400, 'invalid_credential_request', 'a credential request must be a JSON object');
       const b = body as Record<string, unknown>;
-      const id = platformOf(b);
+      const { platform: id, format } = requestOf(b);
       const platform = platforms.get(id);
       if (!platform) {
         if (byIdentifier) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
-        throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${platformConfigurationId(id)}`);
+        throw new OAuthError(400, 'unknown_credential_configuration', `unknown credential_configuration_id ${platformConfigurationId(id, format)}`);
       }
       const proofs = (b['proofs'] as Record<string, unknown> | undefined)?.['jwt'];
       if (!Array.isArray(proofs) || proofs.length !== 1 || typeof proofs[0] !== 'string') {
@@ -520,7 +525,7 @@ export class Openid4vciService {
       if (thumb === dpop.jkt) throw new OAuthError(400, 'invalid_proof', 'the credential key must not be the DPoP key');
       if (keys.has(thumb)) throw new OAuthError(400, 'invalid_proof', 'each credential needs its own key');
       keys.add(thumb);
-      items.push({ platform, holder: didJwkFor(holderJwk) });
+      items.push({ platform, holder: didJwkFor(holderJwk), format });
     }
     const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
     if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
