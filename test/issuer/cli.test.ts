@@ -100,6 +100,13 @@ describe('maskid-issuer CLI', () => {
     const sdJwt = issued.stdout.trim();
     const issuedJson = run(['issue', '--network-number', networkNumber, '--platform', 'forum', '--holder', holder.did, '--json']).json();
     assert.equal(issuedJson.credential.type, 'EnvelopedVerifiableCredential');
+    const vcld = run(['issue', '--network-number', networkNumber, '--platform', 'forum', '--holder', holder.did, '--format', 'dc+sd-jwt', '--json']).json();
+    assert.equal(vcld.format, 'dc+sd-jwt');
+    assert.equal(JSON.parse(Buffer.from(vcld.sdJwt.split('.')[0], 'base64url').toString()).typ, 'dc+sd-jwt');
+    assert.equal(vcld.maskedId, issuedJson.maskedId, 'the same masked ID in both forms');
+    const badFormat = run(['issue', '--network-number', networkNumber, '--platform', 'forum', '--holder', holder.did, '--format', 'jwt_vc_json']);
+    assert.equal(badFormat.code, 2, 'an unknown form is a usage error');
+    assert.match(badFormat.stderr, /dc\+sd-jwt/);
 
     const header = JSON.parse(Buffer.from(sdJwt.split('.')[0]!, 'base64url').toString());
     const kid = header.kid as string;

@@ -1,6 +1,7 @@
 /** `issue` (one credential to a holder did:jwk) and `offer` (an OpenID4VCI offer with its PIN). */
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { FORMAT_DC_SD_JWT, FORMAT_ID } from '@maskid/core';
 import { CredentialService } from '../../services/credentials.js';
 import { Openid4vciService } from '../../services/openid4vci.js';
 import type { CliContext } from '../context.js';
@@ -14,9 +15,10 @@ export function registerCredentialsCommands(program: Command, cli: CliContext): 
     .requiredOption('--platform <id>')
     .requiredOption('--holder <did>', 'the holder key as did:jwk')
     .option('--out <file>', 'write the compact SD-JWT to a file instead of stdout')
+    .addOption(new Option('--format <format>', "the form: the profile's VCDM 2.0 SD-JWT, or the SD-JWT VC (VCLD) form").choices([FORMAT_ID, FORMAT_DC_SD_JWT]).default(FORMAT_ID))
     .action((opts) =>
       cli.withIssuer(async (issuer, o) => {
-        const c = await new CredentialService(issuer).issue({ networkNumber: opts.networkNumber, platformId: opts.platform, holder: opts.holder });
+        const c = await new CredentialService(issuer).issue({ networkNumber: opts.networkNumber, platformId: opts.platform, holder: opts.holder, format: opts.format });
         if (opts.out) writeFileSync(opts.out, c.sdJwt + '\n', { mode: 0o600 });
         o.result(c, () => (opts.out ? `wrote ${opts.out} (masked ID ${c.maskedId}, valid until ${c.validUntil})` : c.sdJwt));
       }),
