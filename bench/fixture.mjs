@@ -29,9 +29,10 @@ export function nationalId() {
 
 /**
  * Starts an issuer with platform `forum` (and `capacity` slots per platform), enrols `people` people,
- * issues each a credential and makes one presentation per person (distinct nonce).
+ * issues each a credential and makes one presentation per person (distinct nonce); with `vcld`, also
+ * the same person's SD-JWT VCLD form and a presentation of it (`vcldPresentations`).
  */
-export async function issuerFixture({ people = 200, capacity, claims = ['ageOver18'] } = {}) {
+export async function issuerFixture({ people = 200, capacity, claims = ['ageOver18'], vcld = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-'));
   const port = await freePort();
   const url = `http://localhost:${port}`;
@@ -46,6 +47,7 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
   const { enrolled } = await enrol.enrollMany(rows);
   const creds = new CredentialService(issuer);
   const presentations = [];
+  const vcldPresentations = [];
   const holders = [];
   for (const e of enrolled) {
     const kp = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
@@ -55,6 +57,16 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
     const signer = webCryptoSigner(kp.privateKey, 'ES256');
     presentations.push({ nonce, vp: await presentInternetIdCredential(c.sdJwt, { claims, kbSigner: signer, nonce, aud: `origin:${ORIGIN}` }), sdJwt: c.sdJwt });
     holders.push({ kp, jwk, signer });
+    if (vcld) {
+      // The same person's SD-JWT VCLD form (dc+sd-jwt), bound to the same holder key, with its own nonce.
+      const v = await creds.issue({ networkNumber: e.networkNumber, platformId: 'forum', holder: didJwkFor(jwk), format: 'dc+sd-jwt' });
+      const vNonce = `bench-nonce-vcld-${vcldPresentations.length}-${crypto.randomUUID()}`;
+      vcldPresentations.push({
+        nonce: vNonce,
+        vp: await presentInternetIdCredential(v.sdJwt, { claims, kbSigner: signer, nonce: vNonce, aud: `origin:${ORIGIN}` }),
+        sdJwt: v.sdJwt,
+      });
+    }
   }
   await new StatusService(issuer).publish({});
   const server = createIssuerApp(issuer, { tokenRequestsPerMinute: 1e6 }).listen(port, '127.0.0.1');
@@ -64,6 +76,7 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
     url,
     dir,
     presentations,
+    vcldPresentations,
     holders,
     enrolled,
     verifierConfig: {

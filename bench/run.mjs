@@ -104,6 +104,11 @@ const rows = [
         `| (2) maskid engine, returning credentials (holder key cached), status checked | 1 core | ${range(single.engineWarm)} logins/s | **${ratio(single.engineWarm.median, L)}** |`,
       ]
     : []),
+  ...(ok(single) && single.engineWarmVcld
+    ? [
+        `| (2c) the same engine, the same people's SD-JWT VCLD form (\`dc+sd-jwt\`), holder key cached, status checked | 1 core | ${range(single.engineWarmVcld)} logins/s | **${ratio(single.engineWarmVcld.median, L)}** (${single.vcldVsVcdm ? `${single.vcldVsVcdm.median.toFixed(2)} (${single.vcldVsVcdm.min.toFixed(2)}–${single.vcldVsVcdm.max.toFixed(2)}) of 2, paired per run` : ratio(single.engineWarmVcld.median, single.engineWarm.median)}) |`,
+      ]
+    : []),
   ...(ok(single)
     ? [
         `| (2b) maskid engine, every holder key first seen | 1 core | ${range(single.engine)} logins/s | ${ratio(single.engine.median, L)} (${ratio(single.engine.median, single.limitCold.median)} of 1b) |`,

@@ -115,14 +115,23 @@ const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/;
 
 /** The did:web whose base URL `iss` is exactly (https, or http on a loopback host), or undefined. */
 function issuerOfUrl(iss: unknown): string | undefined {
-  if (typeof iss !== 'string' || iss.length > 512 || !(iss.startsWith('https://') || LOOPBACK.test(iss))) return undefined;
-  try {
-    const did = urlToDidWeb(iss);
-    return didWebToUrl(did, iss.startsWith('https://') ? 'https:' : 'http:') === iss ? did : undefined;
-  } catch {
-    return undefined;
+  if (typeof iss !== 'string' || iss.length > 512) return undefined;
+  // Every credential of an issuer names the same iss: the URL parsing runs once per value (bounded).
+  if (issuers.has(iss)) return issuers.get(iss);
+  let did: string | undefined;
+  if (iss.startsWith('https://') || LOOPBACK.test(iss)) {
+    try {
+      did = urlToDidWeb(iss);
+      if (didWebToUrl(did, iss.startsWith('https://') ? 'https:' : 'http:') !== iss) did = undefined;
+    } catch {
+      did = undefined;
+    }
   }
+  if (issuers.size >= 64) issuers.clear();
+  issuers.set(iss, did);
+  return did;
 }
+const issuers = new Map<string, string | undefined>();
 
 /**
  * Checks a VCLD credential (disclosures applied) against the profile and returns the same view as the
@@ -150,13 +159,13 @@ export function checkVcldProfile(payload: Record<string, unknown>, issuer: strin
   if (!status || typeof status !== 'object' || Object.keys(payload['status'] as object).length !== 1) fail('status must hold exactly status_list');
   const { idx, uri } = status as { idx: unknown; uri: unknown };
   if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) fail('status.status_list.idx');
-  const list = typeof uri === 'string' ? tokenListOf(uri, issuerUrl) : undefined;
+  const list = typeof uri === 'string' ? bitstringListsOf(uri, issuerUrl) : undefined;
   if (!list) fail('status.status_list.uri is not a token status list of this issuer');
   const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
   // The VCDM object the two forms share: the profile's checks on subject, key, context and dates are one set.
   const l = ld as Record<string, unknown>;
   const entry = (purpose: 'revocation' | 'suspension') => {
-    const url = statusListUrl(issuerUrl, list!.platform, purpose, list!.list);
+    const url = list![purpose];
     return { id: `${url}#${idx}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(idx), statusListCredential: url };
   };
   const view = checkProfile(
@@ -175,6 +184,25 @@ export function checkVcldProfile(payload: Record<string, unknown>, issuer: strin
   if (view.platform !== list!.platform) fail('status.status_list.uri names another platform');
   return view;
 }
+
+/** The platform and the two Bitstring list URLs of a Token Status List URL of this issuer (memoised: lists are shared by many credentials). */
+function bitstringListsOf(uri: string, issuerUrl: string): { platform: string; revocation: string; suspension: string } | undefined {
+  const key = `${issuerUrl} ${uri}`;
+  let lists = tokenLists.get(key);
+  if (lists === undefined) {
+    const named = tokenListOf(uri, issuerUrl);
+    if (!named) return undefined;
+    lists = {
+      platform: named.platform,
+      revocation: statusListUrl(issuerUrl, named.platform, 'revocation', named.list),
+      suspension: statusListUrl(issuerUrl, named.platform, 'suspension', named.list),
+    };
+    if (tokenLists.size >= 65_536) tokenLists.clear();
+    tokenLists.set(key, lists);
+  }
+  return lists;
+}
+const tokenLists = new Map<string, { platform: string; revocation: string; suspension: string }>();
 
 const VCLD_MEMBERS = new Set(['iss', 'nbf', 'exp', 'vct', 'cnf', 'status', 'ld']);
 const LD_MEMBERS = new Set(['@context', 'type', 'credentialSubject', 'relatedResource']);
