@@ -109,7 +109,7 @@ describe('standards: JSON-LD, OpenID4VP 1.0, DCQL and JOSE libraries accept what
         assert.deepEqual(Object.keys(metadata.vp_formats_supported ?? {}), ['vc+sd-jwt']);
         const query = DcqlQuery.parse(request.data.dcql_query as never);
         DcqlQuery.validate(query);
-        const typeValues = request.data.dcql_query.credentials[0].meta.type_values;
+        const typeValues = (request.data.dcql_query.credentials[0].meta as { type_values: string[][] }).type_values;
         assert.deepEqual(typeValues[0], [VERIFIABLE_CREDENTIAL_IRI, `${vocabularyFor(did)}InternetIdCredential`], 'the expanded IRIs first');
         assert.deepEqual(typeValues.at(-1), ['VerifiableCredential', 'InternetIdCredential'], 'the compact terms as an alternative');
 
@@ -130,6 +130,13 @@ describe('standards: JSON-LD, OpenID4VP 1.0, DCQL and JOSE libraries accept what
         assert.equal(result.can_be_satisfied, true, JSON.stringify(result.credential_matches));
         assert.equal((await service.engine.verify(presentation, { requestId, origin })).verified, true);
       }
+      // The SD-JWT VCLD form's request: the same parsers accept it, with dc+sd-jwt, vct_values and ld claim paths.
+      const { request } = await service.engine.createRequest(['ageOver18'], 'dc+sd-jwt');
+      assert.equal(parseOpenid4vpAuthorizationRequest({ authorizationRequest: request.data as unknown as Record<string, unknown> }).type, 'openid4vp_dc_api');
+      assert.deepEqual(Object.keys(zClientMetadata.parse(request.data.client_metadata).vp_formats_supported ?? {}), ['dc+sd-jwt']);
+      const vcldQuery = DcqlQuery.parse(request.data.dcql_query as never);
+      DcqlQuery.validate(vcldQuery);
+      assert.equal(vcldQuery.credentials[0]!.format, 'dc+sd-jwt');
     } finally {
       await service.stop();
     }

@@ -47,6 +47,52 @@ describe('verifier HTTP service', () => {
     return r;
   };
 
+  it('asks for either form and accepts only the form it asked for', async () => {
+    const vcdm = await f.issue();
+    const vcld = await f.issue(undefined, 'dc+sd-jwt');
+    const { url } = await f.server.issuer.settings();
+    for (const format of ['vc+sd-jwt', 'dc+sd-jwt'] as const) {
+      const created = await request(app)
+        .post('/v1/requests')
+        .send({ claims: ['ageOver18'], format });
+      conforms('/v1/requests', 'post', created);
+      assert.equal(created.status, 201);
+      const query = created.body.request.data.dcql_query.credentials[0];
+      assert.equal(query.format, format);
+      assert.deepEqual(Object.keys(created.body.request.data.client_metadata.vp_formats_supported), [format]);
+      if (format === 'dc+sd-jwt') {
+        assert.deepEqual(query.meta, { vct_values: [`${url}/vct/internet-id/v1`] });
+        assert.deepEqual(query.claims[0].path, ['ld', 'credentialSubject', 'ageOver18']);
+      }
+      const answer = async (c: typeof vcdm) =>
+        request(app)
+          .post('/v1/presentations')
+          .send({ requestId: created.body.requestId, origin: f.origin, vp_token: { internet_id: [await f.present(c, created.body.request.data.nonce)] } });
+      // The other form is refused (and the request is spent); a fresh request answered with the asked form verifies.
+      const wrong = await answer(format === 'vc+sd-jwt' ? vcld : vcdm);
+      conforms('/v1/presentations', 'post', wrong);
+      assert.equal(wrong.body.code, 'ERR_TYP_INVALID');
+      const fresh = await request(app)
+        .post('/v1/requests')
+        .send({ claims: ['ageOver18'], format });
+      const right = await request(app)
+        .post('/v1/presentations')
+        .send({
+          requestId: fresh.body.requestId,
+          origin: f.origin,
+          vp_token: { internet_id: [await f.present(format === 'vc+sd-jwt' ? vcdm : vcld, fresh.body.request.data.nonce)] },
+        });
+      conforms('/v1/presentations', 'post', right);
+      assert.equal(right.status, 200, JSON.stringify(right.body));
+      assert.equal(right.body.maskedId, format === 'vc+sd-jwt' ? vcdm.maskedId : vcld.maskedId);
+    }
+    const bad = await request(app)
+      .post('/v1/requests')
+      .send({ claims: ['ageOver18'], format: 'jwt_vc_json' });
+    conforms('/v1/requests', 'post', bad);
+    assert.equal(bad.body.code, 'ERR_INPUT_INVALID');
+  });
+
   it('creates DC API requests and refuses claims outside the platform registration', async () => {
     const r = await newRequest(['ageOver18', 'region']);
     assert.equal(r.status, 201);

@@ -7,6 +7,7 @@ import { ALLOWED_ALGS } from './jose.js';
 import { vocabularyFor } from './context.js';
 import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_DC_SD_JWT, FORMAT_ID, MASKID_VOCAB_PATH, isClaimName, type ClaimName } from './profile.js';
 import { VCLD_SUBJECT_PATH, vctFor } from './vcld.js';
+import type { CredentialFormat } from './wire.js';
 
 /** The fully expanded IRI of `VerifiableCredential` under the VCDM 2.0 context. */
 export const VERIFIABLE_CREDENTIAL_IRI = 'https://www.w3.org/2018/credentials#VerifiableCredential';
@@ -28,9 +29,9 @@ export function typeValuesMatch(typeValues: readonly (readonly string[])[], issu
   );
 }
 
-/** `client_metadata.vp_formats_supported` of a maskid request (OpenID4VP 1.0 §11.1; the SD-JWT parameters of §B.3.4). */
-export function vpFormatsSupported(): Record<typeof FORMAT_ID, { 'sd-jwt_alg_values': string[]; 'kb-jwt_alg_values': string[] }> {
-  return { [FORMAT_ID]: { 'sd-jwt_alg_values': [...ALLOWED_ALGS], 'kb-jwt_alg_values': [...ALLOWED_ALGS] } };
+/** `client_metadata.vp_formats_supported` of a maskid request (OpenID4VP 1.0 §11.1; the SD-JWT parameters of §B.3.4), for the form asked for. */
+export function vpFormatsSupported(format: CredentialFormat = FORMAT_ID): Partial<Record<CredentialFormat, { 'sd-jwt_alg_values': string[]; 'kb-jwt_alg_values': string[] }>> {
+  return { [format]: { 'sd-jwt_alg_values': [...ALLOWED_ALGS], 'kb-jwt_alg_values': [...ALLOWED_ALGS] } };
 }
 
 /** The DCQL query of a maskid request. */
@@ -52,7 +53,7 @@ export interface DcApiRequest {
     response_type: 'vp_token';
     response_mode: 'dc_api';
     nonce: string;
-    dcql_query: DcqlQuery;
+    dcql_query: DcqlQuery | VcldDcqlQuery;
     client_metadata: { vp_formats_supported: ReturnType<typeof vpFormatsSupported> };
   };
 }
@@ -117,16 +118,20 @@ export function buildVcldDcqlQuery(claims: readonly ClaimName[], issuerUrls: rea
   };
 }
 
-/** Builds the unsigned OpenID4VP DC API request. */
-export function buildDcApiRequest(nonce: string, claims: readonly ClaimName[], issuerDids: readonly string[] = []): DcApiRequest {
+/**
+ * Builds the unsigned OpenID4VP DC API request, for the VCDM form (default; `issuers` are DIDs, for the
+ * expanded `type_values`) or the SD-JWT VCLD form (`format: 'dc+sd-jwt'`; `issuers` are the issuers' URLs,
+ * for `vct_values`).
+ */
+export function buildDcApiRequest(nonce: string, claims: readonly ClaimName[], issuers: readonly string[] = [], format: CredentialFormat = FORMAT_ID): DcApiRequest {
   return {
     protocol: DC_API_PROTOCOL,
     data: {
       response_type: 'vp_token',
       response_mode: 'dc_api',
       nonce,
-      dcql_query: buildDcqlQuery(claims, issuerDids),
-      client_metadata: { vp_formats_supported: vpFormatsSupported() },
+      dcql_query: format === FORMAT_DC_SD_JWT ? buildVcldDcqlQuery(claims, issuers) : buildDcqlQuery(claims, issuers),
+      client_metadata: { vp_formats_supported: vpFormatsSupported(format) },
     },
   };
 }

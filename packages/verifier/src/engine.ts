@@ -17,6 +17,8 @@ import { verifyJoseSignature } from './signature.js';
 import {
   ALLOWED_ALGS,
   CHECK_NAMES,
+  FORMAT_DC_SD_JWT,
+  FORMAT_ID,
   MaskidError,
   applyDisclosures,
   audienceForOrigin,
@@ -46,6 +48,7 @@ import {
   type BitstringStatusListEntry,
   type CheckName,
   type CheckResult,
+  type CredentialFormat,
   type ClaimName,
   type DcApiRequest,
   type ErrorCode,
@@ -88,6 +91,8 @@ export interface EngineOptions {
   now?: () => number;
   /** The trusted issuers' DIDs: their expanded type IRIs go into the request's DCQL `type_values`. */
   issuers?: readonly string[];
+  /** The trusted issuers' URLs: their `vct`s go into a VCLD-form request's DCQL `vct_values`. */
+  issuerUrls?: readonly string[];
 }
 
 interface Decoded {
@@ -179,13 +184,18 @@ export class PresentationVerifier {
       algorithms: ALLOWED_ALGS,
       now: Date.now,
       issuers: [],
+      issuerUrls: [],
       ...options,
     };
     this.#audiences = this.#o.origins.map(audienceForOrigin);
   }
 
-  /** Creates a presentation request for `claims` (each must be allowed for this platform). */
-  async createRequest(claims: unknown): Promise<{ requestId: string; expiresAt: string; request: DcApiRequest }> {
+  /**
+   * Creates a presentation request for `claims` (each must be allowed for this platform), asking for the
+   * VCDM form (`vc+sd-jwt`, default) or the SD-JWT VCLD form (`dc+sd-jwt`); the answer must be that form.
+   */
+  async createRequest(claims: unknown, format: unknown = FORMAT_ID): Promise<{ requestId: string; expiresAt: string; request: DcApiRequest }> {
+    if (format !== FORMAT_ID && format !== FORMAT_DC_SD_JWT) throw new MaskidError('ERR_INPUT_INVALID', `format must be ${FORMAT_ID} or ${FORMAT_DC_SD_JWT}`);
     if (!Array.isArray(claims) || claims.length === 0 || claims.length > 10) throw new MaskidError('ERR_INPUT_INVALID', 'claims must be a non-empty list of claim names');
     const list: ClaimName[] = [];
     for (const c of claims) {
@@ -196,8 +206,9 @@ export class PresentationVerifier {
     const requestId = randomBytes(16).toString('base64url');
     const nonce = randomBytes(24).toString('base64url');
     const expiresAt = this.#o.now() + this.#o.requestTtlMs;
-    await this.#o.nonces.put(requestId, { nonce, claims: list, expiresAt }, this.#o.requestTtlMs);
-    return { requestId, expiresAt: new Date(expiresAt).toISOString(), request: buildDcApiRequest(nonce, list, this.#o.issuers) };
+    await this.#o.nonces.put(requestId, { nonce, claims: list, expiresAt, format }, this.#o.requestTtlMs);
+    const issuers = format === FORMAT_DC_SD_JWT ? this.#o.issuerUrls : this.#o.issuers;
+    return { requestId, expiresAt: new Date(expiresAt).toISOString(), request: buildDcApiRequest(nonce, list, issuers, format) };
   }
 
   /**
@@ -212,7 +223,7 @@ export class PresentationVerifier {
       const record = await this.#o.nonces.take(context.requestId);
       if (!record) fail('ERR_NONCE_REPLAYED', 'the request is unknown, already answered or expired');
       requestOk = true;
-      return { ...this.#timed(presentation, record!.nonce, record!.claims, context.origin, progress), checks: ALL_PASSED_WITH_REQUEST as CheckResult[] };
+      return { ...this.#timed(presentation, record!.nonce, record!.claims, context.origin, progress, record!.format), checks: ALL_PASSED_WITH_REQUEST as CheckResult[] };
     } catch (e) {
       const error = e instanceof MaskidError ? e.toJSON() : { code: 'ERR_INTERNAL' as const, message: 'verification failed unexpectedly' };
       return { verified: false, error, checks: requestOk ? passedChecks(0, 1 + progress.n) : [] };
@@ -238,16 +249,16 @@ export class PresentationVerifier {
     return this.#workMs;
   }
 
-  #timed(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress) {
+  #timed(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress, format?: CredentialFormat) {
     const t0 = performance.now();
     try {
-      return this.#verify(presentation, nonce, requested, origin, progress);
+      return this.#verify(presentation, nonce, requested, origin, progress, format);
     } finally {
       this.#workMs += performance.now() - t0;
     }
   }
 
-  #verify(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress) {
+  #verify(presentation: unknown, nonce: string, requested: readonly ClaimName[], origin: string | undefined, progress: Progress, format?: CredentialFormat) {
     const o = this.#o;
     const pass = (_check: CheckName) => {
       progress.n++;
@@ -271,6 +282,8 @@ export class PresentationVerifier {
     // The rules are @maskid/core's (presentation-checks); only decoding and signatures are ours.
     const { header, payload } = issuerJwt;
     const form = credentialFormOf(header);
+    // The form the request's DCQL query named (OpenID4VP: the answer matches the query).
+    if (format !== undefined && (form === 'vcld') !== (format === FORMAT_DC_SD_JWT)) fail('ERR_TYP_INVALID', `the request asked for a ${format} credential`);
     pass('typ');
     const alg = checkIssuerAlg(header, o.algorithms);
     pass('alg');

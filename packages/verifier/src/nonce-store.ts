@@ -2,13 +2,15 @@
  * Presentation requests and their nonces: single use, even under concurrent submission. Memory by
  * default; Redis (`GETDEL`, atomic) so replicas share them.
  */
-import { MaskidError, type ClaimName } from '@maskid/core';
+import { MaskidError, type ClaimName, type CredentialFormat } from '@maskid/core';
 
-/** What the verifier remembers of a presentation request until it is answered: the nonce and the claims asked for. */
+/** What the verifier remembers of a presentation request until it is answered: the nonce, the claims and the form asked for. */
 export interface RequestRecord {
   nonce: string;
   claims: ClaimName[];
   expiresAt: number;
+  /** The credential form the request's DCQL query names (absent in records from before both forms: either is accepted). */
+  format?: CredentialFormat;
 }
 
 /**

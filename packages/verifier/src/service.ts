@@ -125,6 +125,7 @@ export class VerifierService {
     const engine = new PresentationVerifier({
       platform: config.platform,
       issuers: config.trustedIssuers.map((t) => t.did),
+      issuerUrls: config.trustedIssuers.map((t) => t.url),
       origins: config.origins,
       allowedClaims: config.allowedClaims,
       keys,

@@ -67,7 +67,15 @@ export const OPENAPI = {
         type: 'object',
         required: ['claims'],
         additionalProperties: false,
-        properties: { claims: { type: 'array', minItems: 1, items: { type: 'string', enum: [...DISCLOSABLE_CLAIMS] } } },
+        properties: {
+          claims: { type: 'array', minItems: 1, items: { type: 'string', enum: [...DISCLOSABLE_CLAIMS] } },
+          format: {
+            type: 'string',
+            enum: ['vc+sd-jwt', 'dc+sd-jwt'],
+            default: 'vc+sd-jwt',
+            description: 'the credential form to ask for: the VCDM 2.0 SD-JWT, or the SD-JWT VCLD form (OpenID4VP 1.0 / HAIP wallets); the answer must be that form',
+          },
+        },
       },
       RequestCreated: {
         type: 'object',
@@ -90,11 +98,20 @@ export const OPENAPI = {
                   response_type: { const: 'vp_token' },
                   response_mode: { const: 'dc_api' },
                   nonce: { type: 'string' },
-                  dcql_query: { type: 'object', description: 'one credential query internet_id, format vc+sd-jwt, type_values (expanded IRIs, then compact terms), claim paths' },
+                  dcql_query: {
+                    type: 'object',
+                    description:
+                      'one credential query internet_id: format vc+sd-jwt with type_values (expanded IRIs, then compact terms) and credentialSubject claim paths, or format dc+sd-jwt with vct_values and ld.credentialSubject claim paths',
+                  },
                   client_metadata: {
                     type: 'object',
                     required: ['vp_formats_supported'],
-                    properties: { vp_formats_supported: { type: 'object', description: 'vc+sd-jwt with sd-jwt_alg_values and kb-jwt_alg_values (OpenID4VP 1.0 §11.1)' } },
+                    properties: {
+                      vp_formats_supported: {
+                        type: 'object',
+                        description: 'the requested format (vc+sd-jwt or dc+sd-jwt) with sd-jwt_alg_values and kb-jwt_alg_values (OpenID4VP 1.0 §11.1)',
+                      },
+                    },
                   },
                 },
               },

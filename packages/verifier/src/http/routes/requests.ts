@@ -17,7 +17,8 @@ export function requestsRoute(router: Router, service: VerifierService): void {
     express.json({ limit: '2kb' }),
     async (req, res) => {
       try {
-        const r = await service.engine.createRequest((req.body as { claims?: unknown } | undefined)?.claims);
+        const body = req.body as { claims?: unknown; format?: unknown } | undefined;
+        const r = await service.engine.createRequest(body?.claims, body?.format ?? undefined);
         res.status(201).set('Cache-Control', 'no-store').json(r);
       } catch (e) {
         if (e instanceof MaskidError) return sendProblem(res, e.code, e.message, e.code === 'ERR_CLAIM_NOT_ALLOWED' || e.code === 'ERR_INPUT_INVALID' ? 400 : undefined);
