@@ -88,10 +88,10 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     cleanup();
   });
 
-  /** Presents `sdJwt` (bound to `holder`) to the p1 verifier, as a DC API answer; the verifier's status and body. */
-  async function signIn(sdJwt: string, holder: CryptoKey): Promise<{ status: number; body: Record<string, unknown> }> {
+  /** Presents `sdJwt` (bound to `holder`) to the p1 verifier, as a DC API answer to a request for `format`; the verifier's status and body. */
+  async function signIn(sdJwt: string, holder: CryptoKey, format = 'vc+sd-jwt'): Promise<{ status: number; body: Record<string, unknown> }> {
     const created = (await (
-      await fetch(`${verifierUrl}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'] }) })
+      await fetch(`${verifierUrl}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims: ['ageOver18'], format }) })
     ).json()) as { requestId: string; request: { data: { nonce: string } } };
     const kbSigner = {
       alg: 'ES256' as const,
@@ -172,7 +172,7 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     assert.equal(parseSdJwt(vcld.sdJwt).jwt.header['typ'], 'dc+sd-jwt');
     assert.equal(issuerMetadata.credentialIssuer.credential_configurations_supported['InternetIdCredential.p1.vcld']?.format, 'dc+sd-jwt');
     assert.equal(masked(vcld.sdJwt), masked(p1.sdJwt));
-    const vcldAnswer = await signIn(vcld.sdJwt, vcld.key);
+    const vcldAnswer = await signIn(vcld.sdJwt, vcld.key, 'dc+sd-jwt');
     assert.equal(vcldAnswer.status, 200, JSON.stringify(vcldAnswer.body));
     assert.equal(vcldAnswer.body['maskedId'], masked(p1.sdJwt));
     // A credential of another platform is refused there (its own masked ID is for p2 only).

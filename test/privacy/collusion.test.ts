@@ -1,6 +1,6 @@
 /**
  * Privacy under collusion (DESIGN privacy property 1 and 7). 1,000 people sign in to two platforms
- * whose verifiers log everything they receive. The two platforms then pool their logs and look for
+ * whose verifiers log everything they receive, with each form of the credential (VCDM and SD-JWT VCLD). The two platforms then pool their logs and look for
  * any value or shape that singles out one person on both sides: masked IDs, holder keys, signatures,
  * salts, digests, status indexes, dates, lengths, key order. They find none. A canary (both platforms
  * also asking for the birth date, which DESIGN says is identifying) proves the search finds links.
@@ -173,6 +173,7 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
       platforms.push({ id, origin, claims: [...claims], service });
       logs.set(id, []);
       logs.set(`${id}+birthDate`, []);
+      logs.set(`${id}.vcld`, []);
       entries.set(id, []);
     }
     // Each person gets a credential per platform (fresh key each, as the wallet does) and signs in.
@@ -194,6 +195,14 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
           assert.ok(r.verified, `person ${person} on ${p.id}: ${!r.verified && r.error.code}`);
           logs.get(log)!.push({ person, vpToken, maskedId: r.maskedId, claims: r.claims });
         }
+        // The same person's SD-JWT VCLD form for the platform (its own fresh key), asked for by a dc+sd-jwt request.
+        const vcldHolder = await newHolder();
+        const v = await issue.issue({ networkNumber, platformId: p.id, holder: vcldHolder.did, format: 'dc+sd-jwt' });
+        const { requestId, request } = await p.service.engine.createRequest(p.claims, 'dc+sd-jwt');
+        const vpToken = await presentInternetIdCredential(v.sdJwt, { claims: p.claims, kbSigner: vcldHolder.signer, nonce: request.data.nonce, aud: `origin:${p.origin}` });
+        const r = await p.service.verify(vpToken, { requestId, origin: p.origin });
+        assert.ok(r.verified, `person ${person} on ${p.id} (VCLD): ${!r.verified && r.error.code}`);
+        logs.get(`${p.id}.vcld`)!.push({ person, vpToken, maskedId: r.maskedId, claims: r.claims });
       }
     }
   });
@@ -212,6 +221,23 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     // groups come from lengths that vary with the number of digits of the status index, which is
     // drawn independently on each platform: a match there is chance, not a link (and none is unique).
     assert.ok(smallestSet, 'shared values exist');
+  });
+
+  it('the SD-JWT VCLD form links no one either: across the two platforms, and across forms (one platform VCDM, the other VCLD)', (t) => {
+    for (const [a, b] of [
+      ['video.vcld', 'forum.vcld'],
+      ['video', 'forum.vcld'],
+      ['video.vcld', 'forum'],
+    ] as const) {
+      const { singledOut, shared, smallestSet } = link(logs.get(a)!, logs.get(b)!);
+      t.diagnostic(`${a} × ${b}: values seen on both: ${shared}; smallest group: ${JSON.stringify(smallestSet)}`);
+      const examples = [...singledOut.entries()].slice(0, 5).map(([p, f]) => `person ${p}: ${f.join(', ')}`);
+      assert.equal(singledOut.size, 0, `${a} × ${b}: linkable people: ${singledOut.size}; e.g. ${examples.join('; ')}`);
+      assert.ok(shared > 0, `${a} × ${b}: population values are shared (issuer, vct, lengths)`);
+    }
+    // The two forms on one platform carry the same masked ID (one person, one platform), by design.
+    const video = logs.get('video')!;
+    assert.ok(logs.get('video.vcld')!.every((e) => video.find((x) => x.person === e.person)?.maskedId === e.maskedId));
   });
 
   it('the search has teeth: with the birth date disclosed to both (identifying, per DESIGN) it links almost everyone', () => {
