@@ -113,6 +113,7 @@ describe('an outside OpenID4VCI client (@openid4vc/openid4vci) onboards against 
     const credentialOffer = await client.resolveCredentialOffer(offer.uri);
     assert.deepEqual(credentialOffer.credential_configuration_ids, [
       'InternetIdCredential',
+      'InternetIdCredentialVCLD',
       'InternetIdCredential.p1',
       'InternetIdCredential.p1.vcld',
       'InternetIdCredential.p2',

@@ -193,6 +193,7 @@ describe('issuer HTTP', () => {
     assert.deepEqual(served.body, o.offer);
     assert.deepEqual(served.body.credential_configuration_ids, [
       'InternetIdCredential',
+      'InternetIdCredentialVCLD',
       'InternetIdCredential.forum',
       'InternetIdCredential.forum.vcld',
       'InternetIdCredential.video',
@@ -200,7 +201,7 @@ describe('issuer HTTP', () => {
     ]);
     const meta = (await request(app).get('/.well-known/openid-credential-issuer').expect(200)).body;
     for (const id of served.body.credential_configuration_ids)
-      assert.equal(meta.credential_configurations_supported[id]?.format, id.endsWith('.vcld') ? 'dc+sd-jwt' : 'vc+sd-jwt', id);
+      assert.equal(meta.credential_configurations_supported[id]?.format, id.endsWith('.vcld') || id.endsWith('VCLD') ? 'dc+sd-jwt' : 'vc+sd-jwt', id);
     assert.equal(meta.credential_configurations_supported['InternetIdCredential.video.vcld'].vct, `${URL_}/vct/internet-id/v1`);
     assert.equal(meta.credential_configurations_supported['InternetIdCredential.video'].credential_metadata.display[0].name, 'Internet ID for Video');
     await request(app).get('/credential-offer/not-a-reference').expect(404);
@@ -247,13 +248,49 @@ describe('issuer HTTP', () => {
     assert.equal((await ask2({ credential_configuration_id: 'InternetIdCredential.forum' })).error, 'invalid_credential_request');
     assert.equal((await ask2({ credential_identifier: 'video' })).error, 'unknown_credential_identifier', 'not granted by this token');
     assert.equal(typeof (await ask2({ credential_identifier: 'forum' })).credentials[0].credential, 'string');
-    // A VCLD configuration in authorization_details grants its platform's identifier in that form.
+    // A VCLD configuration in authorization_details grants its platform's identifier in that form (`<platform>.vcld`).
     const o3 = await offer();
     const vcldOnly = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: 'InternetIdCredential.forum.vcld' }]);
     const tok3 = await expectStatus(await token(dpopKey, { ...preAuth(o3.code, o3.txCode), authorization_details: vcldOnly }), 200);
-    assert.deepEqual(tok3.body.authorization_details[0].credential_identifiers, ['forum']);
-    const got3 = await credential(dpopKey, tok3.body.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } });
+    assert.deepEqual(tok3.body.authorization_details[0].credential_identifiers, ['forum.vcld']);
+    const got3 = await credential(dpopKey, tok3.body.access_token, { credential_identifier: 'forum.vcld', proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } });
     assert.equal(parseSdJwt(got3.body.credentials[0].credential).jwt.header['typ'], 'dc+sd-jwt');
+    // Both wallet configurations: identifiers per platform in each form (`<platform>.vcld` for the VCLD form), each form by its identifier.
+    const o4 = await offer();
+    const both = JSON.stringify([
+      { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential' },
+      { type: 'openid_credential', credential_configuration_id: 'InternetIdCredentialVCLD' },
+    ]);
+    const tok4 = await expectStatus(await token(dpopKey, { ...preAuth(o4.code, o4.txCode), authorization_details: both }), 200);
+    assert.deepEqual(tok4.body.authorization_details, [
+      { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential', credential_identifiers: ['forum', 'video'] },
+      { type: 'openid_credential', credential_configuration_id: 'InternetIdCredentialVCLD', credential_identifiers: ['forum.vcld', 'video.vcld'] },
+    ]);
+    const ask4 = async (id: string) =>
+      (await credential(dpopKey, tok4.body.access_token, { credential_identifier: id, proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } })).body;
+    assert.equal(parseSdJwt((await ask4('video.vcld')).credentials[0].credential).jwt.header['typ'], 'dc+sd-jwt');
+    assert.equal(parseSdJwt((await ask4('video')).credentials[0].credential).jwt.header['typ'], 'vc+sd-jwt');
+    assert.equal((await ask4('nope.vcld')).error, 'unknown_credential_identifier');
+    // Only the VCLD wallet configuration: its identifiers, and not the other form's.
+    const o5 = await offer();
+    const vcldWallet = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: 'InternetIdCredentialVCLD' }]);
+    const tok5 = await expectStatus(await token(dpopKey, { ...preAuth(o5.code, o5.txCode), authorization_details: vcldWallet }), 200);
+    const got5 = await credential(dpopKey, tok5.body.access_token, { credential_identifier: 'forum', proofs: { jwt: [await keyProof(await newHolder(), await nonce())] } });
+    assert.equal(got5.body.error, 'unknown_credential_identifier', 'the VCDM identifier was not granted');
+    // Two entries must be the two wallet configurations, each once.
+    for (const details of [
+      [
+        { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential' },
+        { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential' },
+      ],
+      [
+        { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential' },
+        { type: 'openid_credential', credential_configuration_id: 'InternetIdCredential.forum' },
+      ],
+    ]) {
+      const o6 = await offer();
+      assert.equal((await token(dpopKey, { ...preAuth(o6.code, o6.txCode), authorization_details: JSON.stringify(details) })).body.error, 'invalid_authorization_details');
+    }
   });
 
   it('issues one credential per platform over OpenID4VCI, with DPoP-bound tokens and fresh keys', async () => {

@@ -6,7 +6,7 @@ import { MaskidError } from './errors.js';
 import { ALLOWED_ALGS } from './jose.js';
 import { vocabularyFor } from './context.js';
 import { CREDENTIAL_TYPES, DC_API_PROTOCOL, DCQL_CREDENTIAL_ID, FORMAT_DC_SD_JWT, FORMAT_ID, MASKID_VOCAB_PATH, isClaimName, type ClaimName } from './profile.js';
-import { VCLD_SUBJECT_PATH, vctFor } from './vcld.js';
+import { VCLD_SUBJECT_PATH, VCT_PATH, vctFor } from './vcld.js';
 import type { CredentialFormat } from './wire.js';
 
 /** The fully expanded IRI of `VerifiableCredential` under the VCDM 2.0 context. */
@@ -155,8 +155,12 @@ export function parseDcqlQuery(query: unknown): ClaimName[] {
   return parseDcqlQueryFull(query).claims;
 }
 
-/** {@link parseDcqlQuery} with the query's `type_values` alternatives. */
-export function parseDcqlQueryFull(query: unknown): { claims: ClaimName[]; typeValues: string[][] } {
+/**
+ * {@link parseDcqlQuery} with the form the query asks for and its type constraint: `type_values`
+ * alternatives for the VCDM form (`vc+sd-jwt`), `vct_values` for the SD-JWT VCLD form (`dc+sd-jwt`,
+ * claim paths `["ld", "credentialSubject", <claim>]`).
+ */
+export function parseDcqlQueryFull(query: unknown): { claims: ClaimName[]; format: CredentialFormat; typeValues: string[][]; vctValues: string[] } {
   const fail = (why: string): never => {
     throw new MaskidError('ERR_DCQL_INVALID', `DCQL query is not a maskid query: ${why}`);
   };
@@ -169,29 +173,42 @@ export function parseDcqlQueryFull(query: unknown): { claims: ClaimName[]; typeV
   if (!c || typeof c !== 'object') fail('credential query is not an object');
   if (Object.keys(c).some((k) => !['id', 'format', 'meta', 'claims'].includes(k))) fail('unsupported credential query member');
   if (c['id'] !== DCQL_CREDENTIAL_ID) fail(`id must be ${DCQL_CREDENTIAL_ID}`);
-  if (c['format'] !== FORMAT_ID) fail(`format must be ${FORMAT_ID}`);
+  const format = c['format'];
+  if (format !== FORMAT_ID && format !== FORMAT_DC_SD_JWT) fail(`format must be ${FORMAT_ID} or ${FORMAT_DC_SD_JWT}`);
+  const vcld = format === FORMAT_DC_SD_JWT;
   const meta = c['meta'] as Record<string, unknown> | undefined;
-  if (!meta || typeof meta !== 'object' || Object.keys(meta).some((k) => k !== 'type_values')) fail('meta may only hold type_values');
-  const tv = meta?.['type_values'];
-  // Each alternative: the compact terms, or the expanded IRIs (an https vocabulary of maskid's path).
-  const expandedId = (t: unknown) => typeof t === 'string' && /^https:\/\/[^\s#]+#InternetIdCredential$/.test(t) && t.endsWith(`${MASKID_VOCAB_PATH}#${CREDENTIAL_TYPES[1]}`);
-  const alternative = (a: unknown) =>
-    Array.isArray(a) && a.length === 2 && ((a[0] === CREDENTIAL_TYPES[0] && a[1] === CREDENTIAL_TYPES[1]) || (a[0] === VERIFIABLE_CREDENTIAL_IRI && expandedId(a[1])));
-  if (!Array.isArray(tv) || tv.length === 0 || tv.length > 8 || !tv.every(alternative)) fail('meta.type_values must name InternetIdCredential (expanded IRIs or compact terms)');
+  const metaMember = vcld ? 'vct_values' : 'type_values';
+  if (!meta || typeof meta !== 'object' || Object.keys(meta).some((k) => k !== metaMember)) fail(`meta may only hold ${metaMember}`);
+  let typeValues: string[][] = [];
+  let vctValues: string[] = [];
+  if (vcld) {
+    const vv = meta?.['vct_values'];
+    if (!Array.isArray(vv) || vv.length === 0 || vv.length > 8 || !vv.every((v) => typeof v === 'string' && v.length <= 512)) fail('meta.vct_values must list 1 to 8 vct values');
+    vctValues = vv as string[];
+  } else {
+    const tv = meta?.['type_values'];
+    // Each alternative: the compact terms, or the expanded IRIs (an https vocabulary of maskid's path).
+    const expandedId = (t: unknown) => typeof t === 'string' && /^https:\/\/[^\s#]+#InternetIdCredential$/.test(t) && t.endsWith(`${MASKID_VOCAB_PATH}#${CREDENTIAL_TYPES[1]}`);
+    const alternative = (a: unknown) =>
+      Array.isArray(a) && a.length === 2 && ((a[0] === CREDENTIAL_TYPES[0] && a[1] === CREDENTIAL_TYPES[1]) || (a[0] === VERIFIABLE_CREDENTIAL_IRI && expandedId(a[1])));
+    if (!Array.isArray(tv) || tv.length === 0 || tv.length > 8 || !tv.every(alternative)) fail('meta.type_values must name InternetIdCredential (expanded IRIs or compact terms)');
+    typeValues = tv as string[][];
+  }
+  const prefix: readonly string[] = vcld ? VCLD_SUBJECT_PATH : ['credentialSubject'];
   const claims = c['claims'];
   if (!Array.isArray(claims)) fail('claims must be an array');
   const names: unknown[] = [];
   for (const cl of claims as unknown[]) {
     if (!cl || typeof cl !== 'object' || Object.keys(cl).some((k) => k !== 'path')) fail('claim query may only have a path');
     const path = (cl as Record<string, unknown>)['path'];
-    if (!Array.isArray(path) || path.length !== 2 || path[0] !== 'credentialSubject') fail('claim path must be ["credentialSubject", <claim>]');
-    names.push((path as unknown[])[1]);
+    if (!Array.isArray(path) || path.length !== prefix.length + 1 || prefix.some((p, i) => path[i] !== p)) fail(`claim path must be ${JSON.stringify([...prefix, '<claim>'])}`);
+    names.push((path as unknown[])[prefix.length]);
   }
-  return { claims: checkClaimList(names), typeValues: tv as string[][] };
+  return { claims: checkClaimList(names), format: format as CredentialFormat, typeValues, vctValues };
 }
 
 /** Parses a DC API request (wallet side) into its nonce and claims; refuses anything else. */
-export function parseDcApiRequest(request: unknown): { nonce: string; claims: ClaimName[]; typeValues: string[][] } {
+export function parseDcApiRequest(request: unknown): { nonce: string } & ReturnType<typeof parseDcqlQueryFull> {
   const r = request as { protocol?: unknown; data?: Record<string, unknown> } | undefined;
   if (!r || r.protocol !== DC_API_PROTOCOL || !r.data || typeof r.data !== 'object') {
     throw new MaskidError('ERR_DCQL_INVALID', `request protocol must be ${DC_API_PROTOCOL}`);
@@ -206,7 +223,7 @@ export function parseDcApiRequest(request: unknown): { nonce: string; claims: Cl
 /**
  * True when a DC API request entry (`{ protocol, data }`) is addressed to an Internet ID wallet: the
  * protocol is `openid4vp-v1-unsigned` and one credential query asks for the profile's format and
- * type. A loose test for routing only (the extension leaves every other request to the browser);
+ * type, or for the SD-JWT VCLD form by a maskid `vct`. A loose test for routing only (the extension leaves every other request to the browser);
  * the wallet then parses the request strictly with {@link parseDcApiRequest}.
  */
 export function isInternetIdRequest(entry: unknown): boolean {
@@ -214,12 +231,14 @@ export function isInternetIdRequest(entry: unknown): boolean {
   if (!r || typeof r !== 'object' || r.protocol !== DC_API_PROTOCOL) return false;
   const creds = r.data?.dcql_query?.credentials;
   if (!Array.isArray(creds)) return false;
-  return creds.some((c: { format?: unknown; meta?: { type_values?: unknown } } | null) => {
+  return creds.some((c: { format?: unknown; meta?: { type_values?: unknown; vct_values?: unknown } } | null) => {
     const tv = c?.meta?.type_values;
+    const vv = c?.meta?.vct_values;
     return (
-      c?.format === FORMAT_ID &&
-      Array.isArray(tv) &&
-      tv.some((t) => Array.isArray(t) && t.some((x) => x === CREDENTIAL_TYPES[1] || (typeof x === 'string' && x.endsWith(`#${CREDENTIAL_TYPES[1]}`))))
+      (c?.format === FORMAT_ID &&
+        Array.isArray(tv) &&
+        tv.some((t) => Array.isArray(t) && t.some((x) => x === CREDENTIAL_TYPES[1] || (typeof x === 'string' && x.endsWith(`#${CREDENTIAL_TYPES[1]}`))))) ||
+      (c?.format === FORMAT_DC_SD_JWT && Array.isArray(vv) && vv.some((v) => typeof v === 'string' && v.endsWith(VCT_PATH)))
     );
   });
 }

@@ -44,7 +44,21 @@ export const TOKEN_STATUS = { valid: 0, invalid: 1, suspended: 2 } as const;
  * ```
  */
 export function vctFor(issuerUrl: string): string {
-  return `${issuerUrl}/vct/internet-id/v1`;
+  return issuerUrl + VCT_PATH;
+}
+/** Where, under an issuer's URL, its `vct` is. */
+export const VCT_PATH = '/vct/internet-id/v1';
+
+/**
+ * What a holder reads of an issued credential of either form: the subject (masked ID, platform, and
+ * the claims once disclosures are applied) and `validUntil` (ISO; the VCLD form's `exp`).
+ */
+export function credentialViewOf(payload: Record<string, unknown>): { subject: Record<string, unknown>; validUntil: string } {
+  const ld = payload['ld'] as Record<string, unknown> | undefined;
+  if (ld && typeof ld === 'object' && typeof payload['exp'] === 'number') {
+    return { subject: (ld['credentialSubject'] ?? {}) as Record<string, unknown>, validUntil: new Date(payload['exp'] * 1000).toISOString().replace('.000Z', 'Z') };
+  }
+  return { subject: (payload['credentialSubject'] ?? {}) as Record<string, unknown>, validUntil: String(payload['validUntil']) };
 }
 
 /** True when `iss` is the base URL of the did:web `issuer` (the VCLD form's `iss` for that issuer). */

@@ -19,8 +19,31 @@ export const CREDENTIAL_CONFIGURATION_ID = 'InternetIdCredential';
 /** Where a platform's own configuration id starts: `InternetIdCredential.<platform id>`. */
 const PLATFORM_CONFIGURATION_PREFIX = `${CREDENTIAL_CONFIGURATION_ID}.`;
 
-/** Where the configuration id of a platform's credential in the SD-JWT VCLD form ends. */
+/**
+ * maskid's wallet configuration of the SD-JWT VCLD form: a wallet that holds both forms names it in
+ * `authorization_details` beside {@link CREDENTIAL_CONFIGURATION_ID} and gets one identifier per
+ * platform for it, `<platform id>.vcld` (see {@link credentialIdentifier}).
+ */
+export const VCLD_CONFIGURATION_ID = 'InternetIdCredentialVCLD';
+/** Where the configuration id (and the credential identifier) of a platform's credential in the SD-JWT VCLD form ends. */
 const VCLD_CONFIGURATION_SUFFIX = '.vcld';
+
+/**
+ * The `credential_identifier` of a platform's credential in a form: the platform id for the VCDM form,
+ * `<platform id>.vcld` for the SD-JWT VCLD form (identifiers of one token are distinct across its
+ * configurations).
+ */
+export function credentialIdentifier(platformId: string, format: CredentialFormat = FORMAT_ID): string {
+  return platformId + (format === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_SUFFIX : '');
+}
+
+/** The platform and form a credential identifier names, or undefined. */
+export function identifierOf(id: unknown): { platform: string; format: CredentialFormat } | undefined {
+  if (typeof id !== 'string') return undefined;
+  const vcld = id.endsWith(VCLD_CONFIGURATION_SUFFIX);
+  const platform = vcld ? id.slice(0, -VCLD_CONFIGURATION_SUFFIX.length) : id;
+  return PLATFORM_ID_PATTERN.test(platform) ? { platform, format: vcld ? FORMAT_DC_SD_JWT : FORMAT_ID } : undefined;
+}
 
 /**
  * The credential configuration of one platform's credential in one form, which a standard OpenID4VCI

@@ -34,6 +34,9 @@ import {
   TX_CODE_ATTEMPTS_LEFT_MEMBER,
   platformConfigurationId,
   configurationOf,
+  credentialIdentifier,
+  identifierOf,
+  VCLD_CONFIGURATION_ID,
   FORMAT_DC_SD_JWT,
   FORMAT_ID,
   type CredentialFormat,
@@ -218,12 +221,16 @@ export class Openid4vciService {
     return this.#offer((await this.issuer.settings()).url, code);
   }
 
-  /** An offer object: maskid's wallet configuration and every registered platform's, in both forms. */
+  /** An offer object: maskid's wallet configurations and every registered platform's, in both forms. */
   async #offer(url: string, code: string): Promise<Record<string, unknown>> {
     const platforms = await new PlatformService(this.issuer).list();
     return {
       credential_issuer: url,
-      credential_configuration_ids: [CREDENTIAL_CONFIGURATION_ID, ...platforms.flatMap((p) => [platformConfigurationId(p.id), platformConfigurationId(p.id, FORMAT_DC_SD_JWT)])],
+      credential_configuration_ids: [
+        CREDENTIAL_CONFIGURATION_ID,
+        VCLD_CONFIGURATION_ID,
+        ...platforms.flatMap((p) => [platformConfigurationId(p.id), platformConfigurationId(p.id, FORMAT_DC_SD_JWT)]),
+      ],
       grants: {
         [PRE_AUTHORIZED_GRANT]: { 'pre-authorized_code': code, tx_code: { input_mode: 'numeric', length: 6, description: 'The 6-digit PIN given to you with this offer' } },
       },
@@ -237,9 +244,10 @@ export class Openid4vciService {
   }
 
   /**
-   * The configuration a token request's `authorization_details` names (RFC 9396, OpenID4VCI 1.0 §5.1.1),
-   * or undefined when it has none: exactly one `openid_credential` entry naming maskid's wallet
-   * configuration or a registered platform's. Checked before the grant is spent.
+   * The configurations a token request's `authorization_details` names (RFC 9396, OpenID4VCI 1.0 §5.1.1),
+   * space-separated as the grant keeps them, or undefined when it has none: one `openid_credential`
+   * entry naming maskid's wallet configuration (either form's) or a registered platform's, or two
+   * entries naming the wallet configurations of both forms. Checked before the grant is spent.
    */
   async #requestedDetails(value: unknown): Promise<string | undefined> {
     if (value === undefined) return undefined;
@@ -250,14 +258,35 @@ export class Openid4vciService {
     } catch {
       throw bad('authorization_details is not JSON');
     }
-    if (!Array.isArray(details) || details.length !== 1) throw bad('authorization_details must be a JSON array of one openid_credential entry');
-    const d = details[0] as Record<string, unknown> | null;
-    if (!d || typeof d !== 'object' || d['type'] !== 'openid_credential') throw bad('the authorization_details entry must have type openid_credential');
-    const id = d['credential_configuration_id'];
-    if (id === CREDENTIAL_CONFIGURATION_ID) return id;
-    const named = configurationOf(id);
-    if (named && (await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: named.platform }))) return id as string;
-    throw bad(`unknown credential_configuration_id ${String(id).slice(0, 64)}`);
+    if (!Array.isArray(details) || details.length < 1 || details.length > 2)
+      throw bad('authorization_details must be a JSON array of one openid_credential entry (or the two wallet configurations)');
+    const ids: string[] = [];
+    for (const d of details as (Record<string, unknown> | null)[]) {
+      if (!d || typeof d !== 'object' || d['type'] !== 'openid_credential') throw bad('each authorization_details entry must have type openid_credential');
+      const id = d['credential_configuration_id'];
+      if (id === CREDENTIAL_CONFIGURATION_ID || id === VCLD_CONFIGURATION_ID) ids.push(id);
+      else {
+        const named = details.length === 1 ? configurationOf(id) : undefined;
+        if (!named || !(await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: named.platform })))
+          throw bad(`unknown credential_configuration_id ${String(id).slice(0, 64)}${details.length > 1 ? ' (two entries must be the two wallet configurations)' : ''}`);
+        ids.push(id as string);
+      }
+    }
+    if (new Set(ids).size !== ids.length) throw bad('a configuration is named twice');
+    return ids.join(' ');
+  }
+
+  /** The token response's `authorization_details`: each configuration a grant names with its identifiers (a wallet configuration: every registered platform's, in its form). */
+  async #granted(details: string): Promise<{ configuration: string; identifiers: string[] }[]> {
+    let platforms: string[] | undefined;
+    const entries: { configuration: string; identifiers: string[] }[] = [];
+    for (const configuration of details.split(' ')) {
+      const named = configurationOf(configuration);
+      const format: CredentialFormat = named?.format ?? (configuration === VCLD_CONFIGURATION_ID ? FORMAT_DC_SD_JWT : FORMAT_ID);
+      const ids = named ? [named.platform] : (platforms ??= (await new PlatformService(this.issuer).list()).map((p) => p.id));
+      entries.push({ configuration, identifiers: ids.map((platform) => credentialIdentifier(platform, format)) });
+    }
+    return entries;
   }
 
   /** A fresh `c_nonce`: `base64url(expiry ‖ 12 random bytes ‖ MAC)`, nothing stored. */
@@ -423,14 +452,12 @@ export class Openid4vciService {
       response[GRANT_STATE_MEMBER] = { state: 'suspended', ...(outcome.suspendedSince ? { since: outcome.suspendedSince } : {}) } satisfies GrantState;
     // §6.2: `authorization_details` only when the request asked for them (then credentials are requested by identifier).
     if (details)
-      response['authorization_details'] = [{ type: 'openid_credential', credential_configuration_id: details, credential_identifiers: await this.#identifiers(details) }];
+      response['authorization_details'] = (await this.#granted(details)).map((e) => ({
+        type: 'openid_credential',
+        credential_configuration_id: e.configuration,
+        credential_identifiers: e.identifiers,
+      }));
     return response;
-  }
-
-  /** The `credential_identifier`s a configuration grants: every registered platform, or the one it names. */
-  async #identifiers(configurationId: string): Promise<string[]> {
-    const named = configurationOf(configurationId);
-    return named ? [named.platform] : (await new PlatformService(this.issuer).list()).map((p) => p.id);
   }
 
   /** Resolves a DPoP-bound access token. */
@@ -475,16 +502,21 @@ export class Openid4vciService {
     // The platform a request names, in the token's one mode (§8.2): by identifier when the token request
     // asked for authorization_details, else by a platform's configuration id.
     const byIdentifier = typeof grant.details === 'string';
-    // (By identifier, the form is the one of the configuration the token was granted for: maskid's wallet configuration is the VCDM form.)
-    const granted = byIdentifier ? configurationOf(grant.details) : undefined;
+    // By identifier, each identifier names a platform and a form, which one of the configurations the token
+    // was granted for must cover: that form's wallet configuration, or that platform's own configuration in
+    // that form (read from the identifier: a single request must not load the whole registry).
+    const grantedConfigurations = byIdentifier ? grant.details!.split(' ') : [];
     const requestOf = (b: Record<string, unknown>): { platform: string; format: CredentialFormat } => {
       if (byIdentifier) {
         if ('credential_configuration_id' in b)
           throw new OAuthError(400, 'invalid_credential_request', 'this token came with credential_identifiers: request by credential_identifier, not credential_configuration_id');
         const id = b['credential_identifier'];
         if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
-        if (granted !== undefined && id !== granted.platform) throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
-        return { platform: id, format: granted?.format ?? FORMAT_ID };
+        const named = identifierOf(id);
+        const wallet = named?.format === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_ID : CREDENTIAL_CONFIGURATION_ID;
+        if (!named || !grantedConfigurations.some((c) => c === wallet || c === platformConfigurationId(named.platform, named.format)))
+          throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
+        return named;
       }
       if ('credential_identifier' in b)
         throw new OAuthError(400, 'invalid_credential_request', 'this token came without authorization_details: request by credential_configuration_id');

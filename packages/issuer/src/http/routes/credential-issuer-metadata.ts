@@ -2,11 +2,13 @@
  * `GET /.well-known/openid-credential-issuer`: OpenID4VCI 1.0 §12.2 Credential Issuer metadata. One
  * credential configuration per registered platform and form (`InternetIdCredential.<platform id>` for the
  * `vc+sd-jwt` form, `InternetIdCredential.<platform id>.vcld` for the SD-JWT VCLD `dc+sd-jwt` form: what a
- * standard client requests by `credential_configuration_id`) and maskid's wallet configuration
- * (`InternetIdCredential`, named in `authorization_details` for one `credential_identifier` per platform).
+ * standard client requests by `credential_configuration_id`) and maskid's wallet configurations
+ * (`InternetIdCredential` and `InternetIdCredentialVCLD`, named in `authorization_details` for one
+ * `credential_identifier` per platform in that form).
  */
 import type { Router } from 'express';
 import {
+  VCLD_CONFIGURATION_ID,
   ALLOWED_ALGS,
   CREDENTIAL_CONFIGURATION_ID,
   CREDENTIAL_TYPES,
@@ -45,7 +47,7 @@ export function credentialIssuerMetadataRoute(router: Router, ctx: IssuerHttpCon
       ...common,
       credential_metadata: { display: [{ name, locale: 'en' }], claims: DISCLOSABLE_CLAIMS.map((c) => ({ path: [...VCLD_SUBJECT_PATH, c] })) },
     });
-    const configurations: Record<string, unknown> = { [CREDENTIAL_CONFIGURATION_ID]: configuration('Internet ID') };
+    const configurations: Record<string, unknown> = { [CREDENTIAL_CONFIGURATION_ID]: configuration('Internet ID'), [VCLD_CONFIGURATION_ID]: vcld('Internet ID (SD-JWT VC)') };
     for (const p of platforms) {
       configurations[platformConfigurationId(p.id)] = configuration(`Internet ID for ${p.name}`);
       configurations[platformConfigurationId(p.id, FORMAT_DC_SD_JWT)] = vcld(`Internet ID for ${p.name} (SD-JWT VC)`);
