@@ -283,7 +283,8 @@ export class Openid4vciService {
     for (const configuration of details.split(' ')) {
       const named = configurationOf(configuration);
       const format: CredentialFormat = named?.format ?? (configuration === VCLD_CONFIGURATION_ID ? FORMAT_DC_SD_JWT : FORMAT_ID);
-      const ids = named ? [named.platform] : (platforms ??= (await new PlatformService(this.issuer).list()).map((p) => p.id));
+      if (!named && !platforms) platforms = (await new PlatformService(this.issuer).list()).map((p) => p.id);
+      const ids = named ? [named.platform] : platforms!;
       entries.push({ configuration, identifiers: ids.map((platform) => credentialIdentifier(platform, format)) });
     }
     return entries;
