@@ -62,6 +62,7 @@ const POLL_MS = 1000;
 const ISSUER_BIN = join(REPO_ROOT, 'packages', 'issuer', 'bin', 'maskid-issuer.js');
 
 interface Platform {
+  service: VerifierService;
   id: string;
   origin: string;
   claims: string[];
@@ -94,7 +95,7 @@ async function startPlatform(anchor: { url: string; rootThumbprint: string }, id
   );
   await service.start();
   const listener = createVerifierListener(service);
-  const platform: Platform = { id, origin, claims, presentations: 0, epoch: () => service.status.stats().epoch, close: async () => undefined };
+  const platform: Platform = { id, origin, claims, presentations: 0, service, epoch: () => service.status.stats().epoch, close: async () => undefined };
   const verifier = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST' && req.url === '/v1/presentations') platform.presentations++;
     listener(req, res);
@@ -291,6 +292,32 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await page.close();
   });
 
+  it('answers a request for the SD-JWT VCLD form (dc+sd-jwt) after "Share": the platform verifier accepts it, with the same masked ID', async () => {
+    const { requestId, request } = await forum.service.engine.createRequest(['ageOver18'], 'dc+sd-jwt');
+    const page = await context.newPage();
+    await page.goto(forum.origin);
+    const consentP = context.waitForEvent('page', { predicate: (p) => p.url().includes('/consent.html'), timeout: 15_000 });
+    const answer = page.evaluate(
+      (r) =>
+        navigator.credentials.get({ digital: { requests: [r] } } as CredentialRequestOptions).then(
+          (c) => JSON.stringify((c as unknown as { data: unknown }).data),
+          (e: Error) => `error ${e.name}`,
+        ),
+      request,
+    );
+    const consent = await consentP;
+    await consent.waitForSelector('#allow');
+    assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.getAttribute('data-claim'))), ['ageOver18']);
+    await consent.click('#allow');
+    const data = JSON.parse(await answer) as { vp_token: { internet_id: [string] } };
+    const vp = data.vp_token.internet_id[0];
+    assert.equal(JSON.parse(Buffer.from(vp.split('.')[0]!, 'base64url').toString()).typ, 'dc+sd-jwt');
+    const r = await forum.service.engine.verify(vp, { requestId, origin: forum.origin });
+    assert.ok(r.verified, JSON.stringify(r));
+    assert.equal(r.maskedId, masked['forum'], 'the same masked ID as the VCDM form on this platform');
+    await page.close();
+  });
+
   it('the demo site says when no wallet answers, without cancelling the request, and takes one request at a time', async () => {
     const page = await context.newPage();
     await page.clock.install();
@@ -435,7 +462,9 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
           .map((td) => td.textContent),
       ),
     );
+    // Newest first; the SD-JWT VCLD share on the forum is logged like any other.
     assert.deepEqual(rows, [
+      [forum.origin, 'Over 18'],
       [video.origin, 'Over 18, Region'],
       [forum.origin, 'Over 18'],
       [video.origin, 'Over 18, Region'],
@@ -455,7 +484,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
           };
         }),
     );
-    assert.ok(keys.n >= 3, `${keys.n} keys (DPoP + one per credential)`);
+    assert.ok(keys.n >= 5, `${keys.n} keys (DPoP + one per credential: two platforms, both forms)`);
     assert.equal(keys.extractable, 0);
     await popup.close();
   });
@@ -471,6 +500,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     assert.equal(await popup.getAttribute('html', 'lang'), 'zh-CN');
     assert.deepEqual(await popup.$$eval('#credentials th', (ths) => ths.map((th) => th.textContent)), ['平台', '您在该平台的编号', '有效期至']);
     assert.deepEqual(await popup.$$eval('#log tr', (trs) => trs.slice(1).map((tr) => tr.querySelectorAll('td')[2]?.textContent)), [
+      '年满18周岁',
       '年满18周岁、地区',
       '年满18周岁',
       '年满18周岁、地区',

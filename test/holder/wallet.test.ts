@@ -21,6 +21,7 @@ import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, seededRandom, tempDir } from '../helpers.js';
 import { PlatformService, StatusService } from '@maskid/issuer';
+import { VerifierService, parseConfig } from '@maskid/verifier';
 
 const DAY = 86_400_000;
 const PLATFORMS = [
@@ -185,6 +186,80 @@ describe('wallet behaviour suite (Node)', () => {
     assert.deepEqual(issuerCalls(), ['POST /token', 'POST /nonce', 'POST /batch-credential'], 'one token refresh, one c_nonce, one batch request');
     assert.deepEqual(await wallet.due(), []);
     await wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin });
+  });
+
+  it('holds both forms when asked: every platform in each form on one schedule, answers a request for either, and a verifier accepts both', async () => {
+    const storage = new MemoryStorage();
+    const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], forms: ['dc+sd-jwt', 'vc+sd-jwt'] });
+    const o = await env.offer();
+    server.requests.length = 0;
+    const held = await wallet.acceptOffer(o.uri, { pin: o.txCode });
+    const registry = (await wallet.platforms()).map((p) => p.id);
+    // In registry order, each platform's VCDM form then its VCLD form (whatever order the forms were given in); one batch request.
+    assert.deepEqual(
+      held.map((c) => `${c.platform}/${c.format ?? 'vc+sd-jwt'}`),
+      registry.flatMap((id) => [`${id}/vc+sd-jwt`, `${id}/dc+sd-jwt`]),
+    );
+    assert.deepEqual(
+      server.requests.filter((r) => /\/(credential|batch-credential)$/.test(r)),
+      ['POST /batch-credential'],
+    );
+    for (const id of registry) {
+      const [vcdm, vcld] = [held.find((c) => c.platform === id && !c.format)!, held.find((c) => c.platform === id && c.format === 'dc+sd-jwt')!];
+      assert.equal(vcld.maskedId, vcdm.maskedId, `${id}: one masked ID in both forms`);
+      assert.notEqual(vcld.keyId, vcdm.keyId, `${id}: each credential its own key`);
+    }
+    assert.deepEqual(await wallet.due(), [], 'nothing is due right after onboarding');
+    // A wake-up renews what is due by identifier: here the VCLD form of the second platform only.
+    await storage.set(`cred:${registry[1]}.vcld`, { ...(await storage.get<HeldCredential>(`cred:${registry[1]}.vcld`))!, renewAt: new Date(Date.now() - 1000).toISOString() });
+    assert.deepEqual(await wallet.due(), [`${registry[1]}.vcld`]);
+    assert.deepEqual(
+      (await wallet.refresh()).map((c) => [c.platform, c.format]),
+      [[registry[1], 'dc+sd-jwt']],
+    );
+
+    // A verifier for the first platform asks for each form in turn; the wallet answers with that form, and it verifies.
+    const platform = (await wallet.platforms()).find((p) => p.id === registry[0])!;
+    const service = await VerifierService.create(
+      parseConfig({ platform: platform.id, origins: platform.origins, trustedIssuers: [server.anchor], allowedClaims: platform.claims, dev: true }),
+    );
+    await service.start();
+    try {
+      await new StatusService(server.issuer).publish({});
+      await service.status.refresh();
+      for (const format of ['vc+sd-jwt', 'dc+sd-jwt'] as const) {
+        const { requestId, request } = await service.engine.createRequest(['ageOver18'], format);
+        const response = await wallet.present(request, { origin: platform.origins[0]! });
+        const vp = response.data.vp_token.internet_id[0];
+        assert.equal(JSON.parse(Buffer.from(vp.split('.')[0]!, 'base64url').toString()).typ, format);
+        const r = await service.engine.verify(vp, { requestId, origin: platform.origins[0]! });
+        assert.ok(r.verified, `${format}: ${JSON.stringify(r)}`);
+      }
+      // A wallet that holds the VCDM form only says so for a VCLD request, and nothing is shared.
+      const other = new MemoryStorage();
+      const vcdmOnly = new Wallet({ storage: other, keys: new WebCryptoKeyStore(other), trustedIssuers: [server.anchor] });
+      const o2 = await env.offer();
+      await vcdmOnly.acceptOffer(o2.uri, { pin: o2.txCode });
+      const { request } = await service.engine.createRequest(['ageOver18'], 'dc+sd-jwt');
+      await assert.rejects(
+        vcdmOnly.present(request, { origin: platform.origins[0]! }),
+        (e: { code?: string; details?: { reason?: string } }) => e.code === 'ERR_DCQL_INVALID' && e.details?.reason === 'form',
+      );
+      assert.equal((await vcdmOnly.credentials()).filter((c) => c.format).length, 0);
+    } finally {
+      await service.stop();
+    }
+    // Built again for the VCDM form only, the wallet drops its VCLD credentials (and their keys) at the next wake-up.
+    const vcldKeys = (await wallet.credentials()).filter((c) => c.format === 'dc+sd-jwt').map((c) => c.keyId);
+    assert.ok(vcldKeys.length > 0 && (await storage.get(`key:${vcldKeys[0]}`)) !== undefined);
+    const narrowed = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor] });
+    await narrowed.refresh();
+    for (const k of vcldKeys) assert.equal(await storage.get(`key:${k}`), undefined, 'the dropped credentials’ keys are gone');
+    assert.deepEqual(
+      (await narrowed.credentials()).map((c) => c.format ?? 'vc+sd-jwt').sort(),
+      registry.map(() => 'vc+sd-jwt'),
+    );
+    assert.throws(() => new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], forms: [] }), /forms must list/);
   });
 
   it('a wake-up whose token answer is lost retries with the same refresh token at the next wake-up and succeeds', async () => {

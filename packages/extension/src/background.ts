@@ -11,7 +11,7 @@
  *   so a page cannot tell it from a deny, by answer or by timing.
  * - The answer goes back through `sendResponse`, i.e. only to the frame that asked.
  */
-import { MaskidError, decodeDisclosures, isInternetIdRequest, parseDcApiRequest, parseSdJwt, type ClaimName } from '@maskid/core';
+import { FORMAT_DC_SD_JWT, FORMAT_ID, MaskidError, decodeDisclosures, isInternetIdRequest, parseDcApiRequest, parseSdJwt, type ClaimName } from '@maskid/core';
 import { IndexedDbStorage, Wallet, WebCryptoKeyStore, nextRefreshDelay, type TrustedIssuer } from '@maskid/holder';
 import type { ConsentView, ContentMessage, ErrorReport, ExtensionMessage, PageAnswer, WalletError, WalletStatus } from './messages.js';
 
@@ -48,7 +48,9 @@ function wallet(): Promise<Wallet> {
   walletPromise ??= (async () => {
     const { trustedIssuers } = await loadConfig();
     const storage = await IndexedDbStorage.open('maskid-wallet');
-    return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers });
+    // Both forms of every platform's credential: the wallet answers requests for the SD-JWT VCLD form
+    // (OpenID4VP 1.0 / HAIP verifiers) as well as for the VCDM form, and fetches both on one schedule.
+    return new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers, forms: [FORMAT_ID, FORMAT_DC_SD_JWT] });
   })();
   return walletPromise;
 }
@@ -165,7 +167,9 @@ async function status(): Promise<WalletStatus> {
     ...(state ? { issuer: state } : {}),
     ...(lastRefresh ? { lastRefresh } : {}),
     ...(alarm ? { nextRefresh: new Date(alarm.scheduledTime).toISOString() } : {}),
+    // One row per platform (both forms carry the same masked ID): the VCDM form's, or the other while it is the only one held.
     credentials: held
+      .filter((c) => c.format === undefined || c.format === FORMAT_ID || !held.some((o) => o.platform === c.platform && (o.format ?? FORMAT_ID) === FORMAT_ID))
       .map((c) => ({ platform: c.platform, platformName: names.get(c.platform) ?? c.platform, maskedId: c.maskedId, validUntil: c.validUntil, receivedAt: c.receivedAt }))
       .sort((a, b) => a.platformName.localeCompare(b.platformName)),
     log: log.slice().reverse(),

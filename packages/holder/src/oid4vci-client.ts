@@ -6,6 +6,12 @@
  */
 import {
   CREDENTIAL_CONFIGURATION_ID,
+  FORMAT_DC_SD_JWT,
+  TYP_DC_SD_JWT,
+  VCLD_CONFIGURATION_ID,
+  credentialViewOf,
+  identifierOf,
+  type CredentialFormat,
   CREDENTIAL_OFFER_SCHEME,
   GRANT_STATES,
   GRANT_STATE_MEMBER,
@@ -73,6 +79,16 @@ export function parseOffer(uri: string): CredentialOffer | CredentialOfferRefere
  * configuration, so that the token response lists one `credential_identifier` per registered platform.
  */
 export const WALLET_AUTHORIZATION_DETAILS = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: CREDENTIAL_CONFIGURATION_ID }]);
+
+/**
+ * The `authorization_details` of a wallet that holds `forms`: maskid's wallet configuration of each
+ * (VCDM: `InternetIdCredential`, SD-JWT VCLD: `InternetIdCredentialVCLD`), one identifier per platform each.
+ */
+export function walletAuthorizationDetails(forms: readonly CredentialFormat[]): string {
+  return JSON.stringify(
+    forms.map((f) => ({ type: 'openid_credential', credential_configuration_id: f === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_ID : CREDENTIAL_CONFIGURATION_ID })),
+  );
+}
 
 /** The pre-authorized code of an offer and whether it needs a PIN. */
 export function preAuthorizedGrant(offer: CredentialOffer): { code: string; needsPin: boolean } {
@@ -271,10 +287,15 @@ export class Openid4vciClient {
   #check(body: Json, id: string, key: { id: string; jwk: Jwk }): ReceivedCredential {
     const sdJwt = (body?.['credentials'] as { credential?: unknown }[] | undefined)?.[0]?.credential;
     if (typeof sdJwt !== 'string') throw new MaskidError('ERR_INPUT_INVALID', `the issuer sent no credential for ${id}`);
-    const payload = parseSdJwt(sdJwt).jwt.payload;
-    const subject = payload['credentialSubject'] as Json | undefined;
+    const { header, payload } = parseSdJwt(sdJwt).jwt;
+    // Either form, as the identifier names it: its platform, and the VCLD form's typ for `<platform>.vcld`.
+    const named = identifierOf(id);
+    const { subject } = credentialViewOf(payload);
     const cnf = (payload['cnf'] as { jwk?: Jwk } | undefined)?.jwk;
-    if (subject?.['platform'] !== id || cnf?.x !== key.jwk.x || cnf?.y !== key.jwk.y) {
+    if (!named || subject['platform'] !== named.platform || (header['typ'] === TYP_DC_SD_JWT) !== (named.format === FORMAT_DC_SD_JWT)) {
+      throw new MaskidError('ERR_PROFILE_INVALID', `the issuer sent another credential than the one asked for (${id})`);
+    }
+    if (cnf?.x !== key.jwk.x || cnf?.y !== key.jwk.y) {
       throw new MaskidError('ERR_PROFILE_INVALID', `the credential for ${id} is not bound to the key the wallet sent`);
     }
     return { sdJwt, keyId: key.id, payload };

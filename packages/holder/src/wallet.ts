@@ -18,7 +18,16 @@ import {
   parseDcApiRequest,
   presentInternetIdCredential,
   typeValuesMatch,
+  FORMAT_DC_SD_JWT,
+  FORMAT_ID,
+  TYP_DC_SD_JWT,
+  credentialIdentifier,
+  credentialViewOf,
+  identifierOf,
+  isIssuerUrlOf,
+  vctFor,
   type ClaimName,
+  type CredentialFormat,
   type GrantState,
   type Jwk,
   type KeyList,
@@ -30,7 +39,7 @@ import type { StorageAdapter } from './storage.js';
 import { checkTrustedIssuers, fetchTrustedRegistry, type TrustedIssuer } from './issuer-trust.js';
 import {
   Openid4vciClient,
-  WALLET_AUTHORIZATION_DETAILS,
+  walletAuthorizationDetails,
   checkOffer,
   parseOffer,
   preAuthorizedGrant,
@@ -46,9 +55,11 @@ import { checkRenewalPolicy, dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL, typ
 export { PRE_AUTHORIZED_GRANT };
 export type { RegistryPlatform, TrustedIssuer };
 
-/** A credential the wallet holds (one per platform). */
+/** A credential the wallet holds (one per platform and form). */
 export interface HeldCredential {
   platform: string;
+  /** The form (absent on credentials stored before both forms: the VCDM form). */
+  format?: CredentialFormat;
   sdJwt: string;
   keyId: string;
   maskedId: string;
@@ -95,6 +106,12 @@ export interface WalletOptions {
   random?: () => number;
   /** The renewal policy (default {@link DEFAULT_RENEWAL}). */
   renewal?: RenewalPolicy;
+  /**
+   * The forms held for every platform (default the VCDM form only). With the SD-JWT VCLD form too, the
+   * wallet also answers requests for `dc+sd-jwt` (OpenID4VP 1.0 / HAIP verifiers); it fetches both forms
+   * of every platform on the same schedule, which doubles what it asks the issuer to sign.
+   */
+  forms?: readonly CredentialFormat[];
 }
 
 /**
@@ -117,6 +134,8 @@ export class Wallet {
   readonly #client: Openid4vciClient;
   readonly #random: () => number;
   readonly #renewal: RenewalPolicy;
+  readonly #forms: readonly CredentialFormat[];
+  readonly #authorizationDetails: string;
   #busy: Promise<unknown> = Promise.resolve();
 
   constructor(options: WalletOptions) {
@@ -128,6 +147,17 @@ export class Wallet {
     this.#client = new Openid4vciClient({ fetch: this.#fetch, keys: this.#keys, now: this.#now });
     this.#random = options.random ?? (() => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32);
     this.#renewal = checkRenewalPolicy(options.renewal ?? DEFAULT_RENEWAL);
+    const forms = options.forms ?? [FORMAT_ID];
+    if (forms.length === 0 || forms.some((f) => f !== FORMAT_ID && f !== FORMAT_DC_SD_JWT) || new Set(forms).size !== forms.length)
+      throw new MaskidError('ERR_INPUT_INVALID', `forms must list ${FORMAT_ID} and/or ${FORMAT_DC_SD_JWT}, each once`);
+    // In a fixed order, whatever the caller's: the identifiers of a wake-up never depend on how the wallet was built.
+    this.#forms = ([FORMAT_ID, FORMAT_DC_SD_JWT] as const).filter((f) => forms.includes(f));
+    this.#authorizationDetails = walletAuthorizationDetails(this.#forms);
+  }
+
+  /** Every identifier this wallet holds a credential under, in registry order (each platform's forms together). */
+  #identifiers(platforms: readonly string[]): string[] {
+    return platforms.flatMap((p) => this.#forms.map((f) => credentialIdentifier(p, f)));
   }
 
   /** Runs wallet operations one at a time (refresh and accept must not interleave). */
@@ -156,7 +186,7 @@ export class Wallet {
         grant_type: PRE_AUTHORIZED_GRANT,
         'pre-authorized_code': code,
         ...(needsPin ? { tx_code: options.pin } : {}),
-        authorization_details: WALLET_AUTHORIZATION_DETAILS,
+        authorization_details: this.#authorizationDetails,
       });
       const old = await this.#state();
       if (old) await this.#keys.remove(old.dpopKeyId);
@@ -172,7 +202,7 @@ export class Wallet {
       return this.#fetch_(
         state,
         token,
-        registry.map((p) => p.id),
+        this.#identifiers(registry.map((p) => p.id)),
         registry.map((p) => p.id),
       );
     });
@@ -202,7 +232,7 @@ export class Wallet {
         token = await this.#client.token(state.tokenEndpoint, state.dpopKeyId, dpop, {
           grant_type: 'refresh_token',
           refresh_token: state.refreshToken,
-          authorization_details: WALLET_AUTHORIZATION_DETAILS,
+          authorization_details: this.#authorizationDetails,
         });
       } catch (e) {
         const reason = (e as MaskidError).details?.['reason'];
@@ -220,23 +250,18 @@ export class Wallet {
   }
 
   /**
-   * The platforms the next wake-up would fetch, in registry order (see `renewal`): including every
-   * credential whose signing key the last verified key list no longer accepts (a distrusted key).
+   * The credentials the next wake-up would fetch, by credential identifier (the platform id, and
+   * `<platform>.vcld` for the VCLD form), in registry order (see `renewal`): including every credential
+   * whose signing key the last verified key list no longer accepts (a distrusted key).
    */
   async due(): Promise<string[]> {
     const now = this.#now();
-    const held = new Map((await this.credentials()).map((c) => [c.platform, c]));
+    const held = new Map((await this.credentials()).map((c) => [credentialIdentifier(c.platform, c.format), c]));
     const untrusted = await this.#untrusted();
-    return dueForRenewal(
-      (await this.platforms()).map((p) => p.id),
-      held,
-      now,
-      this.#renewal,
-      untrusted,
-    );
+    return dueForRenewal(this.#identifiers((await this.platforms()).map((p) => p.id)), held, now, this.#renewal, untrusted);
   }
 
-  /** The credentials held, one per platform. */
+  /** The credentials held, one per platform and form. */
   async credentials(): Promise<HeldCredential[]> {
     const out: HeldCredential[] = [];
     for (const k of await this.#storage.keys('cred:')) out.push((await this.#storage.get<HeldCredential>(k))!);
@@ -273,7 +298,7 @@ export class Wallet {
     else await this.#storage.delete('wallet:grantState');
   }
 
-  /** The platforms whose credential is signed by a key the last verified key list does not accept now. */
+  /** The identifiers of the credentials signed by a key the last verified key list does not accept now. */
   async #untrusted(): Promise<Set<string>> {
     const now = this.#now();
     const keyList = await this.#storage.get<KeyList>('wallet:keyList');
@@ -281,9 +306,13 @@ export class Wallet {
     for (const c of await this.credentials()) {
       try {
         if (!keyList) throw new Error('no key list');
-        assertionKeyFor(keyList, parseSdJwt(c.sdJwt).jwt.header['kid'], { now });
+        const { header, payload } = parseSdJwt(c.sdJwt).jwt;
+        // The VCLD form names its key by fragment under its https iss: the same key, the same list.
+        const kid = header['typ'] === TYP_DC_SD_JWT ? `${keyList.issuer}#${String(header['kid'])}` : header['kid'];
+        if (header['typ'] === TYP_DC_SD_JWT && !isIssuerUrlOf(payload['iss'], keyList.issuer)) throw new Error('another issuer');
+        assertionKeyFor(keyList, kid, { now });
       } catch {
-        untrusted.add(c.platform);
+        untrusted.add(credentialIdentifier(c.platform, c.format));
       }
     }
     return untrusted;
@@ -307,19 +336,25 @@ export class Wallet {
    * claims exceed its registration, or no valid credential is held.
    */
   async preview(request: unknown, options: { origin: string }): Promise<{ platform: RegistryPlatform; claims: ClaimName[]; nonce: string; credential: HeldCredential }> {
-    const { nonce, claims, typeValues } = parseDcApiRequest(request);
+    const { nonce, claims, typeValues, vctValues, format } = parseDcApiRequest(request);
     const issuerDid = await this.#storage.get<string>('wallet:issuerDid');
-    if (!issuerDid || !typeValuesMatch(typeValues, issuerDid)) throw new MaskidError('ERR_DCQL_INVALID', 'the request asks for a credential type this wallet does not hold');
+    const issuerUrl = (await this.#state())?.issuer;
+    const held = this.#forms.includes(format);
+    const typeMatches =
+      format === FORMAT_DC_SD_JWT ? issuerUrl !== undefined && vctValues.includes(vctFor(issuerUrl)) : issuerDid !== undefined && typeValuesMatch(typeValues, issuerDid);
+    if (!held || !typeMatches)
+      throw new MaskidError('ERR_DCQL_INVALID', 'the request asks for a credential type this wallet does not hold', { details: { reason: held ? 'type' : 'form' } });
     const platform = (await this.platforms()).find((p) => p.origins.includes(options.origin));
     if (!platform) throw new MaskidError('ERR_PLATFORM_MISMATCH', `${options.origin} is not a registered platform`);
     const extra = claims.filter((c) => !platform.claims.includes(c));
     if (extra.length) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `${platform.name} is not registered for ${extra.join(', ')}`);
-    const credential = await this.#storage.get<HeldCredential>(`cred:${platform.id}`);
+    const identifier = credentialIdentifier(platform.id, format);
+    const credential = await this.#storage.get<HeldCredential>(`cred:${identifier}`);
     if (!credential) throw new MaskidError('ERR_NOT_FOUND', `no credential for ${platform.name}`);
     // What the issuer told this wallet, and what its verified key list says, before any verifier would.
     const grant = await this.grantState();
     if (grant && grant.state !== 'spent') throw grantStateError(grant);
-    if ((await this.#untrusted()).has(platform.id))
+    if ((await this.#untrusted()).has(identifier))
       throw new MaskidError('ERR_KEY_UNKNOWN', `the credential for ${platform.name} is signed by a key the issuer no longer lists; refresh the wallet`, {
         details: { reason: 'key-distrusted' },
       });
@@ -397,23 +432,26 @@ export class Wallet {
   }
 
   /**
-   * Fetches `ids` (those the token names), each bound to a fresh key, storing each as it arrives with
-   * its own renewal moment; then drops credentials of platforms no longer in `registry`.
+   * Fetches `ids` (credential identifiers, those the token names), each bound to a fresh key, storing
+   * each as it arrives with its own renewal moment; then drops credentials of platforms no longer in
+   * `registry`.
    */
   async #fetch_(state: WalletState, token: Json, ids: readonly string[], registry: readonly string[]): Promise<HeldCredential[]> {
-    const details = (token['authorization_details'] as Json[] | undefined)?.find((d) => d['type'] === 'openid_credential');
-    const offered = new Set((details?.['credential_identifiers'] as string[] | undefined) ?? []);
+    const details = ((token['authorization_details'] as Json[] | undefined) ?? []).filter((d) => d['type'] === 'openid_credential');
+    const offered = new Set(details.flatMap((d) => (d['credential_identifiers'] as string[] | undefined) ?? []));
     const session: CredentialSession = { ...state, accessToken: String(token['access_token']), dpopJwk: await this.#dpopJwk(state.dpopKeyId) };
     const held: HeldCredential[] = [];
     await this.#client.requestCredentials(
       session,
       ids.filter((id) => offered.has(id)),
       async (id, received) => {
-        const subject = received.payload['credentialSubject'] as Json;
-        const validUntil = String(received.payload['validUntil']);
-        const renewAt = renewalTimeFor({ validUntil: Date.parse(validUntil), claims: await disclosedClaimsOf(received.sdJwt) }, this.#random, this.#renewal);
+        const { subject, validUntil } = credentialViewOf(received.payload);
+        const { platform, format } = identifierOf(id)!;
+        const claims = credentialViewOf(await disclosedClaimsOf(received.sdJwt)).subject;
+        const renewAt = renewalTimeFor({ validUntil: Date.parse(validUntil), claims }, this.#random, this.#renewal);
         const credential: HeldCredential = {
-          platform: id,
+          platform,
+          ...(format === FORMAT_ID ? {} : { format }),
           sdJwt: received.sdJwt,
           keyId: received.keyId,
           maskedId: String(subject['maskedId']),
@@ -431,10 +469,11 @@ export class Wallet {
     return held;
   }
 
-  /** Platforms no longer registered: their credentials and keys go. */
+  /** Platforms no longer registered, and forms this wallet no longer holds: their credentials and keys go. */
   async #dropUnregistered(registry: readonly string[]): Promise<void> {
     for (const k of await this.#storage.keys('cred:')) {
-      if (!registry.includes(k.slice('cred:'.length))) {
+      const named = identifierOf(k.slice('cred:'.length));
+      if (!named || !registry.includes(named.platform) || !this.#forms.includes(named.format)) {
         const c = await this.#storage.get<HeldCredential>(k);
         await this.#storage.delete(k);
         if (c) await this.#keys.remove(c.keyId);
