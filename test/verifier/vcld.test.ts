@@ -170,6 +170,20 @@ describe('SD-JWT VCLD form', () => {
     }
   });
 
+  it('fetches nothing per login: no Token Status List, JWT VC Issuer Metadata, type metadata or context', async () => {
+    const contacted: string[] = [];
+    const svc = await f.service({}, { onIssuerRequest: (url) => contacted.push(url) });
+    const before = contacted.length;
+    assert.ok(before > 0, 'start-up read the key list and status (the counter sees requests)');
+    for (let i = 0; i < 5; i++) {
+      const c = await f.issue(undefined, 'dc+sd-jwt');
+      const { requestId, request } = await svc.engine.createRequest(['ageOver18'], 'dc+sd-jwt');
+      const r = await svc.engine.verify(await f.present(c, request.data.nonce), { requestId, origin: f.origin });
+      assert.ok(r.verified, JSON.stringify(r));
+    }
+    assert.deepEqual(contacted.slice(before), [], 'no request to the issuer while verifying');
+  });
+
   it('a revoked or suspended person is refused in the VCLD form by the same Bitstring bits', async () => {
     const svc = await f.service();
     const status = new StatusService(f.server.issuer);
