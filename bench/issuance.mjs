@@ -4,6 +4,7 @@
 //   I2  maskid: one person x PLATFORMS platforms through CredentialService.issueBatch → the agent's
 //       maskidIssueBatch, from database rows (person, platforms) to SD-JWT strings
 //   I2-old  the per-credential path it replaces: agent.createVerifiableCredential('vc+sd-jwt') per credential
+//   I2-VCLD the same batch in the SD-JWT VCLD form (dc+sd-jwt), and both forms of every platform in one batch
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,15 @@ try {
       );
       if (issued.length !== PLATFORMS) throw new Error('short batch');
     });
+  // I2-VCLD: the same batch in the SD-JWT VCLD form, and both forms of every platform in one batch (what the extension asks for).
+  const batchOf = (formats) =>
+    rate(PLATFORMS * formats.length, async () => {
+      const person = await findPerson(issuer, networkNumber);
+      const all = await platforms.list();
+      const items = all.flatMap((platform, i) => formats.map((format) => ({ platform, holder: holders[i], format })));
+      const issued = await credentials.issueBatch(person, items, Date.now());
+      if (issued.length !== items.length) throw new Error('short batch');
+    });
   const s = await issuer.settings();
   const oldPath = () =>
     rate(200, async () => {
@@ -88,11 +98,16 @@ try {
       }
     });
 
-  const rows = { limit: [], peer: [], batch: [], old: [] };
+  const rows = { limit: [], peer: [], batch: [], old: [], vcld: [], both: [], vcldVsVcdm: [] };
   for (let r = 0; r <= RUNS; r++) {
     rows.limit.push(await limit());
     rows.peer.push(await peerRate());
+    // The two forms back to back in alternating order, and their ratio per run (paired).
+    const vcldFirst = r % 2 === 1 ? await batchOf(['dc+sd-jwt']) : undefined;
     rows.batch.push(await batch());
+    rows.vcld.push(vcldFirst ?? (await batchOf(['dc+sd-jwt'])));
+    rows.vcldVsVcdm.push(rows.vcld.at(-1) / rows.batch.at(-1));
+    rows.both.push(await batchOf(['vc+sd-jwt', 'dc+sd-jwt']));
     rows.old.push(await oldPath());
   }
   const out = {
@@ -103,6 +118,9 @@ try {
     peer: stats(rows.peer.slice(1)),
     batch: stats(rows.batch.slice(1)),
     perCredentialAgent: stats(rows.old.slice(1)),
+    vcld: stats(rows.vcld.slice(1)),
+    vcldVsVcdm: stats(rows.vcldVsVcdm.slice(1)),
+    bothForms: stats(rows.both.slice(1)),
   };
   // Where the rest of a batch goes: the same batch's phases, timed once more.
   const person = await findPerson(issuer, networkNumber);

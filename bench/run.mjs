@@ -198,6 +198,12 @@ function issuanceRows() {
       `| I0 limit: node:crypto ES256 sign of a ${f0(issuance.signingInputBytes)}-byte credential signing input + SHA-256 of its ${issuance.disclosures} disclosures | 1 core | ${range(issuance.limit)} credentials/s | 1.00 |`,
       `| I1 peer: @sd-jwt/core issuing the same claims and frame, node:crypto signer and hasher | 1 core | ${range(issuance.peer)} credentials/s | ${ratio(issuance.peer.median, I0)} |`,
       `| I2 maskid: one person × ${issuance.platforms} platforms through the agent's \`maskidIssueBatch\`, from database rows to SD-JWT strings | 1 core | ${range(issuance.batch)} credentials/s | **${ratio(issuance.batch.median, I0)}** (${ratio(issuance.batch.median, issuance.peer.median)}× I1) |`,
+      ...(issuance.vcld
+        ? [
+            `| I2 in the SD-JWT VCLD form (\`dc+sd-jwt\`), the same batch | 1 core | ${range(issuance.vcld)} credentials/s | ${ratio(issuance.vcld.median, I0)} (${issuance.vcldVsVcdm.median.toFixed(2)} (${issuance.vcldVsVcdm.min.toFixed(2)}–${issuance.vcldVsVcdm.max.toFixed(2)}) of I2, paired per run) |`,
+            `| I2 both forms of every platform in one batch (what the extension fetches: ${2 * issuance.platforms} credentials) | 1 core | ${range(issuance.bothForms)} credentials/s | ${ratio(issuance.bothForms.median, I0)} |`,
+          ]
+        : []),
       `| I2 before: the per-credential path (\`createVerifiableCredential\` per credential, same agent) | 1 core | ${range(issuance.perCredentialAgent)} credentials/s | ${ratio(issuance.perCredentialAgent.median, I0)} (batch ${ratio(issuance.batch.median, issuance.perCredentialAgent.median)}×) |`,
     );
   }
