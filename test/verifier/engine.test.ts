@@ -1,9 +1,9 @@
 /** The hot-path engine against @maskid/core's reference verifier on the same cases, and its offline behaviour. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { base64urlText, verifyInternetIdPresentation, signJwt, sha256, base64url, utf8, type ClaimName, type Jwk } from '@maskid/core';
+import { base64urlText, signJwt, sha256, base64url, utf8, type ClaimName } from '@maskid/core';
 import { StatusService } from '@maskid/issuer';
-import { verifierFixture, type VerifierFixture } from './fixture.js';
+import { codeOf, referenceVerify, verifierFixture, type VerifierFixture } from './fixture.js';
 import { newHolder } from '../helpers.js';
 
 describe('verifier engine', () => {
@@ -15,7 +15,6 @@ describe('verifier engine', () => {
 
   it('agrees with the core reference verifier on valid and forged presentations', async () => {
     const svc = await f.service();
-    const { jwk } = await f.server.issuer.signer();
     const c = await f.issue();
     const nonce = 'nonce-engine-vs-core-0001';
     const valid = await f.present(c, nonce);
@@ -43,16 +42,7 @@ describe('verifier engine', () => {
     };
     for (const [name, p] of Object.entries(cases)) {
       const engine = svc.engine.verifyWith(p, nonce, ['ageOver18'] as ClaimName[]);
-      const core = await verifyInternetIdPresentation(p, {
-        issuerKey: () => jwk as Jwk,
-        nonce,
-        audiences: [`origin:${f.origin}`],
-        platform: 'forum',
-        requestedClaims: ['ageOver18'],
-        allowedClaims: ['ageOver18', 'region'],
-        status: (e, iss) => svc.status.lookup(e, iss),
-      });
-      const codeOf = (r: { verified: boolean; error?: { code: string } }) => (r.verified ? 'ok' : r.error!.code);
+      const core = await referenceVerify(f, svc, p, nonce);
       assert.equal(codeOf(engine), codeOf(core), `${name}: engine ${codeOf(engine)} vs core ${codeOf(core)}`);
       assert.equal(codeOf(engine) === 'ok', name === 'valid', name);
     }

@@ -1,6 +1,6 @@
 /** A running issuer with one platform, credentials for fresh holders, and verifier services for that platform. */
 import { CredentialService, StatusService } from '@maskid/issuer';
-import { presentInternetIdCredential, type ClaimName, type CredentialFormat } from '@maskid/core';
+import { presentInternetIdCredential, verifyInternetIdPresentation, type ClaimName, type CredentialFormat, type Jwk } from '@maskid/core';
 import { VerifierService, parseConfig, type VerifierServiceOptions } from '@maskid/verifier';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
 import { enrollPerson, newHolder, type Holder } from '../helpers.js';
@@ -63,3 +63,26 @@ export async function verifierFixture(): Promise<VerifierFixture> {
     },
   };
 }
+
+/**
+ * core's WebCrypto reference verifier on the fixture's platform, with the service's status lists and its
+ * key trust rule (an untrusted issuer or unknown key fails there as in the engine), and the issuer's key.
+ */
+export async function referenceVerify(f: VerifierFixture, svc: VerifierService, presentation: string, nonce: string, requested: ClaimName[] = ['ageOver18']) {
+  const { jwk } = await f.server.issuer.signer();
+  return verifyInternetIdPresentation(presentation, {
+    issuerKey: (iss, kid) => {
+      svc.keys.get(iss, kid);
+      return jwk as Jwk;
+    },
+    nonce,
+    audiences: [`origin:${f.origin}`],
+    platform: 'forum',
+    requestedClaims: requested,
+    allowedClaims: ['ageOver18', 'region'],
+    status: (e, iss) => svc.status.lookup(e, iss),
+  });
+}
+
+/** A verification's outcome as one word: `ok` or the error code. */
+export const codeOf = (r: { verified: boolean; error?: { code: string } }) => (r.verified ? 'ok' : r.error!.code);

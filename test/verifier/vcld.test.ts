@@ -7,21 +7,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import {
-  TYP_DC_SD_JWT,
-  base64urlText,
-  didWebToUrl,
-  parseSdJwt,
-  signJwt,
-  tokenStatusListUrl,
-  verifyInternetIdPresentation,
-  vctFor,
-  webCryptoSigner,
-  type ClaimName,
-  type Jwk,
-} from '@maskid/core';
+import { TYP_DC_SD_JWT, base64urlText, didWebToUrl, parseSdJwt, signJwt, tokenStatusListUrl, vctFor, webCryptoSigner, type ClaimName, type Jwk } from '@maskid/core';
 import { CredentialService, StatusService } from '@maskid/issuer';
-import { verifierFixture, type VerifierFixture } from './fixture.js';
+import { codeOf, referenceVerify, verifierFixture, type VerifierFixture } from './fixture.js';
 
 describe('SD-JWT VCLD form', () => {
   let f: VerifierFixture;
@@ -77,7 +65,6 @@ describe('SD-JWT VCLD form', () => {
 
   it('verifies in the engine and in core, with the same result, and a VCDM credential still does', async () => {
     const svc = await f.service();
-    const { jwk } = await f.server.issuer.signer();
     for (const format of ['dc+sd-jwt', 'vc+sd-jwt'] as const) {
       const c = await f.issue(undefined, format);
       const nonce = `nonce-vcld-${format}-000001`;
@@ -86,22 +73,13 @@ describe('SD-JWT VCLD form', () => {
       assert.ok(engine.verified, `${format}: ${JSON.stringify(engine)}`);
       assert.equal(engine.maskedId, c.maskedId);
       assert.deepEqual(engine.claims, { ageOver18: true, region: '11' });
-      const core = await verifyInternetIdPresentation(p, {
-        issuerKey: () => jwk as Jwk,
-        nonce,
-        audiences: [`origin:${f.origin}`],
-        platform: 'forum',
-        requestedClaims: ['ageOver18', 'region'],
-        allowedClaims: ['ageOver18', 'region'],
-        status: (e, iss) => svc.status.lookup(e, iss),
-      });
+      const core = await referenceVerify(f, svc, p, nonce, ['ageOver18', 'region']);
       assert.ok(core.verified, `${format} (core): ${JSON.stringify(core)}`);
     }
   });
 
   it('refuses each broken rule of the form with its stable code, in the engine and in core alike', async () => {
     const svc = await f.service();
-    const { jwk } = await f.server.issuer.signer();
     const c = await f.issue(undefined, 'dc+sd-jwt');
     const nonce = 'nonce-vcld-negative-00001';
     const attacker = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
@@ -152,19 +130,7 @@ describe('SD-JWT VCLD form', () => {
       // A payload whose cnf is gone cannot be presented by the library; the KB-JWT of the genuine one is used.
       const presentation = p ?? (await pending) + (await f.present(c, nonce)).split('~').pop();
       const engine = svc.engine.verifyWith(presentation, nonce, ['ageOver18'] as ClaimName[]);
-      const core = await verifyInternetIdPresentation(presentation, {
-        issuerKey: (iss, kid) => {
-          svc.keys.get(iss, kid); // the same trust rule (untrusted issuer, unknown key) as the engine's
-          return jwk as Jwk;
-        },
-        nonce,
-        audiences: [`origin:${f.origin}`],
-        platform: 'forum',
-        requestedClaims: ['ageOver18'],
-        allowedClaims: ['ageOver18', 'region'],
-        status: (e, iss) => svc.status.lookup(e, iss),
-      });
-      const codeOf = (r: { verified: boolean; error?: { code: string } }) => (r.verified ? 'ok' : r.error!.code);
+      const core = await referenceVerify(f, svc, presentation, nonce);
       assert.equal(codeOf(engine), code, `${name}: engine says ${codeOf(engine)} (${JSON.stringify(engine)})`);
       assert.equal(codeOf(core), code, `${name}: core says ${codeOf(core)}`);
     }
