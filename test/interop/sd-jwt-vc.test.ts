@@ -13,7 +13,9 @@ import { DcqlPresentationResult, DcqlQuery } from 'dcql';
 import { JWT_VC_ISSUER_METADATA_PATH, buildVcldDcqlQuery, disclosedClaimsOf, presentInternetIdCredential, vctFor, type ClaimName } from '@maskid/core';
 import { CredentialService, StatusService } from '@maskid/issuer';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
-import { enrollPerson, newHolder } from '../helpers.js';
+import { enrollPerson, newHolder, tempDir } from '../helpers.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** An ES256 signature check over a JWK (what the library asks its caller for). */
 function es256(jwk: JsonWebKey, data: string, sig: string): boolean {
@@ -117,6 +119,17 @@ describe('SD-JWT VCLD form against @sd-jwt/sd-jwt-vc, @sd-jwt/jwt-status-list an
     await sdjwt.verify(suspended.sdJwt);
     // Unchanged lists are not signed again: the same text until an epoch changes one of its two lists.
     assert.equal(await (await fetch(ref(valid.sdJwt).uri)).text(), await (await fetch(ref(valid.sdJwt).uri)).text());
+    // The static export (a CDN's files) holds the same Token Status Lists, by the same names.
+    const out = tempDir();
+    try {
+      const exported = (await status.publish({ outDir: join(out.dir, 'public') })).outDir!;
+      const uri = ref(revoked.sdJwt).uri;
+      const file = readFileSync(join(exported, 'forum', uri.slice(uri.lastIndexOf('/') + 1)), 'utf8');
+      assert.equal(getListFromStatusListJWT(file).getStatus(ref(revoked.sdJwt).idx), 1);
+      assert.equal(file, await (await fetch(uri)).text(), 'the file is the list serve answers with');
+    } finally {
+      out.cleanup();
+    }
   });
 
   it('claims requested as ClaimName stay the profile names', () => {

@@ -79,6 +79,12 @@ function manifestLists(jwt: string, count: number): { epochs: Record<StatusPurpo
   };
 }
 
+/**
+ * Signed Token Status Lists per issuer, by platform, list number, the two lists' epochs and the key: shared
+ * by every StatusService of the process, so an unchanged list is never signed twice (bounded).
+ */
+const tokenLists = new WeakMap<object, Map<string, string>>();
+
 /** One `BitstringStatusListCredential` carrying its epoch (unsigned). */
 function statusListCredential(
   did: string,
@@ -518,7 +524,12 @@ export class StatusService {
     const where = { platformNumber: platformKey(platform.number), listNo };
     const epochs = new Map((await repo.find({ where, select: { purpose: true, epoch: true } })).map((r) => [r.purpose, r.epoch]));
     const key = `${platform.id}/${listNo}/${epochs.get('revocation') ?? 0}/${epochs.get('suspension') ?? 0}/${s.kid}`;
-    const cached = this.#tokenLists.get(key);
+    let signed = tokenLists.get(this.issuer);
+    if (!signed) {
+      signed = new Map<string, string>();
+      tokenLists.set(this.issuer, signed);
+    }
+    const cached = signed.get(key);
     if (cached) return cached;
     const bits = { revocation: new Uint8Array(s.listSize / 8), suspension: new Uint8Array(s.listSize / 8) };
     for (const row of await repo.find({ where, select: { purpose: true, jwt: true } })) {
@@ -534,17 +545,15 @@ export class StatusService {
       status_list: { bits: 2, lst: encodeTokenStatusList(bits.revocation, bits.suspension, s.listSize, (b) => deflateSync(b, { level: 9 })) },
     };
     const [jwt] = (await this.issuer.agent.maskidIssueBatch({ issuer: s.did, keyRef: s.kid, proofFormat: 'statuslist+jwt', credentials: [claims] })).credentials;
-    if (this.#tokenLists.size >= 4096) this.#tokenLists.clear();
-    this.#tokenLists.set(key, jwt!);
+    if (signed.size >= 4096) signed.clear();
+    signed.set(key, jwt!);
     return jwt;
   }
 
-  readonly #tokenLists = new Map<string, string>();
-
   /**
    * Writes the published documents as static files for a CDN or web server: per platform
-   * `manifest`, and for every list that ever changed its canonical file `<purpose>-<n>` and its
-   * immutable version `<purpose>-<n>.e<epoch>`. Written to a fresh directory and swapped in whole.
+   * `manifest`, and for every list that ever changed its canonical file `<purpose>-<n>`, its
+   * immutable version `<purpose>-<n>.e<epoch>` and its Token Status List `token-<n>`. Written to a fresh directory and swapped in whole.
    */
   async exportTo(outDir: string): Promise<string> {
     const dir = resolve(outDir);
@@ -558,12 +567,17 @@ export class StatusService {
       mkdirSync(pdir);
       const manifest = await this.manifest(platform);
       if (manifest) writeFileSync(join(pdir, 'manifest'), manifest.jwt);
+      const changed = new Set<number>();
       for (const row of await this.issuer.ds.getRepository(StatusListEntity).findBy({ platformNumber: pn })) {
         const name = `${row.purpose}-${row.listNo}`;
         writeFileSync(join(pdir, name), row.jwt);
         writeFileSync(join(pdir, statusListVersionUrl(name, row.epoch)), row.jwt);
         if (row.prevEpoch !== null && row.prevJwt) writeFileSync(join(pdir, statusListVersionUrl(name, row.prevEpoch)), row.prevJwt);
+        changed.add(row.listNo);
       }
+      // The VCLD form's Token Status Lists of the lists that ever changed (signed when their lists changed;
+      // a list that never changed has none here: `serve` signs its all-valid Token Status List on request).
+      for (const listNo of changed) writeFileSync(join(pdir, `token-${listNo}`), (await this.tokenStatusList(platform, listNo))!);
     }
     const old = `${dir}.old-${process.pid}`;
     rmSync(old, { recursive: true, force: true });
