@@ -8,6 +8,7 @@ import {
   Wallet,
   WebCryptoKeyStore,
   checkRenewalPolicy,
+  fetchTrustedRegistry,
   dueForRenewal,
   nextRefreshDelay,
   renewalTimeFor,
@@ -15,7 +16,7 @@ import {
   DEFAULT_RENEWAL,
   type HeldCredential,
 } from '@maskid/holder';
-import { birthdayAt, buildDcApiRequest } from '@maskid/core';
+import { MAX_REGISTRY_LENGTH, MAX_TOKEN_LENGTH, PLATFORM_REGISTRY_PATH, birthdayAt, buildDcApiRequest } from '@maskid/core';
 import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
@@ -420,5 +421,23 @@ describe('wallet behaviour suite (Node)', () => {
       'default: 12 h + [0, 6 h)',
     );
     assert.ok(new Set(defaults).size > 190, 'jittered');
+  });
+});
+
+describe('a registry of hundreds of platforms', () => {
+  it('is read by the wallet (its signed registry is longer than the 64 KiB other JWTs are held to), and one past the registry limit is refused', async () => {
+    const server = await startIssuer({ platforms: Array.from({ length: 400 }, (_, i) => ({ id: `platform-${String(i).padStart(3, '0')}`, claims: ['ageOver18'] })) });
+    try {
+      const jwt = await (await fetch(`${server.url}${PLATFORM_REGISTRY_PATH}`)).text();
+      assert.ok(jwt.length > MAX_TOKEN_LENGTH, `the registry of 400 platforms is ${jwt.length} characters`);
+      const { registry } = await fetchTrustedRegistry(fetch, server.anchor, {}, Date.now);
+      assert.equal(registry.platforms.length, 400);
+      // The same registry padded past the limit (a hostile or broken server): refused before any parsing.
+      const padded: typeof fetch = async (input, init) =>
+        String(input).endsWith(PLATFORM_REGISTRY_PATH) ? new Response(jwt + 'A'.repeat(MAX_REGISTRY_LENGTH)) : fetch(input, init);
+      await assert.rejects(fetchTrustedRegistry(padded, server.anchor, {}, Date.now), (e: { code?: string }) => e.code === 'ERR_TOKEN_TOO_LARGE');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -13,6 +13,11 @@ export const PLATFORM_REGISTRY_TYPE = 'PlatformRegistryCredential';
 export const PLATFORM_REGISTRY_PATH = '/platforms';
 /** The registry is valid this long after it is signed (the issuer re-signs it well before). */
 export const REGISTRY_VALIDITY_SECONDS = 2 * 86_400;
+/**
+ * The longest signed registry a wallet reads (characters): ~270 characters per platform once signed, so
+ * 400 platforms are ~110 KB (beyond the 64 KiB every other JWT is held to) and this allows ~7,500.
+ */
+export const MAX_REGISTRY_LENGTH = 2 * 1024 * 1024;
 
 /** A platform as the signed registry lists it. */
 export interface RegistryPlatform {

@@ -5,6 +5,7 @@
  */
 import {
   KEY_LIST_PATH,
+  MAX_REGISTRY_LENGTH,
   MaskidError,
   PLATFORM_REGISTRY_PATH,
   TYP_VC_JWT,
@@ -59,6 +60,8 @@ export async function fetchTrustedRegistry(http: HttpFetch, anchor: TrustedIssue
   const jwt = await fetchText(http, `${anchor.url}${PLATFORM_REGISTRY_PATH}`);
   const verified = await verifyJwt(jwt, {
     expectedTyp: TYP_VC_JWT,
+    // Every platform is in it: hundreds of platforms are ~100 KB and more (not the 64 KiB of other JWTs).
+    maxLength: MAX_REGISTRY_LENGTH,
     key: (header, payload) => {
       const validFrom = Date.parse(String(payload['validFrom']));
       return assertionKeyFor(keyList, header['kid'], { now: now(), ...(Number.isFinite(validFrom) ? { signedAt: Math.floor(validFrom / 1000) } : {}) }).jwk;
