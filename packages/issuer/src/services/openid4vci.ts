@@ -49,11 +49,11 @@ import {
   type Jwk,
 } from '@maskid/core';
 import { In, LessThan, type EntityManager } from 'typeorm';
-import { GrantEntity, PersonEntity, PlatformEntity, type GrantRow } from '../db/entities.js';
+import { GrantEntity, PersonEntity, type GrantRow } from '../db/entities.js';
 import { jwkThumbprintSync, sha256Base64url, verifyJwsSignature } from '../crypto/jws-verify.js';
 import type { Issuer } from '../issuer.js';
 import { findPerson } from './enrollment.js';
-import { PlatformService, toPlatform } from './platforms.js';
+import { PlatformService } from './platforms.js';
 import { CredentialService, type BatchItem } from './credentials.js';
 
 export { CREDENTIAL_CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, TYP_DPOP, TYP_PROOF };
@@ -267,7 +267,7 @@ export class Openid4vciService {
       if (id === CREDENTIAL_CONFIGURATION_ID || id === VCLD_CONFIGURATION_ID) ids.push(id);
       else {
         const named = details.length === 1 ? configurationOf(id) : undefined;
-        if (!named || !(await this.issuer.ds.getRepository(PlatformEntity).existsBy({ id: named.platform })))
+        if (!named || !(await new PlatformService(this.issuer).byIds([named.platform])).size)
           throw bad(`unknown credential_configuration_id ${String(id).slice(0, 64)}${details.length > 1 ? ' (two entries must be the two wallet configurations)' : ''}`);
         ids.push(id as string);
       }
@@ -537,7 +537,7 @@ export class Openid4vciService {
         return [];
       }
     });
-    const platforms = new Map((await this.issuer.ds.getRepository(PlatformEntity).findBy({ id: In([...new Set(asked)]) })).map((row) => [row.id, toPlatform(row)]));
+    const platforms = await new PlatformService(this.issuer).byIds(new Set(asked));
     const items: BatchItem[] = [];
     const keys = new Set<string>([dpop.jkt]);
     for (const body of bodies) {

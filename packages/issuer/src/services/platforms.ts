@@ -20,6 +20,14 @@ import { signVcJwt } from '../agent/signing.js';
 import { PlatformEntity, type PlatformRow } from '../db/entities.js';
 import type { Issuer } from '../issuer.js';
 
+/** The registry as last read, per issuer, with the version it was read at. */
+interface RegistrySnapshot {
+  version: string;
+  platforms: Platform[];
+  byId: Map<string, Platform>;
+}
+const registries = new WeakMap<object, RegistrySnapshot>();
+
 /** A platform as the registry describes it. */
 export interface Platform {
   id: string;
@@ -119,13 +127,40 @@ export class PlatformService {
     return Number((await this.issuer.getMeta('registry_version')) ?? '0') || 1;
   }
 
+  /**
+   * Every platform, by id. Platforms are only ever added, each in the transaction that bumps the registry
+   * version, so the list is read again only when that version moved (one small read per call instead of
+   * every row: every token response names every platform). Shared by all services of one issuer.
+   */
   async list(): Promise<Platform[]> {
-    return (await this.issuer.ds.getRepository(PlatformEntity).find({ order: { id: 'ASC' } })).map(toPlatform);
+    return (await this.#current()).platforms;
+  }
+
+  /** The platforms named by `ids` that exist (from the same cached registry). */
+  async byIds(ids: Iterable<string>): Promise<Map<string, Platform>> {
+    const { byId } = await this.#current();
+    const out = new Map<string, Platform>();
+    for (const id of ids) {
+      const p = byId.get(id);
+      if (p) out.set(id, p);
+    }
+    return out;
   }
 
   async get(id: string): Promise<Platform> {
-    const row = await this.issuer.ds.getRepository(PlatformEntity).findOneBy({ id });
-    if (!row) throw new MaskidError('ERR_NOT_FOUND', `no platform ${id}`);
-    return toPlatform(row);
+    const p = (await this.#current()).byId.get(id);
+    if (!p) throw new MaskidError('ERR_NOT_FOUND', `no platform ${id}`);
+    return p;
+  }
+
+  async #current(): Promise<RegistrySnapshot> {
+    const version = (await this.issuer.getMeta('registry_version')) ?? '0';
+    const held = registries.get(this.issuer);
+    if (held && held.version === version) return held;
+    // Read the version before the rows: a platform added in between makes the next call read again.
+    const platforms = (await this.issuer.ds.getRepository(PlatformEntity).find({ order: { id: 'ASC' } })).map(toPlatform);
+    const snapshot: RegistrySnapshot = { version, platforms, byId: new Map(platforms.map((p) => [p.id, p])) };
+    registries.set(this.issuer, snapshot);
+    return snapshot;
   }
 }
