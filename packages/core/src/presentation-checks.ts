@@ -6,8 +6,8 @@
  */
 import { MaskidError } from './errors.js';
 import { algForJwk, isAllowedAlg, type JwsAlgorithm } from './jose.js';
-import { CTY_VC, TYP_DC_SD_JWT, TYP_KB_JWT, TYP_VC_SD_JWT, isClaimName, type ClaimName, type Jwk } from './profile.js';
-import { audienceForOrigin } from './wire.js';
+import { CTY_VC, FORMAT_DC_SD_JWT, FORMAT_ID, TYP_DC_SD_JWT, TYP_KB_JWT, TYP_VC_SD_JWT, isClaimName, type ClaimName, type Jwk } from './profile.js';
+import { audienceForOrigin, type CredentialFormat } from './wire.js';
 
 /** The checks of a verification, in order; a result lists those that passed. */
 export const CHECK_NAMES = [
@@ -36,20 +36,17 @@ export function checkIssuerTyp(header: Record<string, unknown>): void {
   if (header['typ'] !== TYP_VC_SD_JWT || header['cty'] !== CTY_VC) throw new MaskidError('ERR_TYP_INVALID', `issuer JWT typ must be ${TYP_VC_SD_JWT} with cty ${CTY_VC}`);
 }
 
-/** The two forms of the credential: the profile's VCDM 2.0 form and the SD-JWT VCLD form. */
-export type CredentialForm = 'vcdm' | 'vcld';
-
 /**
- * The form an issuer JWT's header names (check `typ`): `dc+sd-jwt` (no `cty`) is the VCLD form, and
- * anything else must be the VCDM form's `vc+sd-jwt` with `cty: vc`.
+ * The form an issuer JWT's header names (check `typ`), as its format identifier: `dc+sd-jwt` (no `cty`)
+ * is the SD-JWT VCLD form, and anything else must be the VCDM form's `vc+sd-jwt` with `cty: vc`.
  */
-export function credentialFormOf(header: Record<string, unknown>): CredentialForm {
+export function credentialFormOf(header: Record<string, unknown>): CredentialFormat {
   if (header['typ'] === TYP_DC_SD_JWT) {
     if ('cty' in header) throw new MaskidError('ERR_TYP_INVALID', `a ${TYP_DC_SD_JWT} credential has no cty`);
-    return 'vcld';
+    return FORMAT_DC_SD_JWT;
   }
   checkIssuerTyp(header);
-  return 'vcdm';
+  return FORMAT_ID;
 }
 
 /** The issuer JWT's `alg` is on the caller's allow-list (check `alg`). */

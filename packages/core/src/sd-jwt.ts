@@ -29,8 +29,7 @@ import {
   type Jwk,
   type PersonClaims,
 } from './profile.js';
-import { checkProfile } from './profile-check.js';
-import { checkVcldProfile, vcldIssuerAndKid } from './vcld.js';
+import { checkProfileOf, issuerAndKidOf } from './vcld.js';
 import {
   checkDisclosedClaims,
   credentialFormOf,
@@ -45,7 +44,6 @@ import {
   checkPlatform,
   checkSdAlg,
   checkValidity,
-  issuerAndKid,
   statusBitError,
   type CheckName,
 } from './presentation-checks.js';
@@ -432,7 +430,7 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   checks.pass('typ');
   const alg = checkIssuerAlg(header, algorithms);
   checks.pass('alg');
-  const { issuer, kid } = form === 'vcld' ? vcldIssuerAndKid(header, payload) : issuerAndKid(header, payload);
+  const { issuer, kid } = issuerAndKidOf(form, header, payload);
   const issuerJwk = await o.issuerKey(issuer, kid);
   checkKeyFitsAlg(algForJwk(issuerJwk), alg);
   checks.pass('issuer');
@@ -445,7 +443,7 @@ async function verifyOrThrow(presentation: string, o: VerifyOptions, checks: Che
   const disclosures = await decodeDisclosures(parsed.disclosures);
   const vc = applyDisclosures(payload, disclosures);
   checks.pass('disclosures');
-  const profile = form === 'vcld' ? checkVcldProfile(vc, issuer) : checkProfile(vc, issuer);
+  const profile = checkProfileOf(form, vc, issuer);
   checks.pass('profile');
   checkValidity(profile.validFrom, profile.validUntil, nowSec, skew);
   checks.pass('validity');

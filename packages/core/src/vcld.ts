@@ -18,9 +18,10 @@ import { unzlibSync, zlibSync } from 'fflate';
 import { base64url, fromBase64url } from './encoding.js';
 import { MaskidError } from './errors.js';
 import { checkProfile, type ProfileView } from './profile-check.js';
-import { didWebToUrl, type InternetIdCredentialClaims, type Jwk, urlToDidWeb } from './profile.js';
+import { didWebToUrl, FORMAT_DC_SD_JWT, type InternetIdCredentialClaims, type Jwk, urlToDidWeb } from './profile.js';
+import { issuerAndKid } from './presentation-checks.js';
 import { statusListUrl } from './status-manifest.js';
-import { PLATFORM_ID_PATTERN } from './wire.js';
+import { PLATFORM_ID_PATTERN, type CredentialFormat } from './wire.js';
 
 /** JOSE `typ` of an IETF Token Status List in JWT format. */
 export const TYP_STATUS_LIST_JWT = 'statuslist+jwt';
@@ -146,6 +147,16 @@ function issuerOfUrl(iss: unknown): string | undefined {
   return did;
 }
 const issuers = new Map<string, string | undefined>();
+
+/** The issuer DID and key DID URL of an issuer JWT of either form (check `issuer`, first half). */
+export function issuerAndKidOf(format: CredentialFormat, header: Record<string, unknown>, payload: Record<string, unknown>): { issuer: string; kid: string } {
+  return format === FORMAT_DC_SD_JWT ? vcldIssuerAndKid(header, payload) : issuerAndKid(header, payload);
+}
+
+/** The profile check of a credential of either form (disclosures applied), as one view (check `profile`). */
+export function checkProfileOf(format: CredentialFormat, vc: Record<string, unknown>, issuer: string): ProfileView {
+  return format === FORMAT_DC_SD_JWT ? checkVcldProfile(vc, issuer) : checkProfile(vc, issuer);
+}
 
 /**
  * Checks a VCLD credential (disclosures applied) against the profile and returns the same view as the

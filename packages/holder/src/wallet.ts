@@ -20,11 +20,11 @@ import {
   typeValuesMatch,
   FORMAT_DC_SD_JWT,
   FORMAT_ID,
-  TYP_DC_SD_JWT,
   credentialIdentifier,
   credentialViewOf,
   identifierOf,
-  isIssuerUrlOf,
+  issuerAndKidOf,
+  credentialFormOf,
   vctFor,
   type ClaimName,
   type CredentialFormat,
@@ -307,9 +307,9 @@ export class Wallet {
       try {
         if (!keyList) throw new Error('no key list');
         const { header, payload } = parseSdJwt(c.sdJwt).jwt;
-        // The VCLD form names its key by fragment under its https iss: the same key, the same list.
-        const kid = header['typ'] === TYP_DC_SD_JWT ? `${keyList.issuer}#${String(header['kid'])}` : header['kid'];
-        if (header['typ'] === TYP_DC_SD_JWT && !isIssuerUrlOf(payload['iss'], keyList.issuer)) throw new Error('another issuer');
+        // Issuer and key as a verifier reads them, in either form (the VCLD form: an https iss and a key fragment).
+        const { issuer, kid } = issuerAndKidOf(credentialFormOf(header), header, payload);
+        if (issuer !== keyList.issuer) throw new Error('another issuer');
         assertionKeyFor(keyList, kid, { now });
       } catch {
         untrusted.add(credentialIdentifier(c.platform, c.format));

@@ -7,7 +7,7 @@
  * fresh `iat`, `sd_hash`), exactly the requested and allowed claims, and revocation/suspension bits
  * from the in-memory StatusListCache.
  *
- * The rules and codes are `@maskid/core`'s (`presentation-checks`, `checkProfile`, `applyDisclosures`),
+ * The rules and codes are `@maskid/core`'s (`presentation-checks`, `checkProfileOf`, `applyDisclosures`),
  * the same functions the WebCrypto reference verifier calls; this engine has its own decoding, and
  * node:crypto does the hashing and signature work (WebCrypto's async round trips would double the cost
  * per login).
@@ -25,9 +25,7 @@ import {
   buildDcApiRequest,
   checkDisclosedClaims,
   checkIssuerAlg,
-  checkVcldProfile,
   credentialFormOf,
-  vcldIssuerAndKid,
   checkKbAudience,
   checkKbHeader,
   checkKbIat,
@@ -35,7 +33,7 @@ import {
   checkKbSdHash,
   checkKeyFitsAlg,
   checkPlatform,
-  checkProfile,
+  checkProfileOf,
   checkSdAlg,
   checkValidity,
   cnfAlgOf,
@@ -43,7 +41,7 @@ import {
   duplicateMemberName,
   fromBase64url,
   isClaimName,
-  issuerAndKid,
+  issuerAndKidOf,
   statusBitError,
   type BitstringStatusListEntry,
   type CheckName,
@@ -283,11 +281,11 @@ export class PresentationVerifier {
     const { header, payload } = issuerJwt;
     const form = credentialFormOf(header);
     // The form the request's DCQL query named (OpenID4VP: the answer matches the query).
-    if (format !== undefined && (form === 'vcld') !== (format === FORMAT_DC_SD_JWT)) fail('ERR_TYP_INVALID', `the request asked for a ${format} credential`);
+    if (format !== undefined && form !== format) fail('ERR_TYP_INVALID', `the request asked for a ${format} credential`);
     pass('typ');
     const alg = checkIssuerAlg(header, o.algorithms);
     pass('alg');
-    const { issuer, kid } = form === 'vcld' ? vcldIssuerAndKid(header, payload) : issuerAndKid(header, payload);
+    const { issuer, kid } = issuerAndKidOf(form, header, payload);
     const key = o.keys.get(issuer, kid);
     checkKeyFitsAlg(key.alg, alg);
     pass('issuer');
@@ -301,7 +299,7 @@ export class PresentationVerifier {
     });
     const vc = applyDisclosures(payload, parsed);
     pass('disclosures');
-    const profile = form === 'vcld' ? checkVcldProfile(vc, issuer) : checkProfile(vc, issuer);
+    const profile = checkProfileOf(form, vc, issuer);
     pass('profile');
     checkValidity(profile.validFrom, profile.validUntil, nowSec, o.skewSeconds);
     pass('validity');
