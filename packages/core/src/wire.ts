@@ -25,6 +25,11 @@ const PLATFORM_CONFIGURATION_PREFIX = `${CREDENTIAL_CONFIGURATION_ID}.`;
  * platform for it, `<platform id>.vcld` (see {@link credentialIdentifier}).
  */
 export const VCLD_CONFIGURATION_ID = 'InternetIdCredentialVCLD';
+/** maskid's wallet configuration of a form: {@link CREDENTIAL_CONFIGURATION_ID} or {@link VCLD_CONFIGURATION_ID}. */
+export function walletConfigurationId(format: CredentialFormat): string {
+  return format === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_ID : CREDENTIAL_CONFIGURATION_ID;
+}
+
 /** Where the configuration id (and the credential identifier) of a platform's credential in the SD-JWT VCLD form ends. */
 const VCLD_CONFIGURATION_SUFFIX = '.vcld';
 

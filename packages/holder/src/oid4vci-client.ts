@@ -5,10 +5,10 @@
  * `maskid_batch_credential_endpoint`, travel in one DPoP request; otherwise one standard request each.
  */
 import {
-  CREDENTIAL_CONFIGURATION_ID,
+  FORMAT_ID,
   FORMAT_DC_SD_JWT,
   TYP_DC_SD_JWT,
-  VCLD_CONFIGURATION_ID,
+  walletConfigurationId,
   credentialViewOf,
   identifierOf,
   type CredentialFormat,
@@ -78,16 +78,14 @@ export function parseOffer(uri: string): CredentialOffer | CredentialOfferRefere
  * The token request member maskid's wallet sends (pre-authorized code and refresh alike): its one
  * configuration, so that the token response lists one `credential_identifier` per registered platform.
  */
-export const WALLET_AUTHORIZATION_DETAILS = JSON.stringify([{ type: 'openid_credential', credential_configuration_id: CREDENTIAL_CONFIGURATION_ID }]);
+export const WALLET_AUTHORIZATION_DETAILS = walletAuthorizationDetails([FORMAT_ID]);
 
 /**
  * The `authorization_details` of a wallet that holds `forms`: maskid's wallet configuration of each
  * (VCDM: `InternetIdCredential`, SD-JWT VCLD: `InternetIdCredentialVCLD`), one identifier per platform each.
  */
 export function walletAuthorizationDetails(forms: readonly CredentialFormat[]): string {
-  return JSON.stringify(
-    forms.map((f) => ({ type: 'openid_credential', credential_configuration_id: f === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_ID : CREDENTIAL_CONFIGURATION_ID })),
-  );
+  return JSON.stringify(forms.map((f) => ({ type: 'openid_credential', credential_configuration_id: walletConfigurationId(f) })));
 }
 
 /** The pre-authorized code of an offer and whether it needs a PIN. */

@@ -37,6 +37,7 @@ import {
   credentialIdentifier,
   identifierOf,
   VCLD_CONFIGURATION_ID,
+  walletConfigurationId,
   FORMAT_DC_SD_JWT,
   FORMAT_ID,
   type CredentialFormat,
@@ -282,7 +283,7 @@ export class Openid4vciService {
     const entries: { configuration: string; identifiers: string[] }[] = [];
     for (const configuration of details.split(' ')) {
       const named = configurationOf(configuration);
-      const format: CredentialFormat = named?.format ?? (configuration === VCLD_CONFIGURATION_ID ? FORMAT_DC_SD_JWT : FORMAT_ID);
+      const format: CredentialFormat = named?.format ?? (configuration === walletConfigurationId(FORMAT_DC_SD_JWT) ? FORMAT_DC_SD_JWT : FORMAT_ID);
       if (!named && !platforms) platforms = (await new PlatformService(this.issuer).list()).map((p) => p.id);
       const ids = named ? [named.platform] : platforms!;
       entries.push({ configuration, identifiers: ids.map((platform) => credentialIdentifier(platform, format)) });
@@ -514,8 +515,7 @@ export class Openid4vciService {
         const id = b['credential_identifier'];
         if (typeof id !== 'string') throw new OAuthError(400, 'invalid_credential_request', 'credential_identifier is required');
         const named = identifierOf(id);
-        const wallet = named?.format === FORMAT_DC_SD_JWT ? VCLD_CONFIGURATION_ID : CREDENTIAL_CONFIGURATION_ID;
-        if (!named || !grantedConfigurations.some((c) => c === wallet || c === platformConfigurationId(named.platform, named.format)))
+        if (!named || !grantedConfigurations.some((c) => c === walletConfigurationId(named.format) || c === platformConfigurationId(named.platform, named.format)))
           throw new OAuthError(400, 'unknown_credential_identifier', `unknown credential_identifier ${id.slice(0, 64)}`);
         return named;
       }
