@@ -57,7 +57,7 @@ export const VCT_PATH = '/vct/internet-id/v1';
 export function credentialViewOf(payload: Record<string, unknown>): { subject: Record<string, unknown>; validUntil: string } {
   const ld = payload['ld'] as Record<string, unknown> | undefined;
   if (ld && typeof ld === 'object' && typeof payload['exp'] === 'number') {
-    return { subject: (ld['credentialSubject'] ?? {}) as Record<string, unknown>, validUntil: new Date(payload['exp'] * 1000).toISOString().replace('.000Z', 'Z') };
+    return { subject: (ld['credentialSubject'] ?? {}) as Record<string, unknown>, validUntil: isoOfSeconds(payload['exp']) };
   }
   return { subject: (payload['credentialSubject'] ?? {}) as Record<string, unknown>, validUntil: String(payload['validUntil']) };
 }
@@ -89,6 +89,8 @@ export interface VcldClaims {
 }
 
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** The VCDM date-time of a JWT `exp`/`nbf` (whole seconds, as the issuer writes `validUntil`). */
+const isoOfSeconds = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * The VCLD form of a VCDM-form claims set: the same subject, key, dates and status position. `list` is
@@ -186,7 +188,6 @@ export function checkVcldProfile(payload: Record<string, unknown>, issuer: strin
   if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) fail('status.status_list.idx');
   const list = typeof uri === 'string' ? bitstringListsOf(uri, issuerUrl) : undefined;
   if (!list) fail('status.status_list.uri is not a token status list of this issuer');
-  const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
   // The VCDM object the two forms share: the profile's checks on subject, key, context and dates are one set.
   const l = ld as Record<string, unknown>;
   const entry = (purpose: 'revocation' | 'suspension') => {
@@ -198,8 +199,8 @@ export function checkVcldProfile(payload: Record<string, unknown>, issuer: strin
       '@context': l['@context'],
       type: l['type'],
       relatedResource: l['relatedResource'],
-      ...(nbf === undefined ? {} : { validFrom: iso(nbf as number) }),
-      validUntil: iso(exp as number),
+      ...(nbf === undefined ? {} : { validFrom: isoOfSeconds(nbf as number) }),
+      validUntil: isoOfSeconds(exp as number),
       credentialSubject: l['credentialSubject'],
       cnf: payload['cnf'],
       credentialStatus: [entry('revocation'), entry('suspension')],
