@@ -12,7 +12,9 @@ import {
   MIN_STATUS_LIST_ENTRIES,
   MaskidError,
   TYP_STATUS_MANIFEST,
+  MAX_MANIFEST_CHANGES,
   encodeListEpochs,
+  encodeStatusChanges,
   manifestLengthLimit,
   signJwt,
 } from '@maskid/core';
@@ -118,12 +120,17 @@ describe('status manifest size follows from the capacity', () => {
     };
   }
 
-  it('accepts the largest manifest of the default capacity (2 × 16,384 lists, every epoch different), under the derived limit', async () => {
+  it('accepts the largest manifest of the default capacity (2 × 16,384 lists, every epoch different, the most changes), under the derived limit', async () => {
     const t = await setup();
     const count = DEFAULT_STATUS_CAPACITY / MIN_STATUS_LIST_ENTRIES;
     const random = seededRandom(9);
-    // Random 31-bit epochs: the packed arrays do not compress; the worst case the limit is derived from.
-    const jwt = await t.sign(count, () => Math.floor(random() * 2 ** 31));
+    // Random 31-bit epochs (all after `since`): the packed arrays do not compress; with as many changes as a
+    // manifest may carry, spread over every list: the worst case the limit is derived from.
+    const entries = new Set<number>();
+    while (entries.size < MAX_MANIFEST_CHANGES) entries.add(Math.floor(random() * DEFAULT_STATUS_CAPACITY));
+    const none = new Uint32Array(0);
+    const changes = encodeStatusChanges({ since: 1, set: { revocation: Uint32Array.from(entries).sort(), suspension: none }, clear: { revocation: none, suspension: none } });
+    const jwt = await t.sign(count, () => 2 + Math.floor(random() * (2 ** 31 - 2)), { changes });
     assert.ok(jwt.length <= manifestLengthLimit(count), `${jwt.length} ≤ ${manifestLengthLimit(count)}`);
     assert.ok(jwt.length > 0.9 * manifestLengthLimit(count), 'the limit is tight: within 10 % of the worst case');
     t.serve(jwt);

@@ -95,6 +95,33 @@ export class CompactBits {
     return false;
   }
 
+  /** The Bitstring Status List bytes again (a fresh array). */
+  toBytes(): Uint8Array {
+    const bytes = new Uint8Array(Math.ceil(this.length / 8));
+    const chunkBytes = CHUNK / 8;
+    for (let c = 0; c < this.#dense.length; c++) {
+      const d = this.#dense[c];
+      if (d) bytes.set(d, c * chunkBytes);
+      const s = this.#sparse[c];
+      if (s) for (const low of s) bytes[c * chunkBytes + (low >>> 3)]! |= 0x80 >>> (low & 7);
+    }
+    return bytes;
+  }
+
+  /** A new list: these bits with the offsets in `set` set and those in `clear` cleared (offsets within the list). */
+  applied(set: ArrayLike<number>, clear: ArrayLike<number>): CompactBits {
+    const bytes = this.toBytes();
+    for (let i = 0; i < set.length; i++) bytes[set[i]! >>> 3]! |= 0x80 >>> (set[i]! & 7);
+    for (let i = 0; i < clear.length; i++) bytes[clear[i]! >>> 3]! &= ~(0x80 >>> (clear[i]! & 7));
+    return CompactBits.fromBytes(bytes);
+  }
+
+  /** A list of `length` entries with no bit set. */
+  static empty(length: number): CompactBits {
+    const chunks = Math.ceil(length / CHUNK);
+    return new CompactBits(length, 0, new Array(chunks).fill(undefined), new Array(chunks).fill(undefined));
+  }
+
   /** Bytes held for the bits (not counting the object itself). */
   byteSize(): number {
     let n = 0;

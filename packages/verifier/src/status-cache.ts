@@ -6,9 +6,12 @@
  *   is accepted only when its signature verifies under the key list, it is for this platform, its
  *   `iat` is not older than the staleness bound, and nothing in it goes back: not its epoch, not the
  *   epoch of any list (`ERR_ROLLBACK`; the held manifest is kept).
- * - For each list whose named epoch is newer than the held one, the immutable version URL is
- *   fetched; it must carry exactly that epoch. A list named at epoch 0 never changed: all zeros,
- *   nothing to fetch.
+ * - A manifest carries the entries that changed since an epoch `since` (its `changes`): when the
+ *   previous manifest is at least that recent, every list held as it named is moved to its new epoch by
+ *   applying them, in the same step as the manifest is taken (one request per epoch).
+ * - For each list whose named epoch is still newer than the held one (a cold start, a verifier too far
+ *   behind), the immutable version URL is fetched; it must carry exactly that epoch. A list named at
+ *   epoch 0 never changed: all zeros, nothing to fetch.
  * - Freshness comes from signed time only: the whole cache is stale `maxStalenessMs` after the newest
  *   verified manifest's `iat`, and a held list from the `iat` of the first manifest that named a newer
  *   version of it. Past that, lookups fail closed (`ERR_STATUS_UNAVAILABLE`). A list the manifest says
@@ -35,6 +38,7 @@ import {
   statusListUrl,
   statusListVersionUrl,
   type BitstringStatusListEntry,
+  type StatusChanges,
   type StatusManifest,
   type StatusPurpose,
 } from '@maskid/core';
@@ -179,6 +183,9 @@ export class StatusListCache {
     });
     if (now - m.iat * 1000 > this.#bound(m)) throw new MaskidError('ERR_STATUS_MANIFEST_INVALID', 'status manifest: older than the staleness bound');
     if (s.manifest && m.epoch === s.manifest.epoch) throw new MaskidError('ERR_ROLLBACK', `status manifest: epoch ${m.epoch} again with other bytes`);
+    // The manifest's own changes bring every list held as of the previous manifest to its new epoch, in
+    // this same step (a lookup never sees a mix that no manifest named); the rest is fetched below.
+    if (s.manifest && m.changes && s.manifest.epoch >= m.changes.since) this.#applyChanges(s, s.manifest, m, m.changes);
     for (const purpose of STATUS_PURPOSES) {
       const epochs = m.epochs[purpose];
       for (let n = 0; n < epochs.length; n++) {
@@ -189,6 +196,42 @@ export class StatusListCache {
     s.manifest = m;
     s.manifestJwt = jwt;
     if (res.etag) s.etag = res.etag;
+  }
+
+  /**
+   * Moves every list that changed between `prev` and `m` and is held exactly as `prev` named it (or was
+   * all zeros then) to its new epoch by applying the manifest's changes; a moved list without an entry
+   * kept its bits (it was only re-signed).
+   */
+  #applyChanges(s: IssuerStatus, prev: StatusManifest, m: StatusManifest, changes: StatusChanges): void {
+    const offsets = new Map<string, { set: number[]; clear: number[] }>();
+    for (const purpose of STATUS_PURPOSES) {
+      for (const kind of ['set', 'clear'] as const) {
+        for (const i of changes[kind][purpose]) {
+          const n = Math.floor(i / m.listSize);
+          const key = listKey(purpose, n);
+          let at = offsets.get(key);
+          if (!at) {
+            at = { set: [], clear: [] };
+            offsets.set(key, at);
+          }
+          at[kind].push(i - n * m.listSize);
+        }
+      }
+    }
+    for (const purpose of STATUS_PURPOSES) {
+      const now = m.epochs[purpose];
+      const before = prev.epochs[purpose];
+      for (let n = 0; n < now.length; n++) {
+        if (now[n]! <= before[n]!) continue;
+        const key = listKey(purpose, n);
+        const held = s.lists.get(key);
+        const base = held ? (held.epoch === before[n] ? held.bits : undefined) : before[n] === 0 ? CompactBits.empty(m.listSize) : undefined;
+        if (!base) continue;
+        const at = offsets.get(key);
+        s.lists.set(key, { epoch: now[n]!, bits: at ? base.applied(at.set, at.clear) : base });
+      }
+    }
   }
 
   /** Fetches every list the manifest names at a newer epoch than held (a few at a time). */
