@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AuditService, PlatformService, StatusService, findPerson } from '@maskid/issuer';
-import { PersonEntity, StatusBitEntity } from '@maskid/issuer/entities';
+import { PersonEntity, StatusBitEntity, StatusChangeEntity } from '@maskid/issuer/entities';
 import { TEST_DB_KIND, addPlatform, openDevIssuer, testIssuer } from '../helpers.js';
 
 const WORKER = fileURLToPath(new URL('./concurrent-worker.js', import.meta.url));
@@ -67,7 +67,11 @@ describe(`${PROCESSES} issuer processes on one ${TEST_DB_KIND} database`, () => 
       // Every reported revocation is durable: its bit is set on every platform.
       const status = new StatusService(issuer);
       const platforms = await new PlatformService(issuer).list();
-      const bits = await issuer.ds.getRepository(StatusBitEntity).findBy({ purpose: 'revocation' });
+      // Published bits and the changes staged for the next epoch.
+      const bits = [
+        ...(await issuer.ds.getRepository(StatusBitEntity).findBy({ purpose: 'revocation' })),
+        ...(await issuer.ds.getRepository(StatusChangeEntity).findBy({ purpose: 'revocation', epoch: 0, value: 1 })),
+      ];
       const set = new Set(bits.map((b) => `${b.platformNumber}:${b.idx}`));
       const revoked = results.flatMap((r) => r.revoked);
       assert.equal(revoked.length, PROCESSES * (PERSONS / 5));

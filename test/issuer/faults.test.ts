@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSdJwt, verifyJwt } from '@maskid/core';
 import { EnrollmentService, Openid4vciService, PRE_AUTHORIZED_GRANT, PlatformService, StatusService, findPerson, type Issuer } from '@maskid/issuer';
-import { PersonEntity, StatusBitEntity, type PersonRow } from '@maskid/issuer/entities';
+import { PersonEntity, StatusBitEntity, StatusChangeEntity, type PersonRow } from '@maskid/issuer/entities';
 import { MemoryStorage, WebCryptoKeyStore, Wallet } from '@maskid/holder';
 import { REPO_ROOT, addPlatform, enrollPerson, makeNationalId, testIssuer, trustAnchor } from '../helpers.js';
 import { freePort } from '../issuer-server.js';
@@ -135,7 +135,14 @@ describe('SIGKILL faults on the issuer', () => {
   it('a revoke killed at any moment is all-or-nothing, and a reported revocation is in the database', { timeout: 120_000 }, async () => {
     const status = new StatusService(t.issuer);
     const platforms = await new PlatformService(t.issuer).list();
-    const revocationBits = async () => new Set((await t.issuer.ds.getRepository(StatusBitEntity).findBy({ purpose: 'revocation' })).map((b) => `${b.platformNumber}:${b.idx}`));
+    // Published bits and the changes staged for the next epoch.
+    const revocationBits = async () =>
+      new Set(
+        [
+          ...(await t.issuer.ds.getRepository(StatusBitEntity).findBy({ purpose: 'revocation' })),
+          ...(await t.issuer.ds.getRepository(StatusChangeEntity).findBy({ purpose: 'revocation', epoch: 0, value: 1 })),
+        ].map((b) => `${b.platformNumber}:${b.idx}`),
+      );
     const outcomes = { reported: 0, notReported: 0 };
     // How long a whole `revoke` takes on this machine now (start-up dominates, and varies 1–6 s with load):
     // measured in this run, then kills are spread over that time, from start-up to after the exit.

@@ -80,7 +80,57 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     assert.equal(BitstringStatusList.decode((list.payload['credentialSubject'] as { encodedList: string }).encodedList).countSet(), 0);
   });
 
-  it('an epoch re-signs only the lists whose bits changed; the others keep their epoch and bytes', async () => {
+  it('an epoch signs no list: a changed list moves to the epoch, is signed when first asked for and then always answers the same bytes; its manifest carries the change', async () => {
+    await status.suspend({ networkNumber: a, platformId: 'p1' });
+    const r0 = await status.publish({});
+    assert.equal(r0.lists, 1, 'one list moved');
+    const unsigned: { epoch: number; jwt: string }[] = await issuer.ds.query('SELECT epoch, jwt FROM maskid_status_list');
+    assert.deepEqual(unsigned, [{ epoch: r0.epoch, jwt: '' }], 'moved, not signed');
+    const p1 = { id: 'p1', number: BigInt('0x' + ((await issuer.ds.query("SELECT number FROM maskid_platform WHERE id = 'p1'"))[0].number as string)) } as never;
+    const idx = indexOf.get(`${a}/p1`)!;
+    const listNo = Math.floor(idx / listSize);
+    const first = await status.listVersion(p1, 'suspension', listNo);
+    assert.equal(first?.epoch, r0.epoch);
+    assert.equal((await status.listVersion(p1, 'suspension', listNo, r0.epoch))?.jwt, first!.jwt, 'the same bytes at the immutable URL');
+    const subject = decodeJwt(first!.jwt).payload['credentialSubject'] as { encodedList: string; epoch: number };
+    assert.equal(subject.epoch, r0.epoch);
+    assert.equal(BitstringStatusList.decode(subject.encodedList).get(idx % listSize), true, 'the published bit');
+    assert.equal(await status.listVersion(p1, 'suspension', listNo, r0.epoch + 1), undefined, 'no version from the future');
+    const { jwk } = await issuer.signer();
+    const s = await issuer.settings();
+    const manifest = await verifyJwt((await status.manifest(p1))!.jwt, { expectedTyp: TYP_STATUS_MANIFEST, key: jwk });
+    const m = checkStatusManifest(manifest.payload, { issuer: s.did, platform: 'p1', issuerUrl: s.url, now: Date.now() });
+    assert.deepEqual([...m.changes!.set.suspension], [idx], "the manifest's changes name the entry");
+    assert.ok(m.changes!.since < r0.epoch);
+    await status.resume({ networkNumber: a, platformId: 'p1' });
+    await status.suspend({ networkNumber: a, platformId: 'p1' });
+    assert.equal((await status.publish({})).lists, 0, 'a change and its undoing before the epoch publish nothing');
+  });
+
+  it('an older version within the change window is rebuilt exactly (a verifier that read the manifest just before an epoch)', async () => {
+    const p1 = { id: 'p1', number: BigInt('0x' + ((await issuer.ds.query("SELECT number FROM maskid_platform WHERE id = 'p1'"))[0].number as string)) } as never;
+    const idx = indexOf.get(`${a}/p1`)!;
+    const listNo = Math.floor(idx / listSize);
+    const held = await status.listVersion(p1, 'suspension', listNo);
+    await status.resume({ networkNumber: a, platformId: 'p1' });
+    const r = await status.publish({});
+    assert.equal((await status.listVersion(p1, 'suspension', listNo, held!.epoch))?.jwt, held!.jwt, 'the signed previous version is kept');
+    // Nobody asked for the new version: after one more change the version in between is rebuilt from the changes.
+    await status.suspend({ networkNumber: a, platformId: 'p1' });
+    const r2 = await status.publish({});
+    const between = await status.listVersion(p1, 'suspension', listNo, r.epoch);
+    const bits = BitstringStatusList.decode((decodeJwt(between!.jwt).payload['credentialSubject'] as { encodedList: string }).encodedList);
+    assert.equal(bits.get(idx % listSize), false, 'as it was at that epoch (resumed)');
+    assert.equal((await status.listVersion(p1, 'suspension', listNo, r.epoch))?.jwt, between!.jwt, 'then kept');
+    const latest = BitstringStatusList.decode(
+      (decodeJwt((await status.listVersion(p1, 'suspension', listNo))!.jwt).payload['credentialSubject'] as { encodedList: string }).encodedList,
+    );
+    assert.equal(latest.get(idx % listSize), true, `and the latest (epoch ${r2.epoch}) is suspended again`);
+    await status.resume({ networkNumber: a, platformId: 'p1' });
+    await status.publish({});
+  });
+
+  it('an epoch moves only the lists whose bits changed; the others keep their epoch and bytes', async () => {
     await status.suspend({ networkNumber: a, platformId: 'p1' });
     const r1 = await status.publish({ outDir: join(t.dir, 'pub') });
     assert.equal(r1.lists, 1, 'one list changed');

@@ -1,7 +1,7 @@
 /** The hot-path engine against @maskid/core's reference verifier on the same cases, and its offline behaviour. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { base64urlText, signJwt, sha256, base64url, utf8, type ClaimName } from '@maskid/core';
+import { CHANGE_WINDOW_EPOCHS, base64urlText, signJwt, sha256, base64url, utf8, type ClaimName } from '@maskid/core';
 import { StatusService } from '@maskid/issuer';
 import { codeOf, referenceVerify, verifierFixture, type VerifierFixture } from './fixture.js';
 import { newHolder } from '../helpers.js';
@@ -151,11 +151,13 @@ describe('verifier engine', () => {
     const svc = await f.service();
     const c = await f.issue();
     const status = new StatusService(f.server.issuer);
-    // Touch c's suspension list twice (the bits end as they were): each epoch names a new version of it.
+    // Touch c's suspension list (suspended in one epoch, resumed in the next: the bits end as they were),
+    // then more epochs than a manifest's changes reach back: the verifier must fetch the new version.
     const touch = async () => {
       await status.suspend({ networkNumber: c.networkNumber, platformId: 'forum' });
-      await status.resume({ networkNumber: c.networkNumber, platformId: 'forum' });
       await f.publish();
+      await status.resume({ networkNumber: c.networkNumber, platformId: 'forum' });
+      for (let i = 0; i <= CHANGE_WINDOW_EPOCHS; i++) await f.publish();
     };
     await touch();
     await svc.status.refresh();

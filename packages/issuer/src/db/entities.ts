@@ -187,9 +187,10 @@ export const GrantEntity = new EntitySchema<GrantRow>({
 });
 
 /**
- * The current signed version of each status list that ever changed (a list that never changed is all
- * zeros at epoch 0 and has no row), and the version before it, so that both immutable URLs answer
- * while verifiers move to the newer manifest.
+ * Each status list that ever changed (a list that never changed is all zeros at epoch 0 and has no
+ * row): the epoch it last changed in and its signed version, `jwt` '' until first asked for (an epoch
+ * signs no list), and the signed version before it, so that both immutable URLs answer while
+ * verifiers move to the newer manifest.
  */
 export interface StatusListRow {
   platformNumber: string;
@@ -216,7 +217,7 @@ export const StatusListEntity = new EntitySchema<StatusListRow>({
   },
 });
 
-/** A list whose bits changed since the last epoch (written in the same transaction as the bit). */
+/** A list whose bits changed since the last epoch: written by databases from before per-entry changes (read once by the next epoch, then empty). */
 export interface StatusDirtyRow {
   platformNumber: string;
   purpose: 'revocation' | 'suspension';
@@ -230,6 +231,32 @@ export const StatusDirtyEntity = new EntitySchema<StatusDirtyRow>({
     purpose: { type: String, length: 16, primary: true },
     listNo: { type: 'integer', name: 'list_no', primary: true },
   },
+});
+
+/**
+ * A change of one status bit: `epoch` 0 while it waits for the next epoch (the bit in
+ * `maskid_status_bit` is still the published one), then the epoch that published it, kept for
+ * `CHANGE_WINDOW_EPOCHS` (core) epochs so each manifest can carry the recent changes.
+ */
+export interface StatusChangeRow {
+  platformNumber: string;
+  purpose: 'revocation' | 'suspension';
+  idx: number;
+  epoch: number;
+  /** 1: the bit becomes set; 0: cleared. */
+  value: number;
+}
+export const StatusChangeEntity = new EntitySchema<StatusChangeRow>({
+  name: 'MaskidStatusChange',
+  tableName: 'maskid_status_change',
+  columns: {
+    platformNumber: { type: String, name: 'platform_number', length: 16, primary: true },
+    purpose: { type: String, length: 16, primary: true },
+    idx: { type: 'bigint', primary: true, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } },
+    epoch: { type: 'integer', primary: true },
+    value: { type: 'integer' },
+  },
+  indices: [{ columns: ['platformNumber', 'epoch'] }],
 });
 
 /**
@@ -278,6 +305,7 @@ export const MASKID_ENTITIES: EntitySchema[] = [
   AuditEntity,
   GrantEntity,
   StatusListEntity,
+  StatusChangeEntity,
   StatusDirtyEntity,
   StatusManifestEntity,
   StatusReleaseEntity,

@@ -213,6 +213,32 @@ export class MaskidPersonChangedAt1767600000000 implements MigrationInterface {
   }
 }
 
+/** Status changes per entry (pending until an epoch, then kept for the manifest's change window); lists are signed when first asked for. */
+export class MaskidStatusChanges1767700000000 implements MigrationInterface {
+  name = 'MaskidStatusChanges1767700000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(
+      new Table({
+        name: 'maskid_status_change',
+        columns: [
+          str('platform_number', 16, { isPrimary: true }),
+          str('purpose', 16, { isPrimary: true }),
+          { name: 'idx', type: 'bigint', isPrimary: true },
+          { name: 'epoch', type: 'integer', isPrimary: true },
+          { name: 'value', type: 'integer' },
+        ],
+        indices: [{ columnNames: ['platform_number', 'epoch'] }],
+      }),
+      true,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('maskid_status_change', true);
+  }
+}
+
 export const MASKID_MIGRATIONS = [
   MaskidInitial1767000000000,
   MaskidOpenid4vci1767100000000,
@@ -221,4 +247,5 @@ export const MASKID_MIGRATIONS = [
   MaskidRefreshGrace1767400000000,
   MaskidGrantDetails1767500000000,
   MaskidPersonChangedAt1767600000000,
+  MaskidStatusChanges1767700000000,
 ];

@@ -1,14 +1,18 @@
 /**
  * Status: revocation and suspension bits per platform, computed from the person's status slot through
- * the keyed permutation (no allocation table), and publication of every platform's lists and signed
- * manifest on one epoch.
+ * the keyed permutation (no allocation table). A change is staged; an epoch publishes the staged
+ * changes as every platform's signed manifest (which carries the recent changes themselves) and signs
+ * no list: a list version is signed when first asked for.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as zlibConstants, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { In, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import {
+  CHANGE_WINDOW_EPOCHS,
+  MAX_MANIFEST_CHANGES,
   MAX_MANIFEST_LIFETIME_SECONDS,
+  STATUS_PURPOSES,
   TYP_STATUS_MANIFEST,
   VC_CONTEXT_V2,
   contextRelatedResource,
@@ -16,6 +20,7 @@ import {
   decodeJwt,
   decodeListEpochs,
   encodeListEpochs,
+  encodeStatusChanges,
   encodeTokenStatusList,
   manifestUrl,
   tokenStatusListUrl,
@@ -24,6 +29,7 @@ import {
   statusListVersionUrl,
   MaskidError,
   type BitstringStatusListEntry,
+  type StatusChanges,
   type StatusPurpose,
 } from '@maskid/core';
 import {
@@ -31,12 +37,12 @@ import {
   PersonEntity,
   PlatformEntity,
   StatusBitEntity,
+  StatusChangeEntity,
   StatusDirtyEntity,
   StatusListEntity,
   StatusManifestEntity,
   StatusReleaseEntity,
   type PersonRow,
-  type StatusBitRow,
 } from '../db/entities.js';
 import { StatusIndexPermutation } from '../crypto/status-index.js';
 import { MAX_BATCH } from '../agent/batch-issuer.js';
@@ -53,11 +59,15 @@ export { clearAtFor, manifestUrl, statusListUrl, type StatusPurpose };
 export const TYP_MANIFEST = TYP_STATUS_MANIFEST;
 /** The default epoch length (seconds): a manifest every 5 minutes, valid 3 epochs. */
 export const DEFAULT_EPOCH_SECONDS = 300;
-/** Lists signed by a key other than the current one that each epoch re-signs per platform (a rolling re-sign after a rotation, without a burst). */
+/** Lists signed by a key other than the current one that each epoch moves per platform, to be signed again under the current key when asked for (rolling, without a burst). */
 export const RESIGN_PER_EPOCH = 64;
 
-/** Released slots whose bits one epoch clears at most (the rest wait for the next epoch: clearing is never urgent). */
-export const CLEAR_PER_EPOCH = 10_000;
+/**
+ * Released slots whose bits one epoch clears at most (the rest wait for the next epoch: clearing is never
+ * urgent). Small enough that 3 epochs of clearing and a national event rate fit one manifest's changes
+ * (`MAX_MANIFEST_CHANGES`), large enough to keep up with releases at 8× that rate.
+ */
+export const CLEAR_PER_EPOCH = 4_000;
 
 /**
  * `encodedList` of Bitstring Status List bits (`u` + base64url of GZIP) on node:zlib with the RLE
@@ -118,7 +128,7 @@ export interface StatusPosition {
 export interface PublishResult {
   epoch: number;
   platforms: number;
-  /** Lists signed in this epoch (changed, first published, or re-signed under a new key). */
+  /** Lists moved to this epoch (changed, first published, or signed under an older key); an epoch signs none of them. */
   lists: number;
   /** Released slots whose bits this epoch cleared (see {@link clearAtFor}). */
   cleared: number;
@@ -195,20 +205,37 @@ export class StatusService {
     return rows.map(toPlatform);
   }
 
-  async #setBits(m: EntityManager, platforms: Platform[], slot: number, purpose: StatusPurpose, value: boolean): Promise<number> {
+  /**
+   * Stages status changes on one platform for the next epoch: each entry's bit as it will be, against
+   * the published bit and what is already staged (a change back to the published value unstages it, so
+   * an epoch publishes only real changes). Returns how many entries change.
+   */
+  async #stage(m: EntityManager, pn: string, entries: readonly { purpose: StatusPurpose; idx: number; value: boolean }[]): Promise<number> {
     let changed = 0;
-    for (const platform of platforms) {
-      const { index, list } = await this.position(platform, slot);
-      const row: StatusBitRow = { platformNumber: platformKey(platform.number), purpose, idx: index };
-      const exists = await m.findOneBy(StatusBitEntity, row);
-      if (value === Boolean(exists)) continue;
-      if (value) await m.insert(StatusBitEntity, row);
-      else await m.delete(StatusBitEntity, row);
-      // The list is re-signed at the next epoch (same transaction as the bit: a crash loses neither).
-      const dirty = { platformNumber: row.platformNumber, purpose, listNo: list };
-      if (!(await m.findOneBy(StatusDirtyEntity, dirty))) await m.insert(StatusDirtyEntity, dirty);
-      changed++;
+    for (let i = 0; i < entries.length; i += 500) {
+      const part = entries.slice(i, i + 500);
+      const idxs = [...new Set(part.map((e) => e.idx))];
+      const published = new Set((await m.findBy(StatusBitEntity, { platformNumber: pn, idx: In(idxs) })).map((b) => `${b.purpose}:${b.idx}`));
+      const staged = new Map((await m.findBy(StatusChangeEntity, { platformNumber: pn, epoch: 0, idx: In(idxs) })).map((c) => [`${c.purpose}:${c.idx}`, c.value === 1]));
+      for (const { purpose, idx, value } of part) {
+        const key = `${purpose}:${idx}`;
+        const isPublished = published.has(key);
+        if ((staged.get(key) ?? isPublished) === value) continue;
+        changed++;
+        if (value === isPublished) await m.delete(StatusChangeEntity, { platformNumber: pn, purpose, idx, epoch: 0 });
+        else await m.save(StatusChangeEntity, { platformNumber: pn, purpose, idx, epoch: 0, value: value ? 1 : 0 });
+        if (value === isPublished) staged.delete(key);
+        else staged.set(key, value);
+      }
     }
+    return changed;
+  }
+
+  async #setBits(m: EntityManager, platforms: Platform[], slot: number, purpose: StatusPurpose, value: boolean): Promise<number> {
+    const position = await this.positionsFor(platforms);
+    let changed = 0;
+    // Staged in the same transaction as the person's change (a crash loses neither); the next epoch publishes it.
+    for (const platform of platforms) changed += await this.#stage(m, platformKey(platform.number), [{ purpose, idx: position(platform, slot).index, value }]);
     return changed;
   }
 
@@ -219,31 +246,20 @@ export class StatusService {
   }
 
   /**
-   * Clears, on every platform and for both purposes, the bits of up to {@link CLEAR_PER_EPOCH} released
-   * slots whose time has come (inside the epoch's transaction; the lists they sat in become dirty).
+   * Stages, on every platform and for both purposes, the clearing of the bits of up to
+   * {@link CLEAR_PER_EPOCH} released slots whose time has come (inside the epoch's transaction, which
+   * then publishes them).
    */
-  async #clearReleased(m: EntityManager, platforms: Platform[], now: number, listSize: number): Promise<number> {
+  async #clearReleased(m: EntityManager, platforms: Platform[], now: number): Promise<number> {
     const due = await m.find(StatusReleaseEntity, { where: { clearAt: LessThanOrEqual(now) }, order: { clearAt: 'ASC' }, take: CLEAR_PER_EPOCH });
     if (due.length === 0) return 0;
     const position = await this.positionsFor(platforms);
     for (const platform of platforms) {
-      const pn = platformKey(platform.number);
-      const indexes = due.map((r) => position(platform, r.slot).index);
-      let dirty: Set<string> | undefined;
-      for (let i = 0; i < indexes.length; i += 500) {
-        const part = indexes.slice(i, i + 500);
-        const set = await m.findBy(StatusBitEntity, { platformNumber: pn, idx: In(part) });
-        if (set.length === 0) continue;
-        await m.delete(StatusBitEntity, { platformNumber: pn, idx: In(part) });
-        // The platform's dirty lists, read once (the loop below keeps the set current).
-        dirty ??= new Set((await m.findBy(StatusDirtyEntity, { platformNumber: pn })).map((d) => `${d.purpose}-${d.listNo}`));
-        for (const b of set) {
-          const listNo = Math.floor(b.idx / listSize);
-          if (dirty.has(`${b.purpose}-${listNo}`)) continue;
-          dirty.add(`${b.purpose}-${listNo}`);
-          await m.insert(StatusDirtyEntity, { platformNumber: pn, purpose: b.purpose, listNo });
-        }
-      }
+      const entries = due.flatMap((r) => {
+        const idx = position(platform, r.slot).index;
+        return STATUS_PURPOSES.map((purpose) => ({ purpose, idx, value: false }));
+      });
+      await this.#stage(m, platformKey(platform.number), entries);
     }
     await m.delete(StatusReleaseEntity, { slot: In(due.map((r) => r.slot)) });
     return due.length;
@@ -343,9 +359,10 @@ export class StatusService {
 
   /**
    * Publishes one epoch, in one write transaction (so one epoch at a time across issuer processes):
-   * claims the next epoch number, re-signs only the lists whose bits changed (plus, per platform, up
-   * to {@link RESIGN_PER_EPOCH} lists still signed by a key that no longer signs), and re-signs every
-   * platform's manifest with `iat` and `exp` = `iat` + 3 epochs (at most 1 h). With `ifDueMs`, nothing
+   * claims the next epoch number, makes the staged changes the published bits, moves the lists they
+   * sit in to this epoch (plus, per platform, up to {@link RESIGN_PER_EPOCH} lists still signed by a key
+   * that no longer signs) without signing them, and signs every platform's manifest with `iat`, `exp` =
+   * `iat` + 3 epochs (at most 1 h) and the changes of the last {@link CHANGE_WINDOW_EPOCHS} epochs. With `ifDueMs`, nothing
    * happens (undefined) when the last epoch was published less than 90 % of that ago: the `serve`
    * scheduler calls it on a timer from every process.
    */
@@ -377,55 +394,73 @@ export class StatusService {
       const platforms = (await m.find(PlatformEntity, { order: { id: 'ASC' } })).map(toPlatform);
       // Placeholders of the database's own SQL (the two hot statements below bypass TypeORM's query builder).
       const ph = (i: number) => (this.issuer.ds.options.type === 'postgres' ? `$${i}` : '?');
-      const related = await contextRelatedResource(s.did);
-      const listCredential = (url: string, purpose: StatusPurpose, encodedList: string, listEpoch: number) =>
-        statusListCredential(s.did, related, url, purpose, encodedList, listEpoch, now);
-      const cleared = await this.#clearReleased(m, platforms, now, s.listSize);
+      const cleared = await this.#clearReleased(m, platforms, now);
+      // The first epoch whose changes are all in maskid_status_change: a manifest never offers changes from before it.
+      const trackedFrom = Number((await this.issuer.getMeta('status_changes_from', m)) ?? epoch);
+      if (trackedFrom === epoch) await this.issuer.setMeta('status_changes_from', String(epoch), m);
+      let legacy = false;
       let lists = 0;
       for (const platform of platforms) {
         const pn = platformKey(platform.number);
-        const todo = new Map<string, { purpose: StatusPurpose; listNo: number }>();
-        const note = (purpose: StatusPurpose, listNo: number) => todo.set(`${purpose}-${listNo}`, { purpose, listNo });
-        for (const d of await m.findBy(StatusDirtyEntity, { platformNumber: pn })) note(d.purpose, d.listNo);
+        const moved = new Map<string, { purpose: StatusPurpose; listNo: number }>();
+        const note = (purpose: StatusPurpose, listNo: number) => moved.set(`${purpose}-${listNo}`, { purpose, listNo });
+        // This epoch's staged changes become the published bits (plain SQL, a few statements per platform).
+        const staged: { purpose: StatusPurpose; idx: string | number; value: string | number }[] = await m.query(
+          `SELECT purpose, idx, value FROM maskid_status_change WHERE platform_number = ${ph(1)} AND epoch = 0`,
+          [pn],
+        );
+        for (const purpose of STATUS_PURPOSES) {
+          const on = staged.filter((c) => c.purpose === purpose && Number(c.value) === 1).map((c) => Number(c.idx));
+          const off = staged.filter((c) => c.purpose === purpose && Number(c.value) === 0).map((c) => Number(c.idx));
+          for (let i = 0; i < on.length; i += 300) {
+            const part = on.slice(i, i + 300);
+            await m.query(
+              `INSERT INTO maskid_status_bit (platform_number, purpose, idx) VALUES ${part.map((_, k) => `(${ph(3 * k + 1)}, ${ph(3 * k + 2)}, ${ph(3 * k + 3)})`).join(', ')} ON CONFLICT DO NOTHING`,
+              part.flatMap((idx) => [pn, purpose, idx]),
+            );
+          }
+          for (let i = 0; i < off.length; i += 500) {
+            const part = off.slice(i, i + 500);
+            await m.query(`DELETE FROM maskid_status_bit WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND idx IN (${part.map((_, k) => ph(k + 3)).join(', ')})`, [
+              pn,
+              purpose,
+              ...part,
+            ]);
+          }
+          for (const idx of [...on, ...off]) note(purpose, Math.floor(idx / s.listSize));
+        }
+        if (staged.length > 0) await m.query(`UPDATE maskid_status_change SET epoch = ${ph(1)} WHERE platform_number = ${ph(2)} AND epoch = 0`, [epoch, pn]);
+        await m.query(`DELETE FROM maskid_status_change WHERE platform_number = ${ph(1)} AND epoch > 0 AND epoch <= ${ph(2)}`, [pn, epoch - CHANGE_WINDOW_EPOCHS]);
+        // Lists a database from before per-entry changes marked dirty: their changes are unknown, so no manifest offers changes across this epoch.
+        const dirty = await m.findBy(StatusDirtyEntity, { platformNumber: pn });
+        for (const d of dirty) note(d.purpose, d.listNo);
+        if (dirty.length > 0) {
+          legacy = true;
+          await m.delete(StatusDirtyEntity, { platformNumber: pn });
+        }
         const previous = await m.findOneBy(StatusManifestEntity, { platformNumber: pn });
         if (!previous) {
           // First epoch of this platform (or of a database from before per-list epochs): every list holding a set bit.
           for (const b of await m.findBy(StatusBitEntity, { platformNumber: pn })) note(b.purpose, Math.floor(b.idx / s.listSize));
         }
-        for (const old of await m.find(StatusListEntity, { where: { platformNumber: pn, kid: Not(kid) }, take: RESIGN_PER_EPOCH })) note(old.purpose, old.listNo);
-        const jobs = [...todo.values()];
-        // Every changed list of the platform: bits read as bare indexes, one index range scan per list (plain
-        // SQL: TypeORM's query building cost more than the read; one query for many ranges scanned more), encoded
-        // on node:zlib, signed in one agent call.
-        const credentials: Record<string, unknown>[] = [];
-        for (const { purpose, listNo } of jobs) {
-          const from = listNo * s.listSize;
-          const bits = new Uint8Array(s.listSize / 8);
-          const rows: { idx: string | number }[] = await m.query(
-            `SELECT idx FROM maskid_status_bit WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND idx BETWEEN ${ph(3)} AND ${ph(4)}`,
-            [pn, purpose, from, from + s.listSize - 1],
-          );
-          for (const r of rows) {
-            const i = Number(r.idx) - from;
-            bits[i >>> 3]! |= 0x80 >>> (i & 7);
-          }
-          credentials.push(listCredential(statusListUrl(s.url, platform.id, purpose, listNo), purpose, encodeStatusBits(bits), epoch));
-        }
-        const jwts = await this.#signLists(credentials, s.kid);
-        // The new version replaces the row and the one before becomes `prev` (its URL stays servable for a
-        // verifier one epoch behind): one upsert per 500 lists, in SQL (the old text is never read into the process).
+        // Lists signed by a key that no longer signs move to this epoch unchanged, to be signed again when asked for (rolling, without a burst).
+        for (const old of await m.find(StatusListEntity, { where: { platformNumber: pn, kid: Not(kid), jwt: Not('') }, take: RESIGN_PER_EPOCH })) note(old.purpose, old.listNo);
+        const jobs = [...moved.values()];
+        // Moved lists get this epoch and no signature (signed when first asked for: see listVersion); a signed
+        // version before it stays servable as `prev` for a verifier one epoch behind.
         for (let i = 0; i < jobs.length; i += 500) {
           const part = jobs.slice(i, i + 500);
           const values = part.map((_, k) => `(${[1, 2, 3, 4, 5, 6].map((c) => ph(6 * k + c)).join(', ')})`).join(', ');
           await m.query(
             `INSERT INTO maskid_status_list (platform_number, purpose, list_no, epoch, kid, jwt) VALUES ${values}
-             ON CONFLICT (platform_number, purpose, list_no) DO UPDATE SET prev_epoch = maskid_status_list.epoch, prev_jwt = maskid_status_list.jwt,
+             ON CONFLICT (platform_number, purpose, list_no) DO UPDATE SET
+             prev_epoch = CASE WHEN maskid_status_list.jwt = '' THEN maskid_status_list.prev_epoch ELSE maskid_status_list.epoch END,
+             prev_jwt = CASE WHEN maskid_status_list.jwt = '' THEN maskid_status_list.prev_jwt ELSE maskid_status_list.jwt END,
              epoch = excluded.epoch, kid = excluded.kid, jwt = excluded.jwt`,
-            part.flatMap(({ purpose, listNo }, k) => [pn, purpose, listNo, epoch, kid, jwts[i + k]!]),
+            part.flatMap(({ purpose, listNo }) => [pn, purpose, listNo, epoch, kid, '']),
           );
         }
         lists += jobs.length;
-        await m.delete(StatusDirtyEntity, { platformNumber: pn });
         // The per-list epochs: the previous manifest's, with this epoch's lists moved forward (no scan of every
         // list row); a purpose with no changed list keeps its packed member as it was.
         const before = previous ? manifestLists(previous.jwt, listsPerPurpose) : undefined;
@@ -437,6 +472,7 @@ export class StatusService {
         for (const { purpose, listNo } of jobs) current[purpose][listNo] = epoch;
         const packed = (purpose: StatusPurpose) =>
           before && !jobs.some((j) => j.purpose === purpose) ? before.packed[purpose] : encodeListEpochs(current[purpose], (bytes) => gzipSync(bytes, { level: 6 }));
+        const changes = dirty.length > 0 ? undefined : await this.#recentChanges(m, pn, epoch, trackedFrom, ph);
         const iat = Math.floor(now / 1000);
         const manifest = await signJwt(
           { typ: TYP_STATUS_MANIFEST, kid },
@@ -454,17 +490,52 @@ export class StatusService {
               revocation: packed('revocation'),
               suspension: packed('suspension'),
             },
+            ...(changes ? { changes: encodeStatusChanges(changes, (bytes) => gzipSync(bytes, { level: 6 })) } : {}),
           },
           signer,
         );
         await m.save(StatusManifestEntity, { platformNumber: pn, epoch, jwt: manifest });
         input.onProgress?.(platforms.indexOf(platform) + 1, platforms.length);
       }
+      // Lists moved without known changes: the next manifests offer changes only from after this epoch.
+      if (legacy) await this.issuer.setMeta('status_changes_from', String(epoch + 1), m);
       const published: PublishResult = { epoch, platforms: platforms.length, lists, cleared };
       return published;
     });
     if (result && input.outDir) result.outDir = await this.exportTo(input.outDir);
     return result;
+  }
+
+  /**
+   * The changes a manifest of `epoch` carries: every entry changed in the last {@link CHANGE_WINDOW_EPOCHS}
+   * epochs (never before `trackedFrom`), with its value now; the window shrinks while it holds more than
+   * {@link MAX_MANIFEST_CHANGES} entries (at the limit, `since` is the epoch itself: nothing to apply, the
+   * verifiers fetch the moved lists).
+   */
+  async #recentChanges(m: EntityManager, pn: string, epoch: number, trackedFrom: number, ph: (i: number) => string): Promise<StatusChanges> {
+    const oldest = Math.max(epoch - CHANGE_WINDOW_EPOCHS, trackedFrom - 1, 0);
+    const rows: { purpose: StatusPurpose; idx: string | number; value: string | number; epoch: string | number }[] = await m.query(
+      `SELECT purpose, idx, value, epoch FROM maskid_status_change WHERE platform_number = ${ph(1)} AND epoch > ${ph(2)} ORDER BY epoch`,
+      [pn, oldest],
+    );
+    // Per entry its last change (rows come in epoch order).
+    const last = new Map<string, { purpose: StatusPurpose; idx: number; value: boolean; epoch: number }>();
+    for (const r of rows) last.set(`${r.purpose}:${r.idx}`, { purpose: r.purpose, idx: Number(r.idx), value: Number(r.value) === 1, epoch: Number(r.epoch) });
+    let since = oldest;
+    const inWindow = (e: { epoch: number }) => e.epoch > since;
+    while (since < epoch && [...last.values()].filter(inWindow).length > MAX_MANIFEST_CHANGES) since++;
+    const out: StatusChanges = {
+      since,
+      set: { revocation: new Uint32Array(0), suspension: new Uint32Array(0) },
+      clear: { revocation: new Uint32Array(0), suspension: new Uint32Array(0) },
+    };
+    const entries = [...last.values()].filter(inWindow);
+    for (const purpose of STATUS_PURPOSES) {
+      const of = (value: boolean) => Uint32Array.from(entries.filter((e) => e.purpose === purpose && e.value === value).map((e) => e.idx)).sort();
+      out.set[purpose] = of(true);
+      out.clear[purpose] = of(false);
+    }
+    return out;
   }
 
   /** Signs status list credentials as `vc+jwt` through the agent's batch method, {@link MAX_BATCH} per call. */
@@ -484,16 +555,47 @@ export class StatusService {
   }
 
   /**
-   * One signed list version: `epoch` undefined = the latest. A list that never changed is epoch 0,
-   * all zeros: signed on demand (for verifiers that read the canonical URL without the manifest).
+   * One signed list version: `epoch` undefined = the latest. An epoch signs no list: a version is
+   * signed when first asked for and kept, so its immutable URL always answers the same bytes (across
+   * processes the first signature stored wins). The latest version and the one before are kept; an
+   * older version still within the change window is rebuilt from the changes (a verifier that read a
+   * manifest just before an epoch). A list that never changed is epoch 0, all zeros: signed on demand
+   * (for verifiers that read the canonical URL without the manifest).
    */
   async listVersion(platform: Platform, purpose: StatusPurpose, listNo: number, epoch?: number): Promise<{ epoch: number; jwt: string } | undefined> {
     const s = await this.issuer.settings();
     if (!Number.isSafeInteger(listNo) || listNo < 0 || listNo >= s.capacity / s.listSize) return undefined;
-    const row = await this.issuer.ds.getRepository(StatusListEntity).findOneBy({ platformNumber: platformKey(platform.number), purpose, listNo });
-    if (row && (epoch === undefined || epoch === row.epoch)) return { epoch: row.epoch, jwt: row.jwt };
-    if (row && epoch === row.prevEpoch && row.prevJwt) return { epoch, jwt: row.prevJwt };
-    if (row || (epoch !== undefined && epoch !== 0)) return undefined;
+    const where = { platformNumber: platformKey(platform.number), purpose, listNo };
+    const repo = this.issuer.ds.getRepository(StatusListEntity);
+    // An epoch moving the list while its bits are read makes the read useless: read again (a few times at most).
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const row = await repo.findOneBy(where);
+      if (!row) return epoch === undefined || epoch === 0 ? { epoch: 0, jwt: await this.#zeroList(platform, purpose, listNo) } : undefined;
+      const v = epoch ?? row.epoch;
+      if (v === row.epoch && row.jwt !== '') return { epoch: v, jwt: row.jwt };
+      if (v === row.prevEpoch && row.prevJwt) return { epoch: v, jwt: row.prevJwt };
+      if (v > row.epoch || (v < row.epoch && !(await this.#isRecentVersion(where.platformNumber, purpose, listNo, v, s.listSize)))) return undefined;
+      const bits = await this.#bitsAt(where.platformNumber, purpose, listNo, v, s.listSize);
+      if ((await repo.findOneBy(where))?.epoch !== row.epoch) continue;
+      const url = statusListUrl(s.url, platform.id, purpose, listNo);
+      const credential = statusListCredential(s.did, await contextRelatedResource(s.did), url, purpose, encodeStatusBits(bits), v, Date.now());
+      const jwt = (await this.#signLists([credential], s.kid))[0]!;
+      const { kid } = await this.issuer.signer();
+      await this.issuer.write(async (m) => {
+        if (v === row.epoch) await m.update(StatusListEntity, { ...where, epoch: v, jwt: '' }, { jwt, kid });
+        else if (row.prevEpoch === null || row.prevEpoch < v) await m.update(StatusListEntity, { ...where, epoch: row.epoch }, { prevEpoch: v, prevJwt: jwt });
+      });
+      const stored = await repo.findOneBy(where);
+      if (stored?.epoch === v && stored.jwt !== '') return { epoch: v, jwt: stored.jwt };
+      if (stored?.prevEpoch === v && stored.prevJwt) return { epoch: v, jwt: stored.prevJwt };
+      if (v < row.epoch) return { epoch: v, jwt };
+    }
+    return undefined;
+  }
+
+  /** An all-zeros list at epoch 0, signed once per process and key. */
+  async #zeroList(platform: Platform, purpose: StatusPurpose, listNo: number): Promise<string> {
+    const s = await this.issuer.settings();
     const key = `${platform.id}/${purpose}-${listNo}/${s.kid}`;
     let jwt = this.#zeroLists.get(key);
     if (!jwt) {
@@ -503,7 +605,62 @@ export class StatusService {
       if (this.#zeroLists.size >= 4096) this.#zeroLists.clear();
       this.#zeroLists.set(key, jwt);
     }
-    return { epoch: 0, jwt };
+    return jwt;
+  }
+
+  /** Whether the list changed in epoch `v` and every change after it is still recorded (the change window). */
+  async #isRecentVersion(pn: string, purpose: StatusPurpose, listNo: number, v: number, listSize: number): Promise<boolean> {
+    const current = Number((await this.issuer.getMeta('epoch')) ?? '0');
+    const trackedFrom = Number((await this.issuer.getMeta('status_changes_from')) ?? Number.MAX_SAFE_INTEGER);
+    if (v < trackedFrom || v < current - CHANGE_WINDOW_EPOCHS) return false;
+    const ph = this.#ph();
+    const rows: unknown[] = await this.issuer.ds.query(
+      `SELECT 1 FROM maskid_status_change WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND epoch = ${ph(3)} AND idx BETWEEN ${ph(4)} AND ${ph(5)} LIMIT 1`,
+      [pn, purpose, v, listNo * listSize, listNo * listSize + listSize - 1],
+    );
+    return rows.length > 0;
+  }
+
+  /** A list's bits as of epoch `v`: the published bits with every later recorded change undone. */
+  async #bitsAt(pn: string, purpose: StatusPurpose, listNo: number, v: number, listSize: number): Promise<Uint8Array> {
+    const bits = await this.#publishedBits(pn, purpose, listNo, listSize);
+    const ph = this.#ph();
+    const from = listNo * listSize;
+    const later: { idx: string | number; value: string | number }[] = await this.issuer.ds.query(
+      `SELECT idx, value FROM maskid_status_change WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND epoch > ${ph(3)} AND idx BETWEEN ${ph(4)} AND ${ph(5)} ORDER BY epoch`,
+      [pn, purpose, v, from, from + listSize - 1],
+    );
+    const undone = new Set<number>();
+    for (const r of later) {
+      const i = Number(r.idx) - from;
+      if (undone.has(i)) continue;
+      undone.add(i);
+      // Every recorded change flipped the bit: before the first one after v, it was the opposite.
+      if (Number(r.value) === 1) bits[i >>> 3]! &= ~(0x80 >>> (i & 7));
+      else bits[i >>> 3]! |= 0x80 >>> (i & 7);
+    }
+    return bits;
+  }
+
+  /** Placeholders of the database's own SQL. */
+  #ph(): (i: number) => string {
+    return this.issuer.ds.options.type === 'postgres' ? (i) => `$${i}` : () => '?';
+  }
+
+  /** A list's published bits (an index range scan of `maskid_status_bit`; plain SQL). */
+  async #publishedBits(pn: string, purpose: StatusPurpose, listNo: number, listSize: number): Promise<Uint8Array> {
+    const ph = this.#ph();
+    const from = listNo * listSize;
+    const bits = new Uint8Array(listSize / 8);
+    const rows: { idx: string | number }[] = await this.issuer.ds.query(
+      `SELECT idx FROM maskid_status_bit WHERE platform_number = ${ph(1)} AND purpose = ${ph(2)} AND idx BETWEEN ${ph(3)} AND ${ph(4)}`,
+      [pn, purpose, from, from + listSize - 1],
+    );
+    for (const r of rows) {
+      const i = Number(r.idx) - from;
+      bits[i >>> 3]! |= 0x80 >>> (i & 7);
+    }
+    return bits;
   }
 
   readonly #zeroLists = new Map<string, string>();
@@ -522,20 +679,29 @@ export class StatusService {
     if (!Number.isSafeInteger(listNo) || listNo < 0 || listNo >= s.capacity / s.listSize) return undefined;
     const repo = this.issuer.ds.getRepository(StatusListEntity);
     const where = { platformNumber: platformKey(platform.number), listNo };
-    const epochs = new Map((await repo.find({ where, select: { purpose: true, epoch: true } })).map((r) => [r.purpose, r.epoch]));
-    const key = `${platform.id}/${listNo}/${epochs.get('revocation') ?? 0}/${epochs.get('suspension') ?? 0}/${s.kid}`;
+    const epochsOf = async () => new Map((await repo.find({ where, select: { purpose: true, epoch: true } })).map((r) => [r.purpose, r.epoch]));
     let signed = tokenLists.get(this.issuer);
     if (!signed) {
       signed = new Map<string, string>();
       tokenLists.set(this.issuer, signed);
     }
-    const cached = signed.get(key);
-    if (cached) return cached;
-    const bits = { revocation: new Uint8Array(s.listSize / 8), suspension: new Uint8Array(s.listSize / 8) };
-    for (const row of await repo.find({ where, select: { purpose: true, jwt: true } })) {
-      const encoded = (decodeJwt(row.jwt, Number.MAX_SAFE_INTEGER).payload['credentialSubject'] as { encodedList: string }).encodedList;
-      bits[row.purpose] = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
+    let epochs = await epochsOf();
+    let key = '';
+    let bits: Record<StatusPurpose, Uint8Array> | undefined;
+    // The two lists' published bits at the epochs read before and after them (an epoch in between: read again).
+    for (let attempt = 0; attempt < 4 && !bits; attempt++) {
+      key = `${platform.id}/${listNo}/${epochs.get('revocation') ?? 0}/${epochs.get('suspension') ?? 0}/${s.kid}`;
+      const cached = signed.get(key);
+      if (cached) return cached;
+      const read = {
+        revocation: await this.#publishedBits(where.platformNumber, 'revocation', listNo, s.listSize),
+        suspension: await this.#publishedBits(where.platformNumber, 'suspension', listNo, s.listSize),
+      };
+      const again = await epochsOf();
+      if (STATUS_PURPOSES.every((p) => again.get(p) === epochs.get(p))) bits = read;
+      epochs = again;
     }
+    if (!bits) return undefined;
     const epochSeconds = Number((await this.issuer.getMeta('epoch_seconds')) ?? DEFAULT_EPOCH_SECONDS);
     const claims = {
       iss: s.url,
@@ -570,13 +736,16 @@ export class StatusService {
       const changed = new Set<number>();
       for (const row of await this.issuer.ds.getRepository(StatusListEntity).findBy({ platformNumber: pn })) {
         const name = `${row.purpose}-${row.listNo}`;
-        writeFileSync(join(pdir, name), row.jwt);
-        writeFileSync(join(pdir, statusListVersionUrl(name, row.epoch)), row.jwt);
+        // Static files cannot sign on request: every version not signed yet is signed now.
+        const latest = row.jwt !== '' ? row : await this.listVersion(platform, row.purpose, row.listNo, row.epoch);
+        if (!latest) throw new MaskidError('ERR_STATE_INVALID', `status list ${name} moved during the export; export again`);
+        writeFileSync(join(pdir, name), latest.jwt);
+        writeFileSync(join(pdir, statusListVersionUrl(name, latest.epoch)), latest.jwt);
         if (row.prevEpoch !== null && row.prevJwt) writeFileSync(join(pdir, statusListVersionUrl(name, row.prevEpoch)), row.prevJwt);
         changed.add(row.listNo);
       }
-      // The VCLD form's Token Status Lists of the lists that ever changed (signed when their lists changed;
-      // a list that never changed has none here: `serve` signs its all-valid Token Status List on request).
+      // The VCLD form's Token Status Lists of the lists that ever changed (a list that never changed has
+      // none here: `serve` signs its all-valid Token Status List on request).
       for (const listNo of changed) writeFileSync(join(pdir, `token-${listNo}`), (await this.tokenStatusList(platform, listNo))!);
     }
     const old = `${dir}.old-${process.pid}`;
