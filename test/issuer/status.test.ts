@@ -122,6 +122,7 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     const bits = BitstringStatusList.decode((decodeJwt(between!.jwt).payload['credentialSubject'] as { encodedList: string }).encodedList);
     assert.equal(bits.get(idx % listSize), false, 'as it was at that epoch (resumed)');
     assert.equal((await status.listVersion(p1, 'suspension', listNo, r.epoch))?.jwt, between!.jwt, 'then kept');
+    assert.equal(await status.listVersion(p1, 'suspension', listNo, held!.epoch), undefined, 'older than the kept previous version: gone (never signed again)');
     const latest = BitstringStatusList.decode(
       (decodeJwt((await status.listVersion(p1, 'suspension', listNo))!.jwt).payload['credentialSubject'] as { encodedList: string }).encodedList,
     );

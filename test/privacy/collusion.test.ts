@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BitstringStatusList, decodeJwt, parseSdJwt, presentInternetIdCredential, type ClaimName } from '@maskid/core';
+import { BitstringStatusList, MAX_MANIFEST_CHANGES, decodeIndexes, decodeJwt, parseSdJwt, presentInternetIdCredential, type ClaimName } from '@maskid/core';
 import { CredentialService, EnrollmentService, StatusService } from '@maskid/issuer';
 import { VerifierService, parseConfig } from '@maskid/verifier';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
@@ -295,6 +295,18 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
     // the number of events in its epoch, so it shrinks with the epoch: measured here, stated in the docs.
     const RATE_SECONDS = 5;
     const byEpochLength: { epochSeconds: number; anonymitySets: number[] }[] = [];
+    // The manifest carries the changes of its last 3 epochs: they must name exactly the users the diffs of
+    // those epochs reveal (the same herd, no more).
+    const recent: number[][] = [diff(e0, e1, 'forum')];
+    const namedByManifest = (outDir: string) => {
+      const changes = decodeJwt(readFileSync(join(outDir, 'forum', 'manifest'), 'utf8')).payload['changes'] as { revocation: { set: string } };
+      const set = new Set(decodeIndexes(changes.revocation.set, MAX_MANIFEST_CHANGES, 2 ** 40));
+      const named: number[] = [];
+      entries.get('forum')!.forEach((e, person) => {
+        if (set.has(Number(/-(\d+)$/.exec(e.list)![1]) * listSize + e.index)) named.push(person);
+      });
+      return named.sort((x, y) => x - y);
+    };
     let next = 1;
     let previous = e1;
     for (const epochSeconds of [15, 300]) {
@@ -307,6 +319,8 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
         const onA = diff(previous, after, 'video');
         const onB = diff(previous, after, 'forum');
         assert.deepEqual(new Set(onA), new Set(onB));
+        recent.push(onB);
+        assert.deepEqual(namedByManifest(after), recent.slice(-3).flat().sort((x, y) => x - y), "the manifest's changes name the users of its epochs' diffs");
         sets.push(onB.length);
         previous = after;
       }

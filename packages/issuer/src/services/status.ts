@@ -557,9 +557,9 @@ export class StatusService {
   /**
    * One signed list version: `epoch` undefined = the latest. An epoch signs no list: a version is
    * signed when first asked for and kept, so its immutable URL always answers the same bytes (across
-   * processes the first signature stored wins). The latest version and the one before are kept; an
-   * older version still within the change window is rebuilt from the changes (a verifier that read a
-   * manifest just before an epoch). A list that never changed is epoch 0, all zeros: signed on demand
+   * processes the first signature stored wins). The latest version and the one before are kept; a
+   * version between them still within the change window is rebuilt from the changes and kept as the one
+   * before (a verifier that read a manifest just before an epoch). A list that never changed is epoch 0, all zeros: signed on demand
    * (for verifiers that read the canonical URL without the manifest).
    */
   async listVersion(platform: Platform, purpose: StatusPurpose, listNo: number, epoch?: number): Promise<{ epoch: number; jwt: string } | undefined> {
@@ -574,17 +574,29 @@ export class StatusService {
       const v = epoch ?? row.epoch;
       if (v === row.epoch && row.jwt !== '') return { epoch: v, jwt: row.jwt };
       if (v === row.prevEpoch && row.prevJwt) return { epoch: v, jwt: row.prevJwt };
-      if (v > row.epoch || (v < row.epoch && !(await this.#isRecentVersion(where.platformNumber, purpose, listNo, v, s.listSize)))) return undefined;
+      // Older than the kept previous version: gone (so a version is signed at most once: no request can make the issuer sign the same version again and again).
+      if (v > row.epoch || (row.prevEpoch !== null && v < row.prevEpoch)) return undefined;
+      if (v < row.epoch && !(await this.#isRecentVersion(where.platformNumber, purpose, listNo, v, s.listSize))) return undefined;
       const bits = await this.#bitsAt(where.platformNumber, purpose, listNo, v, s.listSize);
       if ((await repo.findOneBy(where))?.epoch !== row.epoch) continue;
       const url = statusListUrl(s.url, platform.id, purpose, listNo);
       const credential = statusListCredential(s.did, await contextRelatedResource(s.did), url, purpose, encodeStatusBits(bits), v, Date.now());
       const jwt = (await this.#signLists([credential], s.kid))[0]!;
       const { kid } = await this.issuer.signer();
-      await this.issuer.write(async (m) => {
-        if (v === row.epoch) await m.update(StatusListEntity, { ...where, epoch: v, jwt: '' }, { jwt, kid });
-        else if (row.prevEpoch === null || row.prevEpoch < v) await m.update(StatusListEntity, { ...where, epoch: row.epoch }, { prevEpoch: v, prevJwt: jwt });
-      });
+      // One conditional statement (its condition keeps the first version stored; no issuer-wide lock needed).
+      const ph = this.#ph();
+      const key = [where.platformNumber, purpose, listNo, row.epoch];
+      if (v === row.epoch) {
+        await this.issuer.ds.query(
+          `UPDATE maskid_status_list SET jwt = ${ph(1)}, kid = ${ph(2)} WHERE platform_number = ${ph(3)} AND purpose = ${ph(4)} AND list_no = ${ph(5)} AND epoch = ${ph(6)} AND jwt = ''`,
+          [jwt, kid, ...key],
+        );
+      } else {
+        await this.issuer.ds.query(
+          `UPDATE maskid_status_list SET prev_epoch = ${ph(1)}, prev_jwt = ${ph(2)} WHERE platform_number = ${ph(3)} AND purpose = ${ph(4)} AND list_no = ${ph(5)} AND epoch = ${ph(6)} AND (prev_epoch IS NULL OR prev_epoch < ${ph(7)})`,
+          [v, jwt, ...key, v],
+        );
+      }
       const stored = await repo.findOneBy(where);
       if (stored?.epoch === v && stored.jwt !== '') return { epoch: v, jwt: stored.jwt };
       if (stored?.prevEpoch === v && stored.prevJwt) return { epoch: v, jwt: stored.prevJwt };
