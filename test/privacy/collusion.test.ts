@@ -320,7 +320,14 @@ describe(`privacy under collusion: ${PEOPLE} people on two platforms`, { timeout
         const onB = diff(previous, after, 'forum');
         assert.deepEqual(new Set(onA), new Set(onB));
         recent.push(onB);
-        assert.deepEqual(namedByManifest(after), recent.slice(-3).flat().sort((x, y) => x - y), "the manifest's changes name the users of its epochs' diffs");
+        assert.deepEqual(
+          namedByManifest(after),
+          recent
+            .slice(-3)
+            .flat()
+            .sort((x, y) => x - y),
+          "the manifest's changes name the users of its epochs' diffs",
+        );
         sets.push(onB.length);
         previous = after;
       }
