@@ -137,7 +137,7 @@ try {
   await new StatusService(issuer).revoke({ networkNumber, platformId: 'forum' });
   const published = await new StatusService(issuer).publish({});
   await Promise.all(Object.values(verifiers).map((v) => v.status.refresh()));
-  show('published', `epoch ${published.epoch}: ${published.lists} list(s) re-signed (only what changed), a new manifest per platform`);
+  show('published', `epoch ${published.epoch}: ${published.lists} list(s) changed; a new manifest per platform carries the change (the verifiers fetch nothing else)`);
   const again = await login('forum', ['ageOver18']);
   show('forum now says', again.verified ? 'accepted (bug!)' : `${again.error.code}: ${again.error.message}`);
   const stillVideo = await login('video', ['ageOver18', 'region']);

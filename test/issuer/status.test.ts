@@ -138,7 +138,7 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     const before = readdirSync(join(r1.outDir!, 'p1')).sort();
     const bytes = readFileSync(join(r1.outDir!, 'p1', before.find((f) => /^suspension-\d+$/.test(f))!), 'utf8');
     const r2 = await status.publish({ outDir: join(t.dir, 'pub') });
-    assert.equal(r2.lists, 0, 'nothing changed: nothing re-signed');
+    assert.equal(r2.lists, 0, 'nothing changed: no list moved');
     assert.equal(readFileSync(join(r2.outDir!, 'p1', before.find((f) => /^suspension-\d+$/.test(f))!), 'utf8'), bytes, 'same signed bytes');
     assert.ok(r2.epoch > r1.epoch);
     await status.resume({ networkNumber: a, platformId: 'p1' });
@@ -215,7 +215,7 @@ describe('revoke, suspend, resume, reissue, delete flip exactly the right bits',
     const late = await status.publish({ outDir: out, now: clearAtFor(Date.now(), validityDays) + 60_000 });
     assert.equal(late.cleared, 3);
     assert.deepEqual([...publishedBits(late.outDir!, listSize)].sort(), kept.sort());
-    assert.ok(late.lists >= 1, 'the lists the cleared bits sat in were re-signed');
+    assert.ok(late.lists >= 1, 'the lists the cleared bits sat in moved');
     const again = await status.publish({ outDir: out, now: clearAtFor(Date.now(), validityDays) + 120_000 });
     assert.equal(again.cleared, 0, 'each slot is cleared once');
     assert.equal(again.lists, 0);

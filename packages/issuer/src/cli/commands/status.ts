@@ -27,7 +27,7 @@ export function registerStatusCommands(program: Command, cli: CliContext): void 
         o.result(
           r,
           () =>
-            `epoch ${r.epoch}: ${r.lists} list(s) signed, ${r.platforms} manifest(s)${r.cleared ? `, ${r.cleared} released slot(s) cleared` : ''}${r.outDir ? ` → ${r.outDir}` : ''}`,
+            `epoch ${r.epoch}: ${r.lists} list(s) changed (signed when first asked for), ${r.platforms} manifest(s) carrying the changes${r.cleared ? `, ${r.cleared} released slot(s) cleared` : ''}${r.outDir ? ` → ${r.outDir}` : ''}`,
         );
       }),
     );
