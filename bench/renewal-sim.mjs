@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { didJwkFor, disclosedClaimsOf } from '@maskid/core';
 import { dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL } from '@maskid/holder';
-import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, nationalIdCheckChar } from '@maskid/issuer';
+import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, nationalIdCheckChar, validUntilFor } from '@maskid/issuer';
 
 const W = Number(process.env.BENCH_SIM_WALLETS ?? 300);
 const P = Number(process.env.BENCH_SIM_PLATFORMS ?? 60);
@@ -106,6 +106,7 @@ try {
     const used = process.cpuUsage(cpu);
     totals.cpuMicros += used.user + used.system;
     totals.batches++;
+    w.lastContact = now;
     totals.issued += issued.length;
     totals.perDay[Math.floor((now - T0) / DAY)] += issued.length;
     for (const c of issued) {
@@ -144,7 +145,7 @@ try {
     } else {
       totals.wakeUps++;
       const untrusted = new Set([...w.held].filter(([, c]) => at >= distrustAt && c.issuedAt < distrustAt).map(([id]) => id));
-      const due = dueForRenewal(registry, w.held, at, DEFAULT_RENEWAL, untrusted);
+      const due = dueForRenewal(registry, w.held, at, DEFAULT_RENEWAL, untrusted, w.lastContact);
       if (due.length) {
         totals.wakeUpsWithDue++;
         await fetch(w, due, at, (id) => {
@@ -161,6 +162,35 @@ try {
     queue[k] = { w, at: next };
   }
   const meanValidity = totals.validityDays / totals.issued;
+  // The same policy at the national platform count, without the database (the issuer's real validUntil draw,
+  // the holder's real renewal policy, wake-ups every 12–18 h): issuer contacts per wallet per day and
+  // credentials per contact, in the steady state (after the first validity period).
+  const national = (() => {
+    const NP = Number(process.env.BENCH_SIM_NATIONAL_PLATFORMS ?? 400);
+    const NW = 100;
+    const ids = Array.from({ length: NP }, (_, i) => `n${i}`);
+    let contacts = 0;
+    let credentialsFetched = 0;
+    const from = T0 + 70 * DAY;
+    for (let i = 0; i < NW; i++) {
+      const held = new Map();
+      let lastContact;
+      for (let at = T0 + random() * DAY; at < from + DAYS * DAY; at += 12 * HOUR + random() * 6 * HOUR) {
+        const due = dueForRenewal(ids, held, at, DEFAULT_RENEWAL, new Set(), lastContact);
+        if (due.length === 0) continue;
+        lastContact = at;
+        if (at >= from) {
+          contacts++;
+          credentialsFetched += due.length;
+        }
+        for (const id of due) {
+          const validUntil = validUntilFor(at, 30, randomInt);
+          held.set(id, { validUntil: new Date(validUntil).toISOString(), renewAt: new Date(renewalTimeFor({ validUntil, claims: {} }, random)).toISOString() });
+        }
+      }
+    }
+    return { platforms: NP, contactsPerWalletPerDay: contacts / (NW * DAYS), credentialsPerContact: credentialsFetched / contacts };
+  })();
   const heldPlatformDays = heldMs / DAY;
   const busiest = Math.max(...totals.perDay);
   const out = {
@@ -191,11 +221,13 @@ try {
     perDay: totals.perDay.slice(0, DAYS),
     simulationSeconds: (performance.now() - started) / 1000,
     database: PG ? 'postgres' : 'sqlite',
+    national,
   };
   log(
     `I4 ${W} wallets × ${P} platforms × ${DAYS} days: routine renewal ${out.routineIssuedPerValidityUsed.toFixed(3)} credentials per validity period used, all events ${out.issuedPerValidityUsed.toFixed(3)}; ` +
       `${out.issuedPerWalletPlatformPerValidityPeriod.toFixed(2)} per wallet, platform and ${out.meanValidityDays.toFixed(1)}-day period held (onboarding included); ${JSON.stringify(byReason)}; ` +
-      `${out.issuerCpuMicrosPerCredential.toFixed(0)} µs issuer CPU per credential; busiest day ${out.busiestDay} (${busiest}); all restored ${out.hoursUntilAllRestoredAfterDistrust?.toFixed(1)} h after the distrust`,
+      `${out.issuerCpuMicrosPerCredential.toFixed(0)} µs issuer CPU per credential; busiest day ${out.busiestDay} (${busiest}); all restored ${out.hoursUntilAllRestoredAfterDistrust?.toFixed(1)} h after the distrust; ` +
+      `at ${national.platforms} platforms ${national.contactsPerWalletPerDay.toFixed(2)} issuer contacts per wallet per day, ${national.credentialsPerContact.toFixed(1)} credentials each`,
   );
   process.stdout.write(JSON.stringify(out) + '\n');
 } finally {

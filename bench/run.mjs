@@ -78,6 +78,7 @@ const { single, http, issuer, issuance, issuerHttp, renewal, status, freshness }
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
+const f2 = (x) => x.toFixed(2);
 const range = (s, f = f0) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 const ratio = (a, b) => (a / b).toFixed(2);
 const L = single.limit?.median;
@@ -223,12 +224,13 @@ function issuanceRows() {
   }
   if (ok(renewal) && ok(issuerHttp)) {
     // 1.4 × 10⁹ people, 400 platforms, one wallet each (× wallets per person), renewal as I4 measured it.
-    // At 400 platforms nearly every wake-up (1.6 a day) has something due, so the issuer pays the fixed cost
-    // of a wake-up (token refresh, c_nonce, the batch request: I3c with its credentials) 1.6 times per
-    // wallet per day, plus I3a's cost for each credential beyond I3c's.
+    // The issuer pays the fixed cost of a contact (token refresh, c_nonce, the batch request: I3c with its
+    // credentials) as often as the wallet's policy contacts it at 400 platforms (I4's national pass: routine
+    // renewals gathered, about every second wake-up), plus I3a's cost for each credential beyond I3c's.
     const people = 1.4e9;
     const platforms = 400;
-    const wakeUpsPerSecond = (people * (24 / 15)) / 86_400;
+    const contactsPerDay = renewal.national?.contactsPerWalletPerDay ?? 24 / 15;
+    const wakeUpsPerSecond = (people * contactsPerDay) / 86_400;
     const routine = (people * platforms * renewal.routineIssuedPerValidityUsed) / (renewal.meanValidityDays * 86_400);
     const added = people / (18 * 3600);
     const perWakeUp = routine / wakeUpsPerSecond;
@@ -238,8 +240,8 @@ function issuanceRows() {
     const distrust = (people * platforms) / (18 * 3600);
     const distrustCores = (distrust * issuerHttp.batchCpuMicrosPerCredential.median) / 1e6;
     out.push(
-      `| I5 national, routine: 1.4 × 10⁹ people × 400 platforms, one wallet each; ${f0(wakeUpsPerSecond)} wake-ups/s with ≈ ${f1(perWakeUp)} credentials each (${f0(routine)} credentials/s) at I3c's cost per wake-up | issuer cores | **${f0(routineCores)} cores** (${f0((wakeUpsPerSecond * Math.max(0, issuerHttp.wakeUpCpuMicros.median - issuerHttp.wakeUpCredentials * issuerHttp.batchCpuMicrosPerCredential.median)) / 1e6)} of them the wake-ups' fixed cost: token refresh, c_nonce, the batch request's own work); 2 write transactions per wake-up (the token rotation with its DPoP jti row, counted by a test; a DPoP jti row for the batch request), 0 rows per credential; × wallets per person | |`,
-      `| I5 routine, every wallet holding both forms (the extension: ≈ ${f1(2 * perWakeUp)} credentials per wake-up, the same wake-ups; the VCLD form costs what the VCDM form does, I2 above) | issuer cores | ${f0((wakeUpsPerSecond * (issuerHttp.wakeUpCpuMicros.median + Math.max(0, 2 * perWakeUp - issuerHttp.wakeUpCredentials) * issuerHttp.batchCpuMicrosPerCredential.median)) / 1e6)} cores | |`,
+      `| I5 national, routine: 1.4 × 10⁹ people × 400 platforms, one wallet each; ${f2(contactsPerDay)} issuer contacts per wallet per day (I4 at 400 platforms: routine renewals gathered a day) → ${f0(wakeUpsPerSecond)} contacts/s with ≈ ${f1(perWakeUp)} credentials each (${f0(routine)} credentials/s) at I3c's cost per contact | issuer cores | **${f0(routineCores)} cores** (${f0((wakeUpsPerSecond * Math.max(0, issuerHttp.wakeUpCpuMicros.median - issuerHttp.wakeUpCredentials * issuerHttp.batchCpuMicrosPerCredential.median)) / 1e6)} of them the contacts' fixed cost: token refresh, c_nonce, the batch request's own work); 2 write transactions per contact (the token rotation with its DPoP jti row, counted by a test; a DPoP jti row for the batch request), 0 rows per credential; × wallets per person | |`,
+      `| I5 routine, every wallet holding both forms (the extension: ≈ ${f1(2 * perWakeUp)} credentials per contact, the same contacts; the VCLD form costs what the VCDM form does, I2 above) | issuer cores | ${f0((wakeUpsPerSecond * (issuerHttp.wakeUpCpuMicros.median + Math.max(0, 2 * perWakeUp - issuerHttp.wakeUpCredentials) * issuerHttp.batchCpuMicrosPerCredential.median)) / 1e6)} cores | |`,
       `| I5 busiest day: a platform added (every wallet fetches it at its next wake-up, within 18 h) | issuer cores | + ${f0(addedCores)} cores over the routine load | |`,
       `| I5 a distrusted signing key: every credential again within one wake-up (18 h) | issuer cores | ${f0(distrust)} credentials/s → ${f0(distrustCores)} cores for 18 h; with the routine fleet: ${f1((people * platforms * issuerHttp.batchCpuMicrosPerCredential.median) / 1e6 / routineCores / 86_400)} days | |`,
     );

@@ -31,6 +31,12 @@ const PLATFORMS = [
   { id: 'shop', claims: ['ageOver18', 'region'] },
 ];
 
+/** As if the wallet's last issuer contact were `days` ago (routine renewals are gathered for a day after a contact). */
+async function contactedDaysAgo(storage: MemoryStorage, days: number): Promise<void> {
+  const state = (await storage.get<Record<string, unknown>>('wallet:state'))!;
+  await storage.set('wallet:state', { ...state, lastContact: new Date(Date.now() - days * DAY).toISOString() });
+}
+
 describe('wallet behaviour suite (Node)', () => {
   let server: RunningIssuer;
   let env: SuiteEnv;
@@ -213,6 +219,8 @@ describe('wallet behaviour suite (Node)', () => {
     assert.deepEqual(await wallet.due(), [], 'nothing is due right after onboarding');
     // A wake-up renews what is due by identifier: here the VCLD form of the second platform only.
     await storage.set(`cred:${registry[1]}.vcld`, { ...(await storage.get<HeldCredential>(`cred:${registry[1]}.vcld`))!, renewAt: new Date(Date.now() - 1000).toISOString() });
+    assert.deepEqual(await wallet.due(), [], 'a routine renewal waits a day after the last issuer contact');
+    await contactedDaysAgo(storage, 2);
     assert.deepEqual(await wallet.due(), [`${registry[1]}.vcld`]);
     assert.deepEqual(
       (await wallet.refresh()).map((c) => [c.platform, c.format]),
@@ -281,6 +289,7 @@ describe('wallet behaviour suite (Node)', () => {
     const expire = async () => {
       const held = (await storage.get<HeldCredential>(`cred:${platform}`))!;
       await storage.set(`cred:${platform}`, { ...held, renewAt: new Date(Date.now() - 1000).toISOString() });
+      await contactedDaysAgo(storage, 2);
     };
     await expire();
     drop = true;
@@ -320,6 +329,7 @@ describe('wallet behaviour suite (Node)', () => {
         const held = (await w.storage.get<HeldCredential>(`cred:${id}`))!;
         await w.storage.set(`cred:${id}`, { ...held, renewAt: new Date(Date.now() - 1000).toISOString() });
       }
+      await contactedDaysAgo(w.storage, 2);
       server.requests.length = 0;
       const renewed = (await w.wallet.refresh()).map((c) => c.platform);
       return { renewed, requests: [...server.requests], next: (await w.wallet.credentials()).map((c) => [c.platform, c.renewAt]) };
@@ -379,6 +389,29 @@ describe('wallet behaviour suite (Node)', () => {
     assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 5 * DAY), ['c']);
     assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 3.5 * DAY), ['c', 'a']);
     assert.deepEqual(dueForRenewal(['c', 'b', 'a'], held, validUntil - 2 * DAY), ['c', 'b', 'a'], 'an older credential without renewAt renews as its window closes');
+    // Routine renewals are gathered: none while the last contact is less than a day old, unless something else is due.
+    const routine = new Map([['a', { validUntil: new Date(validUntil).toISOString(), renewAt: new Date(validUntil - 4 * DAY).toISOString() }]]);
+    const at = validUntil - 3.5 * DAY;
+    assert.deepEqual(
+      dueForRenewal(
+        ['a', 'b'],
+        new Map([...routine, ['b', { validUntil: new Date(validUntil).toISOString(), renewAt: new Date(validUntil - DAY).toISOString() }]]),
+        at,
+        DEFAULT_RENEWAL,
+        new Set(),
+        at - 0.5 * DAY,
+      ),
+      [],
+    );
+    assert.deepEqual(dueForRenewal(['a'], routine, at, DEFAULT_RENEWAL, new Set(), at - 1.01 * DAY), ['a'], 'a day after the last contact');
+    assert.deepEqual(
+      dueForRenewal(['c', 'a'], routine, at, DEFAULT_RENEWAL, new Set(), at - 0.5 * DAY),
+      ['c', 'a'],
+      'a missing credential does not wait, and takes the routine one along',
+    );
+    assert.deepEqual(dueForRenewal(['a'], routine, at, DEFAULT_RENEWAL, new Set(['a']), at - 0.5 * DAY), ['a'], 'nor does a distrusted one');
+    assert.deepEqual(dueForRenewal(['a'], routine, at, { ...DEFAULT_RENEWAL, gatherDays: 0 }, new Set(), at - 0.5 * DAY), ['a'], 'gatherDays 0: at the next wake-up');
+    assert.throws(() => checkRenewalPolicy({ gatherDays: 2.5 }), RangeError, 'gathering must leave a day before validUntil');
     assert.throws(() => checkRenewalPolicy({ closeDays: 3, windowDays: 5, ageDelayDays: 4 }), RangeError);
     assert.throws(() => checkRenewalPolicy({ closeDays: 0, windowDays: 5, ageDelayDays: 5 }), RangeError);
   });

@@ -57,13 +57,15 @@ function simulate(seed: number, broken: { renewTogether?: boolean; batchValidUnt
     let reissued = false;
     const held = new Map<string, RenewalState & { claims: Record<string, unknown> }>();
     for (const platform of PLATFORMS) seen.set(`${p}/${platform}`, []);
+    let lastContact: number | undefined;
     for (let now = onboard; now < T0 + DAYS * DAY; now += 12 * HOUR + random() * 6 * HOUR) {
       if (!reissued && now >= reissueAt) {
         held.clear(); // a new generation: the wallet holds nothing and fetches everything
         reissued = true;
       }
       const batch = held.size === 0;
-      let due = dueForRenewal(PLATFORMS, held, now);
+      let due = dueForRenewal(PLATFORMS, held, now, DEFAULT_RENEWAL, new Set(), lastContact);
+      if (due.length > 0) lastContact = now;
       if (broken.renewTogether && due.length > 0) due = [...PLATFORMS];
       let shared: number | undefined;
       for (const platform of due) {

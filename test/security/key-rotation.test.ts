@@ -54,7 +54,7 @@ describe('key rotation with real processes: announce, activate, retire', { skip:
       keys: new WebCryptoKeyStore(storage),
       trustedIssuers: [{ url, rootThumbprint }],
       fetch: walletFetch,
-      ...(renewsEveryWakeUp ? { random: () => 0, renewal: { closeDays: 3, windowDays: 365, ageDelayDays: 365 } } : {}),
+      ...(renewsEveryWakeUp ? { random: () => 0, renewal: { closeDays: 3, windowDays: 365, ageDelayDays: 365, gatherDays: 0 } } : {}),
     });
   };
   let rootThumbprint = '';

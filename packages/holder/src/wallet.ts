@@ -92,6 +92,8 @@ interface WalletState {
   refreshToken: string;
   dpopKeyId: string;
   lastRefresh: string;
+  /** The last token request to the issuer (onboarding or a wake-up that fetched): routine renewals are gathered from it. */
+  lastContact?: string;
 }
 
 /** Options of a {@link Wallet}. */
@@ -104,8 +106,8 @@ export interface WalletOptions {
   now?: () => number;
   /** The random source of renewal moments, uniform in [0, 1) (default WebCrypto; simulations inject one). */
   random?: () => number;
-  /** The renewal policy (default {@link DEFAULT_RENEWAL}). */
-  renewal?: RenewalPolicy;
+  /** The renewal policy (default {@link DEFAULT_RENEWAL}; members left out take its values). */
+  renewal?: Partial<RenewalPolicy>;
   /**
    * The forms held for every platform (default the VCDM form only). With the SD-JWT VCLD form too, the
    * wallet also answers requests for `dc+sd-jwt` (OpenID4VP 1.0 / HAIP verifiers); it fetches both forms
@@ -196,6 +198,7 @@ export class Wallet {
         refreshToken: String(token['refresh_token']),
         dpopKeyId: dpop.id,
         lastRefresh: new Date(this.#now()).toISOString(),
+        lastContact: new Date(this.#now()).toISOString(),
       };
       await this.#storage.set('wallet:state', state);
       const registry = await this.#registry(issuer);
@@ -243,7 +246,7 @@ export class Wallet {
         throw e;
       }
       await this.#noteGrant(token);
-      const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh };
+      const next = { ...state, refreshToken: String(token['refresh_token']), lastRefresh, lastContact: lastRefresh };
       await this.#storage.set('wallet:state', next);
       return this.#fetch_(next, token, due, registry);
     });
@@ -258,7 +261,8 @@ export class Wallet {
     const now = this.#now();
     const held = new Map((await this.credentials()).map((c) => [credentialIdentifier(c.platform, c.format), c]));
     const untrusted = await this.#untrusted();
-    return dueForRenewal(this.#identifiers((await this.platforms()).map((p) => p.id)), held, now, this.#renewal, untrusted);
+    const lastContact = (await this.#state())?.lastContact;
+    return dueForRenewal(this.#identifiers((await this.platforms()).map((p) => p.id)), held, now, this.#renewal, untrusted, lastContact ? Date.parse(lastContact) : undefined);
   }
 
   /** The credentials held, one per platform and form. */
