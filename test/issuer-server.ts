@@ -28,14 +28,20 @@ export interface RunningIssuer {
 
 /** An initialised dev issuer with platforms, serving on 127.0.0.1. */
 export async function startIssuer(
-  options: { platforms?: { id: string; claims: string[]; origin?: string }[]; app?: IssuerAppOptions; init?: Partial<InitOptions> } = {},
+  options: { platforms?: { id: string; claims: string[]; origin?: string; formats?: string[] }[]; app?: IssuerAppOptions; init?: Partial<InitOptions> } = {},
 ): Promise<RunningIssuer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t = await testIssuer({ url, ...options.init });
   const platforms = options.platforms ?? [];
   for (const [i, p] of platforms.entries()) {
-    await new PlatformService(t.issuer).add({ id: p.id, name: `Platform ${p.id}`, origins: [p.origin ?? `http://localhost:${port + 1 + i}`], claims: p.claims });
+    await new PlatformService(t.issuer).add({
+      id: p.id,
+      name: `Platform ${p.id}`,
+      origins: [p.origin ?? `http://localhost:${port + 1 + i}`],
+      claims: p.claims,
+      ...(p.formats ? { formats: p.formats } : {}),
+    });
   }
   await new StatusService(t.issuer).publish({});
   const requests: string[] = [];

@@ -139,8 +139,9 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const [pVideo, pForum] = [await freePort(), await freePort()];
     server = await startIssuer({
       platforms: [
-        { id: 'video', claims: ['ageOver18', 'region'], origin: `http://localhost:${pVideo}` },
-        { id: 'forum', claims: ['ageOver18'], origin: `http://localhost:${pForum}` },
+        // Both platforms' verifiers ask for either form (the registry says so): the extension holds both for each.
+        { id: 'video', claims: ['ageOver18', 'region'], origin: `http://localhost:${pVideo}`, formats: ['vc+sd-jwt', 'dc+sd-jwt'] },
+        { id: 'forum', claims: ['ageOver18'], origin: `http://localhost:${pForum}`, formats: ['vc+sd-jwt', 'dc+sd-jwt'] },
       ],
     });
     video = await startPlatform(server.anchor, 'video', pVideo, ['ageOver18', 'region']);

@@ -16,7 +16,7 @@ import {
   DEFAULT_RENEWAL,
   type HeldCredential,
 } from '@maskid/holder';
-import { MAX_REGISTRY_LENGTH, MAX_TOKEN_LENGTH, PLATFORM_REGISTRY_PATH, birthdayAt, buildDcApiRequest } from '@maskid/core';
+import { MAX_REGISTRY_LENGTH, MAX_TOKEN_LENGTH, PLATFORM_REGISTRY_PATH, birthdayAt, buildDcApiRequest, type MaskidError } from '@maskid/core';
 import { FileStorage } from '@maskid/holder/file-storage';
 import { scenarios, type SuiteEnv } from './wallet-suite.js';
 import { startIssuer, type RunningIssuer } from '../issuer-server.js';
@@ -26,8 +26,9 @@ import { VerifierService, parseConfig } from '@maskid/verifier';
 
 const DAY = 86_400_000;
 const PLATFORMS = [
-  { id: 'forum', claims: ['ageOver18'] },
-  { id: 'video', claims: ['ageOver18', 'region'] },
+  { id: 'forum', claims: ['ageOver18'], formats: ['vc+sd-jwt', 'dc+sd-jwt'] },
+  { id: 'video', claims: ['ageOver18', 'region'], formats: ['dc+sd-jwt', 'vc+sd-jwt'] },
+  // The registry's default: the VCDM form only.
   { id: 'shop', claims: ['ageOver18', 'region'] },
 ];
 
@@ -195,40 +196,47 @@ describe('wallet behaviour suite (Node)', () => {
     await wallet.present(buildDcApiRequest('nonce-abcdefghijklmnop', ['ageOver18']), { origin });
   });
 
-  it('holds both forms when asked: every platform in each form on one schedule, answers a request for either, and a verifier accepts both', async () => {
+  it('holds both forms when asked: every platform in each form its registry entry names, on one schedule; answers a request for either, and a verifier accepts both', async () => {
     const storage = new MemoryStorage();
     const wallet = new Wallet({ storage, keys: new WebCryptoKeyStore(storage), trustedIssuers: [server.anchor], forms: ['dc+sd-jwt', 'vc+sd-jwt'] });
     const o = await env.offer();
     server.requests.length = 0;
     const held = await wallet.acceptOffer(o.uri, { pin: o.txCode });
     const registry = (await wallet.platforms()).map((p) => p.id);
-    // In registry order, each platform's VCDM form then its VCLD form (whatever order the forms were given in); one batch request.
+    // In registry order, each platform's VCDM form then its VCLD form (whatever order the forms were given in), and only
+    // the forms the platform's registry entry names (shop: the VCDM form only); one batch request.
     assert.deepEqual(
       held.map((c) => `${c.platform}/${c.format ?? 'vc+sd-jwt'}`),
-      registry.flatMap((id) => [`${id}/vc+sd-jwt`, `${id}/dc+sd-jwt`]),
+      (await wallet.platforms()).flatMap((p) => (p.formats?.includes('dc+sd-jwt') ? [`${p.id}/vc+sd-jwt`, `${p.id}/dc+sd-jwt`] : [`${p.id}/vc+sd-jwt`])),
+    );
+    const shop = (await wallet.platforms()).find((p) => p.id === 'shop')!;
+    await assert.rejects(
+      wallet.preview(buildDcApiRequest('nonce-shop-vcld-000000001', ['ageOver18'], [server.url], 'dc+sd-jwt'), { origin: shop.origins[0]! }),
+      (e: MaskidError) => e.code === 'ERR_DCQL_INVALID' && e.details?.['reason'] === 'form',
+      'a form the platform is not registered for is refused',
     );
     assert.deepEqual(
       server.requests.filter((r) => /\/(credential|batch-credential)$/.test(r)),
       ['POST /batch-credential'],
     );
-    for (const id of registry) {
+    for (const id of ['forum', 'video']) {
       const [vcdm, vcld] = [held.find((c) => c.platform === id && !c.format)!, held.find((c) => c.platform === id && c.format === 'dc+sd-jwt')!];
       assert.equal(vcld.maskedId, vcdm.maskedId, `${id}: one masked ID in both forms`);
       assert.notEqual(vcld.keyId, vcdm.keyId, `${id}: each credential its own key`);
     }
     assert.deepEqual(await wallet.due(), [], 'nothing is due right after onboarding');
-    // A wake-up renews what is due by identifier: here the VCLD form of the second platform only.
-    await storage.set(`cred:${registry[1]}.vcld`, { ...(await storage.get<HeldCredential>(`cred:${registry[1]}.vcld`))!, renewAt: new Date(Date.now() - 1000).toISOString() });
+    // A wake-up renews what is due by identifier: here the VCLD form of one platform only.
+    await storage.set('cred:video.vcld', { ...(await storage.get<HeldCredential>('cred:video.vcld'))!, renewAt: new Date(Date.now() - 1000).toISOString() });
     assert.deepEqual(await wallet.due(), [], 'a routine renewal waits a day after the last issuer contact');
     await contactedDaysAgo(storage, 2);
-    assert.deepEqual(await wallet.due(), [`${registry[1]}.vcld`]);
+    assert.deepEqual(await wallet.due(), ['video.vcld']);
     assert.deepEqual(
       (await wallet.refresh()).map((c) => [c.platform, c.format]),
-      [[registry[1], 'dc+sd-jwt']],
+      [['video', 'dc+sd-jwt']],
     );
 
     // A verifier for the first platform asks for each form in turn; the wallet answers with that form, and it verifies.
-    const platform = (await wallet.platforms()).find((p) => p.id === registry[0])!;
+    const platform = (await wallet.platforms()).find((p) => p.id === 'forum')!;
     const service = await VerifierService.create(
       parseConfig({ platform: platform.id, origins: platform.origins, trustedIssuers: [server.anchor], allowedClaims: platform.claims, dev: true }),
     );

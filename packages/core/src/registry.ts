@@ -5,7 +5,8 @@
  * signed by any key outside the anchored key list, and one older than the registry it holds.
  */
 import { MaskidError } from './errors.js';
-import { isClaimName, type ClaimName } from './profile.js';
+import { FORMAT_DC_SD_JWT, FORMAT_ID, isClaimName, type ClaimName } from './profile.js';
+import type { CredentialFormat } from './wire.js';
 
 /** The registry credential's type. */
 export const PLATFORM_REGISTRY_TYPE = 'PlatformRegistryCredential';
@@ -26,6 +27,22 @@ export interface RegistryPlatform {
   origins: string[];
   claims: ClaimName[];
   manifest: string;
+  /**
+   * The credential forms its verifiers ask for (`vc+sd-jwt`, `dc+sd-jwt`); absent: the VCDM form only.
+   * A wallet holds a credential for the platform in each of these forms it supports, and no other: a
+   * form nobody asks for would cost the issuer a signature per person and renewal for nothing.
+   */
+  formats?: CredentialFormat[];
+}
+
+/** The forms a registry platform asks for ({@link RegistryPlatform.formats}, default the VCDM form). */
+export function platformFormats(p: Pick<RegistryPlatform, 'formats'>): CredentialFormat[] {
+  return p.formats ?? [FORMAT_ID];
+}
+
+/** Whether `v` is a list of credential forms, each once, at least one. */
+export function isFormatList(v: unknown): v is CredentialFormat[] {
+  return Array.isArray(v) && v.length > 0 && v.every((f) => f === FORMAT_ID || f === FORMAT_DC_SD_JWT) && new Set(v).size === v.length;
 }
 
 /** A checked registry. */
@@ -71,7 +88,8 @@ export function checkRegistry(payload: Record<string, unknown>, o: { issuer: str
       !Array.isArray(p['origins']) ||
       !(p['origins'] as unknown[]).every((u) => typeof u === 'string') ||
       !Array.isArray(p['claims']) ||
-      !(p['claims'] as unknown[]).every(isClaimName)
+      !(p['claims'] as unknown[]).every(isClaimName) ||
+      (p['formats'] !== undefined && !isFormatList(p['formats']))
     )
       fail('a platform entry is malformed');
     return {
@@ -80,6 +98,7 @@ export function checkRegistry(payload: Record<string, unknown>, o: { issuer: str
       origins: [...(p['origins'] as string[])],
       claims: [...(p['claims'] as ClaimName[])],
       manifest: p['manifest'] as string,
+      ...(p['formats'] !== undefined ? { formats: [...(p['formats'] as CredentialFormat[])] } : {}),
     };
   });
   const registry: PlatformRegistry = { version: version as number, signedAt: Math.floor(validFrom / 1000), validUntil: Math.floor(validUntil / 1000), platforms };

@@ -23,6 +23,7 @@ import {
   credentialIdentifier,
   credentialViewOf,
   identifierOf,
+  platformFormats,
   issuerAndKidOf,
   credentialFormOf,
   vctFor,
@@ -157,9 +158,12 @@ export class Wallet {
     this.#authorizationDetails = walletAuthorizationDetails(this.#forms);
   }
 
-  /** Every identifier this wallet holds a credential under, in registry order (each platform's forms together). */
-  #identifiers(platforms: readonly string[]): string[] {
-    return platforms.flatMap((p) => this.#forms.map((f) => credentialIdentifier(p, f)));
+  /**
+   * Every identifier this wallet holds a credential under, in registry order (each platform's forms
+   * together): each platform in the forms its registry entry asks for that this wallet supports.
+   */
+  #identifiers(platforms: readonly RegistryPlatform[]): string[] {
+    return platforms.flatMap((p) => this.#forms.filter((f) => platformFormats(p).includes(f)).map((f) => credentialIdentifier(p.id, f)));
   }
 
   /** Runs wallet operations one at a time (refresh and accept must not interleave). */
@@ -202,12 +206,7 @@ export class Wallet {
       };
       await this.#storage.set('wallet:state', state);
       const registry = await this.#registry(issuer);
-      return this.#fetch_(
-        state,
-        token,
-        this.#identifiers(registry.map((p) => p.id)),
-        registry.map((p) => p.id),
-      );
+      return this.#fetch_(state, token, this.#identifiers(registry), registry);
     });
   }
 
@@ -221,7 +220,7 @@ export class Wallet {
     return this.#serial(async () => {
       const state = await this.#state();
       if (!state) throw new MaskidError('ERR_STATE_INVALID', 'the wallet has not accepted an offer yet', { details: { reason: 'not-onboarded' } });
-      const registry = (await this.#registry(state.issuer)).map((p) => p.id);
+      const registry = await this.#registry(state.issuer);
       const due = await this.due();
       const lastRefresh = new Date(this.#now()).toISOString();
       if (due.length === 0) {
@@ -262,7 +261,7 @@ export class Wallet {
     const held = new Map((await this.credentials()).map((c) => [credentialIdentifier(c.platform, c.format), c]));
     const untrusted = await this.#untrusted();
     const lastContact = (await this.#state())?.lastContact;
-    return dueForRenewal(this.#identifiers((await this.platforms()).map((p) => p.id)), held, now, this.#renewal, untrusted, lastContact ? Date.parse(lastContact) : undefined);
+    return dueForRenewal(this.#identifiers(await this.platforms()), held, now, this.#renewal, untrusted, lastContact ? Date.parse(lastContact) : undefined);
   }
 
   /** The credentials held, one per platform and form. */
@@ -350,6 +349,8 @@ export class Wallet {
       throw new MaskidError('ERR_DCQL_INVALID', 'the request asks for a credential type this wallet does not hold', { details: { reason: held ? 'type' : 'form' } });
     const platform = (await this.platforms()).find((p) => p.origins.includes(options.origin));
     if (!platform) throw new MaskidError('ERR_PLATFORM_MISMATCH', `${options.origin} is not a registered platform`);
+    if (!platformFormats(platform).includes(format))
+      throw new MaskidError('ERR_DCQL_INVALID', `${platform.name} is not registered for the ${format} form`, { details: { reason: 'form' } });
     const extra = claims.filter((c) => !platform.claims.includes(c));
     if (extra.length) throw new MaskidError('ERR_CLAIM_NOT_ALLOWED', `${platform.name} is not registered for ${extra.join(', ')}`);
     const identifier = credentialIdentifier(platform.id, format);
@@ -440,7 +441,7 @@ export class Wallet {
    * each as it arrives with its own renewal moment; then drops credentials of platforms no longer in
    * `registry`.
    */
-  async #fetch_(state: WalletState, token: Json, ids: readonly string[], registry: readonly string[]): Promise<HeldCredential[]> {
+  async #fetch_(state: WalletState, token: Json, ids: readonly string[], registry: readonly RegistryPlatform[]): Promise<HeldCredential[]> {
     const details = ((token['authorization_details'] as Json[] | undefined) ?? []).filter((d) => d['type'] === 'openid_credential');
     const offered = new Set(details.flatMap((d) => (d['credential_identifiers'] as string[] | undefined) ?? []));
     const session: CredentialSession = { ...state, accessToken: String(token['access_token']), dpopJwk: await this.#dpopJwk(state.dpopKeyId) };
@@ -473,11 +474,11 @@ export class Wallet {
     return held;
   }
 
-  /** Platforms no longer registered, and forms this wallet no longer holds: their credentials and keys go. */
-  async #dropUnregistered(registry: readonly string[]): Promise<void> {
+  /** Platforms no longer registered, and forms this wallet or the platform no longer holds: their credentials and keys go. */
+  async #dropUnregistered(registry: readonly RegistryPlatform[]): Promise<void> {
+    const kept = new Set(this.#identifiers(registry));
     for (const k of await this.#storage.keys('cred:')) {
-      const named = identifierOf(k.slice('cred:'.length));
-      if (!named || !registry.includes(named.platform) || !this.#forms.includes(named.format)) {
+      if (!kept.has(k.slice('cred:'.length))) {
         const c = await this.#storage.get<HeldCredential>(k);
         await this.#storage.delete(k);
         if (c) await this.#keys.remove(c.keyId);

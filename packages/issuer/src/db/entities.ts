@@ -78,6 +78,8 @@ export interface PlatformRow {
   name: string;
   origins: string[];
   claims: string[];
+  /** The credential forms its verifiers ask for; null: the VCDM form only. */
+  formats?: string[] | null;
   createdAt: string;
 }
 export const PlatformEntity = new EntitySchema<PlatformRow>({
@@ -89,6 +91,7 @@ export const PlatformEntity = new EntitySchema<PlatformRow>({
     name: { type: String, length: 200 },
     origins: { type: 'simple-json' },
     claims: { type: 'simple-json' },
+    formats: { type: 'simple-json', nullable: true },
     createdAt: { type: String, name: 'created_at', length: 32 },
   },
 });

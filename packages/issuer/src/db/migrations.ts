@@ -239,6 +239,21 @@ export class MaskidStatusChanges1767700000000 implements MigrationInterface {
   }
 }
 
+/** The credential forms a platform's verifiers ask for (the registry tells wallets which forms to hold). */
+export class MaskidPlatformFormats1767800000000 implements MigrationInterface {
+  name = 'MaskidPlatformFormats1767800000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn('maskid_platform', new TableColumn({ name: 'formats', type: 'text', isNullable: true }));
+    // The registry now names each platform's forms: a new version, so no wallet sees the same version twice with other contents.
+    await q.query("UPDATE maskid_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'registry_version'");
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('maskid_platform', 'formats');
+  }
+}
+
 export const MASKID_MIGRATIONS = [
   MaskidInitial1767000000000,
   MaskidOpenid4vci1767100000000,
@@ -248,4 +263,5 @@ export const MASKID_MIGRATIONS = [
   MaskidGrantDetails1767500000000,
   MaskidPersonChangedAt1767600000000,
   MaskidStatusChanges1767700000000,
+  MaskidPlatformFormats1767800000000,
 ];

@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  FORMAT_DC_SD_JWT,
+  FORMAT_ID,
   PLATFORM_ID_PATTERN,
   PLATFORM_REGISTRY_PATH,
   PLATFORM_REGISTRY_TYPE,
@@ -12,9 +14,12 @@ import {
   contextRelatedResource,
   contextUrlFor,
   isClaimName,
+  isFormatList,
   manifestUrl,
+  platformFormats,
   MaskidError,
   type ClaimName,
+  type CredentialFormat,
 } from '@maskid/core';
 import { signVcJwt } from '../agent/signing.js';
 import { PlatformEntity, type PlatformRow } from '../db/entities.js';
@@ -35,11 +40,21 @@ export interface Platform {
   name: string;
   origins: string[];
   claims: ClaimName[];
+  /** The credential forms its verifiers ask for (the registry's `formats`; default the VCDM form). */
+  formats: CredentialFormat[];
   createdAt: string;
 }
 
 export function toPlatform(row: PlatformRow): Platform {
-  return { id: row.id, number: BigInt('0x' + row.number), name: row.name, origins: row.origins, claims: row.claims as ClaimName[], createdAt: row.createdAt };
+  return {
+    id: row.id,
+    number: BigInt('0x' + row.number),
+    name: row.name,
+    origins: row.origins,
+    claims: row.claims as ClaimName[],
+    formats: platformFormats({ ...(row.formats ? { formats: row.formats as CredentialFormat[] } : {}) }),
+    createdAt: row.createdAt,
+  };
 }
 
 /** Checks a web origin: scheme + host (+ port), no path; http only for localhost in dev. */
@@ -68,7 +83,7 @@ export function checkOrigin(origin: string, dev: boolean): string {
 export class PlatformService {
   constructor(private readonly issuer: Issuer) {}
 
-  async add(input: { id: string; name: string; origins: string[]; claims: string[] }): Promise<Platform> {
+  async add(input: { id: string; name: string; origins: string[]; claims: string[]; formats?: string[] }): Promise<Platform> {
     if (!PLATFORM_ID_PATTERN.test(input.id ?? '')) throw new MaskidError('ERR_INPUT_INVALID', 'platform id must be 2-63 characters of a-z, 0-9 and -');
     const name = (input.name ?? '').trim();
     if (!name || name.length > 200) throw new MaskidError('ERR_INPUT_INVALID', 'platform name is required (at most 200 characters)');
@@ -80,6 +95,8 @@ export class PlatformService {
       if (!isClaimName(c)) throw new MaskidError('ERR_INPUT_INVALID', `unknown claim ${c}`);
       if (!claims.includes(c)) claims.push(c);
     }
+    const formats = input.formats === undefined ? undefined : [...new Set(input.formats)];
+    if (formats !== undefined && !isFormatList(formats)) throw new MaskidError('ERR_INPUT_INVALID', `formats must be ${FORMAT_ID} and/or ${FORMAT_DC_SD_JWT}`);
     return this.issuer.write(async (m) => {
       if (await m.findOneBy(PlatformEntity, { id: input.id })) throw new MaskidError('ERR_CONFLICT', `platform ${input.id} already exists`);
       const taken = (await m.find(PlatformEntity)).flatMap((p) => p.origins);
@@ -88,7 +105,7 @@ export class PlatformService {
       let number: string;
       do number = randomBytes(8).toString('hex');
       while (number === '0000000000000000' || (await m.findOneBy(PlatformEntity, { number })));
-      const row: PlatformRow = { id: input.id, number, name, origins, claims, createdAt: new Date().toISOString() };
+      const row: PlatformRow = { id: input.id, number, name, origins, claims, formats: formats ?? null, createdAt: new Date().toISOString() };
       await m.insert(PlatformEntity, row);
       // The registry's version only grows: wallets refuse an older registry than the one they hold.
       await this.issuer.setMeta('registry_version', String(Number((await this.issuer.getMeta('registry_version', m)) ?? '0') + 1), m);
@@ -103,7 +120,7 @@ export class PlatformService {
   async signedRegistry(now = Date.now()): Promise<{ version: number; jwt: string }> {
     const s = await this.issuer.settings();
     const version = await this.registryVersion();
-    const platforms = (await this.list()).map((p) => ({ id: p.id, name: p.name, origins: p.origins, claims: p.claims, manifest: manifestUrl(s.url, p.id) }));
+    const platforms = (await this.list()).map((p) => ({ id: p.id, name: p.name, origins: p.origins, claims: p.claims, manifest: manifestUrl(s.url, p.id), formats: p.formats }));
     const id = `${s.url}${PLATFORM_REGISTRY_PATH}`;
     const jwt = await signVcJwt(
       this.issuer.agent,

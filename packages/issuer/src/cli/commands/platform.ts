@@ -14,9 +14,16 @@ export function registerPlatformCommands(program: Command, cli: CliContext): voi
     .requiredOption('--name <name>', 'verified name shown to people in the wallet')
     .requiredOption('--origin <origin>', 'web origin, e.g. https://shop.example (repeatable)', collect)
     .requiredOption('--claims <claims>', `claims it may request, comma-separated`, list)
+    .option('--formats <formats>', 'credential forms its verifiers ask for, comma-separated: vc+sd-jwt (default), dc+sd-jwt; wallets hold only these', list)
     .action((opts) =>
       cli.withIssuer(async (issuer, o) => {
-        const p = await new PlatformService(issuer).add({ id: opts.id, name: opts.name, origins: opts.origin, claims: opts.claims });
+        const p = await new PlatformService(issuer).add({
+          id: opts.id,
+          name: opts.name,
+          origins: opts.origin,
+          claims: opts.claims,
+          ...(opts.formats ? { formats: opts.formats } : {}),
+        });
         o.result(p, () => `registered ${p.id} (${p.name}), platform number ${p.number.toString(16).padStart(16, '0')}`);
       }),
     );
@@ -26,7 +33,9 @@ export function registerPlatformCommands(program: Command, cli: CliContext): voi
     .action(() =>
       cli.withIssuer(async (issuer, o) => {
         const ps = await new PlatformService(issuer).list();
-        o.result({ platforms: ps }, () => (ps.length === 0 ? 'no platforms' : ps.map((p) => `${p.id}\t${p.name}\t${p.origins.join(' ')}\t${p.claims.join(',')}`).join('\n')));
+        o.result({ platforms: ps }, () =>
+          ps.length === 0 ? 'no platforms' : ps.map((p) => `${p.id}\t${p.name}\t${p.origins.join(' ')}\t${p.claims.join(',')}\t${p.formats.join(',')}`).join('\n'),
+        );
       }),
     );
 }
