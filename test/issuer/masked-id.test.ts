@@ -13,7 +13,7 @@ import {
   randomSerial,
   type Issuer,
 } from '@maskid/issuer';
-import { MASKED_ID_PATTERN, type MaskidError, fromBase32 } from '@maskid/core';
+import { MASKED_ID_PATTERN, type MaskidError, decodeJwt, fromBase32 } from '@maskid/core';
 
 /**
  * The test's own inverse of a masked ID (AES-256 decryption of the one block): the package exports no
@@ -77,6 +77,24 @@ describe('masked IDs through the issuer', () => {
     const b = await addPlatform(two.issuer, 'same-id');
     assert.notEqual(a.number, b.number);
     await assert.rejects(addPlatform(one.issuer, 'same-id'), (e: MaskidError) => e.code === 'ERR_CONFLICT');
+  });
+
+  it("a platform's credential forms: the VCDM form by default, both when named, anything else refused; the signed registry carries them", async () => {
+    const service = new PlatformService(one.issuer);
+    assert.deepEqual((await addPlatform(one.issuer, 'one-form')).formats, ['vc+sd-jwt']);
+    const both = await service.add({ id: 'two-forms', name: 'Two forms', origins: ['http://localhost:39001'], claims: ['ageOver18'], formats: ['dc+sd-jwt', 'vc+sd-jwt'] });
+    assert.deepEqual(both.formats, ['dc+sd-jwt', 'vc+sd-jwt']);
+    for (const formats of [[], ['jwt_vc_json'], ['vc+sd-jwt', 'vc+sd-jwt', 'mso_mdoc']]) {
+      await assert.rejects(
+        service.add({ id: 'bad-forms', name: 'Bad', origins: ['http://localhost:39002'], claims: ['ageOver18'], formats }),
+        (e: MaskidError) => e.code === 'ERR_INPUT_INVALID',
+      );
+    }
+    assert.equal(await service.get('bad-forms').catch(() => undefined), undefined, 'nothing was registered');
+    const { jwt } = await service.signedRegistry();
+    const platforms = (decodeJwt(jwt).payload['credentialSubject'] as { platforms: { id: string; formats: string[] }[] }).platforms;
+    assert.deepEqual(platforms.find((p) => p.id === 'two-forms')?.formats, ['dc+sd-jwt', 'vc+sd-jwt']);
+    assert.deepEqual(platforms.find((p) => p.id === 'one-form')?.formats, ['vc+sd-jwt']);
   });
 
   it('reidentification recovers the network number from a masked ID', async () => {
