@@ -472,6 +472,12 @@ describe('issuer HTTP', () => {
     );
     assert.equal((await credential(k, 'x'.repeat(43), await body())).status, 401, 'unknown token');
     await expectStatus(await credential(k, access, await body()), 200);
+    // The same DPoP proof twice at the credential endpoint: the second is a replay (its jti is single-use).
+    const proof = await dpopProof(k, 'POST', `${URL_}/credential`, { ath: await ath(access) });
+    await expectStatus(await credential(k, access, await body(), proof), 200);
+    const replayed = await credential(k, access, await body(), proof);
+    assert.equal(replayed.status, 400);
+    assert.equal(replayed.body.error, 'invalid_dpop_proof', 'a DPoP proof replayed at the credential endpoint');
   });
 
   it('refuses stale nonces and bad key proofs, and the DPoP key as a credential key', async () => {
