@@ -282,6 +282,11 @@ export class Issuer {
     return this.ds.options.type === 'postgres' ? this.ds.transaction(fn) : this.write(fn);
   }
 
+  /** The `i`-th (1-based) parameter placeholder of the database's own SQL, for hot statements written without TypeORM's query building. */
+  placeholder(i: number): string {
+    return this.ds.options.type === 'postgres' ? `$${i}` : '?';
+  }
+
   async getMeta(key: string, manager: EntityManager = this.ds.manager): Promise<string | undefined> {
     return (await manager.findOneBy(MetaEntity, { key }))?.value;
   }

@@ -317,7 +317,7 @@ export class Openid4vciService {
 
   /** Placeholders of the database's own SQL (hot statements bypass TypeORM's query building). */
   #ph(): (i: number) => string {
-    return this.issuer.ds.options.type === 'postgres' ? (i) => `$${i}` : () => '?';
+    return (i) => this.issuer.placeholder(i);
   }
 
   /**

@@ -393,7 +393,7 @@ export class StatusService {
       await this.issuer.setMeta('epoch_seconds', String(epochSeconds), m);
       const platforms = (await m.find(PlatformEntity, { order: { id: 'ASC' } })).map(toPlatform);
       // Placeholders of the database's own SQL (the two hot statements below bypass TypeORM's query builder).
-      const ph = (i: number) => (this.issuer.ds.options.type === 'postgres' ? `$${i}` : '?');
+      const ph = this.#ph();
       const cleared = await this.#clearReleased(m, platforms, now);
       // The first epoch whose changes are all in maskid_status_change: a manifest never offers changes from before it.
       const trackedFrom = Number((await this.issuer.getMeta('status_changes_from', m)) ?? epoch);
@@ -656,7 +656,7 @@ export class StatusService {
 
   /** Placeholders of the database's own SQL. */
   #ph(): (i: number) => string {
-    return this.issuer.ds.options.type === 'postgres' ? (i) => `$${i}` : () => '?';
+    return (i) => this.issuer.placeholder(i);
   }
 
   /** A list's published bits (an index range scan of `maskid_status_bit`; plain SQL). */
