@@ -5,7 +5,7 @@
  * only be closed. The window sizes itself to what it shows.
  */
 import { call, el, reportOf } from './dom.js';
-import { claimLabel, claimValue, errorText, loadLanguage, t } from './i18n.js';
+import { claimLabel, claimValue, errorText, loadLanguage, markDocument, t } from './i18n.js';
 import type { ConsentView } from './messages.js';
 
 const id = location.hash.slice(1);
@@ -27,7 +27,7 @@ async function fit(): Promise<void> {
 
 async function render(): Promise<void> {
   await loadLanguage();
-  document.title = t('consentTitle');
+  markDocument(t('consentTitle'));
   let v: ConsentView;
   try {
     v = await call<ConsentView>({ type: 'consent-view', id });

@@ -28,14 +28,24 @@ export function browserLanguage(): Language {
   return ui.startsWith('zh') ? 'zh_CN' : 'en';
 }
 
-/** Loads the person's language (their choice, else the browser's) and marks the document with it. */
+/**
+ * Loads the person's language (their choice, else the browser's) for `t`. The page marks the document with
+ * it (`markDocument`) in the same step as it draws its words, so no frame shows one language's marks over the
+ * other's text.
+ */
 export async function loadLanguage(): Promise<Language> {
   const chosen = String((await chrome.storage.local.get('language'))['language']);
-  language = (LANGUAGES as readonly string[]).includes(chosen) ? (chosen as Language) : browserLanguage();
-  const res = await fetch(chrome.runtime.getURL(`_locales/${language}/messages.json`));
+  const next = (LANGUAGES as readonly string[]).includes(chosen) ? (chosen as Language) : browserLanguage();
+  const res = await fetch(chrome.runtime.getURL(`_locales/${next}/messages.json`));
   messages = (await res.json()) as Record<string, Message>;
-  document.documentElement.lang = language.replace('_', '-');
+  language = next;
   return language;
+}
+
+/** Marks the document with the loaded language (`lang`) and gives it its title (in that language). */
+export function markDocument(title: string): void {
+  document.documentElement.lang = language.replace('_', '-');
+  document.title = title;
 }
 
 /** Remembers the person's choice of language. */

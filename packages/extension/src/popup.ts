@@ -6,7 +6,7 @@
  * wallet". Every failure is a sentence to act on, never a protocol error.
  */
 import { call, el, reportOf } from './dom.js';
-import { LANGUAGES, LANGUAGE_NAMES, chooseLanguage, claimLabel, errorText, formatDate, loadLanguage, t, type Language } from './i18n.js';
+import { LANGUAGES, LANGUAGE_NAMES, chooseLanguage, claimLabel, errorText, formatDate, loadLanguage, markDocument, t, type Language } from './i18n.js';
 import type { WalletStatus } from './messages.js';
 
 const view = document.getElementById('view')!;
@@ -135,13 +135,24 @@ function languageSwitch(current: Language): HTMLElement {
   return select;
 }
 
+/**
+ * Draws the popup in the person's language. Everything is fetched first and drawn in one synchronous step:
+ * after a switch of language no frame shows the new title over the old language's table.
+ */
 async function start(): Promise<void> {
-  const language = await loadLanguage();
-  document.title = t('popupTitle');
+  const offer = new URLSearchParams(location.hash.slice(1)).get('offer') ?? '';
+  const [language, status] = await Promise.all([
+    loadLanguage(),
+    call<WalletStatus>({ type: 'wallet-status' }).then(
+      (s) => ({ s }),
+      (e: unknown) => ({ e }),
+    ),
+  ]);
+  markDocument(t('popupTitle'));
   document.getElementById('title')!.textContent = t('popupTitle');
   document.getElementById('language-slot')!.replaceChildren(languageSwitch(language));
-  const offer = new URLSearchParams(location.hash.slice(1)).get('offer') ?? '';
-  const s = await call<WalletStatus>({ type: 'wallet-status' });
+  if (!('s' in status)) throw status.e;
+  const s = status.s;
   if (!s.onboarded || offer) onboarding(offer, s.onboarded ? { cancel: s } : {});
   else show(s);
 }
