@@ -1,6 +1,6 @@
 /**
  * The batch SD-JWT builder (RFC 9901) behind the agent's `maskidIssueBatch`: many claims sets secured in
- * one pass on node:crypto. Salts for the whole batch are drawn in one call (decoys in one call per credential), disclosures are hashed with
+ * one pass on node:crypto. Salts and decoys for the whole batch are drawn in one call, disclosures are hashed with
  * node:crypto's SHA-256, the header is encoded once, each payload is serialised once and signed through a
  * {@link BatchSigningHandle} the KMS lends for the batch (the private key never leaves the KMS).
  *
@@ -18,6 +18,9 @@ export interface BatchSigningHandle {
   /** The JOSE signature bytes (ES256: r ‖ s) of `data`; may be async for KMSs without a sync signer. */
   sign(data: Buffer): Buffer | Promise<Buffer>;
 }
+
+/** A decoy digest: as many random bytes as a SHA-256 digest. */
+const DECOY_BYTES = 32;
 
 const b64 = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
 
@@ -38,7 +41,12 @@ export async function secureSdJwtBatch(
   subjectPath: readonly string[] = ['credentialSubject'],
 ): Promise<string[]> {
   const headerB64 = b64(JSON.stringify({ ...header, alg: handle.alg }));
-  const randomness = randomBytes(claimsSets.length * DISCLOSABLE_CLAIMS.length * SALT_BYTES);
+  // Every salt and decoy of the batch in one draw: per credential at most one salt per claim, then the decoys.
+  const perCredential = DISCLOSABLE_CLAIMS.length * SALT_BYTES + DIGEST_COUNT * DECOY_BYTES;
+  const randomness = randomBytes(claimsSets.length * perCredential);
+  // A disclosure's JSON after its salt (`","name",value]`), kept per claim while the value stays the same
+  // (a person's batch shows the same values to every platform): one serialisation per value, not per credential.
+  const tails = new Map<string, { value: unknown; tail: string }>();
   const out: string[] = new Array(claimsSets.length);
   for (let i = 0; i < claimsSets.length; i++) {
     const claims = claimsSets[i]!;
@@ -46,7 +54,7 @@ export async function secureSdJwtBatch(
     if (!subject || typeof subject !== 'object' || Array.isArray(subject))
       throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: ${subjectPath.join('.')} must be an object`);
     if ('_sd' in claims || '_sd_alg' in claims || '_sd' in subject) throw new MaskidError('ERR_PROFILE_INVALID', `credential ${i}: claims must not carry SD-JWT members`);
-    let r = i * DISCLOSABLE_CLAIMS.length * SALT_BYTES;
+    let r = i * perCredential;
     const visible: Record<string, unknown> = {};
     const disclosures: string[] = [];
     const digests: string[] = [];
@@ -54,20 +62,23 @@ export async function secureSdJwtBatch(
     for (const key of Object.keys(s)) if (!(DISCLOSABLE_CLAIMS as readonly string[]).includes(key)) visible[key] = s[key];
     for (const name of DISCLOSABLE_CLAIMS) {
       if (!(name in s)) continue;
-      const salt = randomness.toString('base64url', r, r + SALT_BYTES);
+      const value = s[name];
+      let known = tails.get(name);
+      if (known === undefined || known.value !== value || (typeof value === 'object' && value !== null)) {
+        known = { value, tail: JSON.stringify([name, value]).slice(1) };
+        tails.set(name, known);
+      }
+      // A base64url salt needs no JSON escaping: `["<salt>",` + the tail is JSON.stringify([salt, name, value]).
+      const disclosure = b64(`["${randomness.toString('base64url', r, r + SALT_BYTES)}",${known.tail}`);
       r += SALT_BYTES;
-      const disclosure = b64(JSON.stringify([salt, name, s[name]]));
       disclosures.push(disclosure);
       digests.push(createHash('sha256').update(disclosure).digest('base64url'));
     }
     // Decoys: 32 fresh random bytes each. RFC 9901 §4.2.5 recommends hashing a random number; SHA-256 of
     // a random input and 32 random bytes have the same distribution, and this saves a hash per decoy.
     // Either way a decoy cannot be told from a digest.
-    const decoys = DIGEST_COUNT - digests.length;
-    if (decoys > 0) {
-      const bytes = randomBytes(32 * decoys);
-      for (let d = 0; d < decoys; d++) digests.push(bytes.toString('base64url', 32 * d, 32 * d + 32));
-    }
+    r = i * perCredential + DISCLOSABLE_CLAIMS.length * SALT_BYTES;
+    for (let d = digests.length; d < DIGEST_COUNT; d++, r += DECOY_BYTES) digests.push(randomness.toString('base64url', r, r + DECOY_BYTES));
     digests.sort();
     visible['_sd'] = digests;
     const payload = replaced(claims, subjectPath, 0, visible);
