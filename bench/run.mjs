@@ -197,6 +197,11 @@ function issuanceRows() {
     const I0 = issuance.limit.median;
     out.push(
       `| I0 limit: node:crypto ES256 sign of a ${f0(issuance.signingInputBytes)}-byte credential signing input + SHA-256 of its ${issuance.disclosures} disclosures | 1 core | ${range(issuance.limit)} credentials/s | 1.00 |`,
+      ...(issuance.floor
+        ? [
+            `| I2 floor: I0 + the profile's own work per credential before any JSON (holder key point check, status index permutation, masked ID) | 1 core | ${range(issuance.floor)} credentials/s | ${ratio(issuance.floor.median, I0)} (I2 reaches ${ratio(issuance.batch.median, issuance.floor.median)} of it) |`,
+          ]
+        : []),
       `| I1 peer: @sd-jwt/core issuing the same claims and frame, node:crypto signer and hasher | 1 core | ${range(issuance.peer)} credentials/s | ${ratio(issuance.peer.median, I0)} |`,
       `| I2 maskid: one person × ${issuance.platforms} platforms through the agent's \`maskidIssueBatch\`, from database rows to SD-JWT strings | 1 core | ${range(issuance.batch)} credentials/s | **${ratio(issuance.batch.median, I0)}** (${ratio(issuance.batch.median, issuance.peer.median)}× I1) |`,
       ...(issuance.vcld

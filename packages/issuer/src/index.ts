@@ -14,7 +14,7 @@ export { Issuer, checkIssuerUrl, defaultAgentConfigPath, DEV_ROOT_KEY_FILE, type
 export { loadRootKey, createRootKeyFile, rootKeyFromJwk, nodeSigner, type RootKey } from './crypto/root-key.js';
 export { KeyService, DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_LIST_VALIDITY_SECONDS, type ScheduledKey } from './services/keys.js';
 export { Sealer, loadKek, sealWith, openWith, DEV_KEK, type KekSource } from './crypto/sealer.js';
-export { maskedIdFor, maskedIdVersion } from './crypto/masked-id.js';
+export { maskedIdEncoder, maskedIdFor, maskedIdVersion } from './crypto/masked-id.js';
 export { StatusIndexPermutation } from './crypto/status-index.js';
 export { validateNationalId, nationalIdCheckChar, isRealDate, PROVINCE_CODES } from './national-id.js';
 export { formatNetworkNumber, parseNetworkNumber, randomSerial, serialKey } from './network-number.js';
