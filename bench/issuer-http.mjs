@@ -8,6 +8,8 @@
 //        average at 400 platforms), as CPU per wake-up: the fixed cost the national sizing needs
 // The limit, measured here in the same run on node:crypto: 1 ES256 verify + 1 ES256 sign per credential
 // for I3a (the key proof, the signature), 2 verifies + 1 sign for I3b (DPoP proof, key proof, signature).
+// I3b's floor: the same load against a bare node:http server doing only that cryptography (with the
+// key proof's key imported per request, as an issuer must), http-floor-server.mjs, pinned the same way.
 import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -77,15 +79,17 @@ for (let i = 0; !/serving/.test(served); i++) {
   if (i > 300) throw new Error(`serve did not start: ${served}`);
   await new Promise((r) => setTimeout(r, 100));
 }
+/** The process whose CPU the loads measure: `serve`, then the HTTP floor server. */
+let measured = serve;
 const cpuTicks = () => {
-  const f = readFileSync(`/proc/${serve.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const f = readFileSync(`/proc/${measured.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime
 };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function post(path, headers, body) {
+function post(path, headers, body, base = url) {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(`${base}${path}`, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
@@ -194,7 +198,9 @@ const firstSeenFloor = () => {
   return ((performance.now() - t) / 1000 / N) * 1e6;
 };
 
-const rows = { a: [], b: [], c: [], limitA: [], limitB: [], firstSeen: [], batchWallMs: [] };
+/** The key proofs of I3b's last run, sent again to the floor server (which checks no nonce). */
+let standardProofs = [];
+const rows = { a: [], b: [], c: [], limitA: [], limitB: [], firstSeen: [], batchWallMs: [], floorB: [] };
 try {
   for (let r = 0; r <= RUNS; r++) {
     rows.limitA.push(limitFor(1));
@@ -220,6 +226,7 @@ try {
     rows.a.push((a.cpuSeconds / a.credentials) * 1e6);
     // I3b: one credential per request, WALLETS × 4 in flight.
     const ps = await proofs();
+    standardProofs = ps;
     let next = 0;
     const b = await load(PHASES.includes('b') ? WALLETS * 4 : 0, async (i) => {
       const w = wallets[i % wallets.length];
@@ -264,11 +271,44 @@ try {
     );
   }
 } finally {
-  agent.destroy();
   const exited = new Promise((r) => serve.once('exit', r));
   serve.kill('SIGTERM');
   log(`serve exit: ${await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))])}`);
 }
+// I3b's floor, same load on the same core: a bare node:http server doing only the request's cryptography
+// (bench/http-floor-server.mjs), the proofs made as for I3b.
+if (PHASES.includes('b')) {
+  const floorPort = await freePort();
+  const floorServer = spawn('taskset', ['-c', '0', process.execPath, join(ROOT, 'bench/http-floor-server.mjs'), String(floorPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      floorServer.stdout.once('data', resolve);
+      floorServer.once('exit', () => reject(new Error('the floor server did not start')));
+    });
+    measured = floorServer;
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
+    const ps = standardProofs;
+    for (let r = 0; r <= RUNS; r++) {
+      let next = 0;
+      const b = await load(WALLETS * 4, async (i) => {
+        const w = wallets[i % wallets.length];
+        const p = next++ % PLATFORMS;
+        const res = await post(
+          '/credential',
+          { 'content-type': 'application/json', authorization: `DPoP ${w.token}`, dpop: dpop(w, '/credential', w.token) },
+          JSON.stringify({ credential_identifier: `p${p}`, proofs: { jwt: [ps[p]] } }),
+          floorUrl,
+        );
+        if (res.status !== 200) throw new Error(`floor: ${res.body.slice(0, 300)}`);
+        return 1;
+      });
+      rows.floorB.push((b.cpuSeconds / b.credentials) * 1e6);
+    }
+  } finally {
+    floorServer.kill('SIGTERM');
+  }
+}
+agent.destroy();
 const out = {
   platforms: PLATFORMS,
   wallets: WALLETS,
@@ -277,6 +317,7 @@ const out = {
   limitBatchMicros: stats(rows.limitA.slice(1)),
   limitStandardMicros: stats(rows.limitB.slice(1)),
   firstSeenKeyFloorMicros: stats(rows.firstSeen.slice(1)),
+  standardHttpFloorMicros: stats(rows.floorB.slice(1)),
   oneBatchWallMs: stats(rows.batchWallMs.slice(1)),
   wakeUpCredentials: WAKE_UP,
   wakeUpCpuMicros: stats(rows.c.slice(1)),
@@ -284,6 +325,10 @@ const out = {
 out.batchVsLimit = out.limitBatchMicros.median / out.batchCpuMicrosPerCredential.median;
 out.standardVsLimit = out.limitStandardMicros.median / out.standardCpuMicrosPerCredential.median;
 out.batchVsFirstSeenFloor = out.firstSeenKeyFloorMicros.median / out.batchCpuMicrosPerCredential.median;
-log(`I3a ${out.batchVsLimit.toFixed(2)} of the limit, I3b ${out.standardVsLimit.toFixed(2)} of the limit; one batch of ${PLATFORMS} ${out.oneBatchWallMs.median.toFixed(0)} ms`);
+out.standardHttpFloorVsLimit = out.limitStandardMicros.median / out.standardHttpFloorMicros.median;
+out.standardVsHttpFloor = out.standardHttpFloorMicros.median / out.standardCpuMicrosPerCredential.median;
+log(
+  `I3a ${out.batchVsLimit.toFixed(2)} of the limit, I3b ${out.standardVsLimit.toFixed(2)} of the limit (its HTTP floor ${out.standardHttpFloorVsLimit.toFixed(2)}); one batch of ${PLATFORMS} ${out.oneBatchWallMs.median.toFixed(0)} ms`,
+);
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify(out) + '\n');

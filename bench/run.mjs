@@ -217,6 +217,11 @@ function issuanceRows() {
     out.push(
       `| I3a HTTP batch extension: \`serve\`'s CPU per credential, ${issuerHttp.wallets} wallets × ${issuerHttp.platforms} credentials per request | serve 1 core, wallets 1 core | ${range(issuerHttp.batchCpuMicrosPerCredential, f1)} µs (limit 1 verify + 1 sign: ${f1(issuerHttp.limitBatchMicros.median)} µs${issuerHttp.firstSeenKeyFloorMicros ? `; with the verified key seen for the first time, as every key proof's is: ${f1(issuerHttp.firstSeenKeyFloorMicros.median)} µs, of which maskid reaches ${issuerHttp.batchVsFirstSeenFloor.toFixed(2)}` : ''}) | **${issuerHttp.batchVsLimit.toFixed(2)}** |`,
       `| I3b HTTP standard requests (DPoP + key proof each): \`serve\`'s CPU per credential | same | ${range(issuerHttp.standardCpuMicrosPerCredential, f1)} µs (limit 2 verifies + 1 sign: ${f1(issuerHttp.limitStandardMicros.median)} µs) | **${issuerHttp.standardVsLimit.toFixed(2)}** |`,
+      ...(issuerHttp.standardHttpFloorMicros?.median
+        ? [
+            `| I3b floor: the same load against a bare node:http server doing only the request's cryptography (DPoP key cached per wallet, the key proof's key imported per request), no database, tokens or credential building | same | ${range(issuerHttp.standardHttpFloorMicros, f1)} µs | ${issuerHttp.standardHttpFloorVsLimit.toFixed(2)} (maskid reaches ${issuerHttp.standardVsHttpFloor.toFixed(2)} of it) |`,
+          ]
+        : []),
       `| I3 one wallet's batch of ${issuerHttp.platforms} over loopback (one request) | same | ${range(issuerHttp.oneBatchWallMs, f0)} ms | |`,
       `| I3c a whole wake-up: token refresh, c_nonce and a batch of ${issuerHttp.wakeUpCredentials} credentials: \`serve\`'s CPU | same | ${range(issuerHttp.wakeUpCpuMicros, (x) => (x / 1000).toFixed(2))} ms | |`,
     );
