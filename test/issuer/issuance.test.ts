@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { CredentialService, StatusService, validUntilFor, maxValidityDays, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
+import { MetaEntity, PersonEntity } from '@maskid/issuer/entities';
 import { birthdayAt, parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
@@ -18,6 +19,23 @@ describe('issuance through the Veramo agent', () => {
     networkNumber = await enrollPerson(issuer, { familyName: '欧阳', givenName: '娜娜', birthDate: '1990-03-04' });
   });
   after(() => t.cleanup());
+
+  it("reads a row by its key as TypeORM does (the hot paths' plain reads): people in every state, with and without nulls, and settings", async () => {
+    const status = new StatusService(issuer);
+    await enrollPerson(issuer);
+    const suspended = await enrollPerson(issuer);
+    const deleted = await enrollPerson(issuer);
+    await status.suspend({ networkNumber: suspended });
+    await status.delete({ networkNumber: deleted });
+    const people = await issuer.ds.getRepository(PersonEntity).find();
+    assert.ok(people.some((p) => p.state === 'deleted' && p.dataSealed === null) && people.some((p) => p.state === 'suspended') && people.some((p) => p.state === 'active'));
+    for (const person of people)
+      assert.deepEqual(await issuer.rowByKey(PersonEntity, person.serial), { ...(await issuer.ds.getRepository(PersonEntity).findOneBy({ serial: person.serial })) });
+    assert.equal(typeof (await issuer.rowByKey(PersonEntity, people[0]!.serial))!.slot, 'number', 'the bigint slot through its transformer');
+    assert.equal(await issuer.rowByKey(PersonEntity, 'ffffffffffffffff'), undefined);
+    assert.equal(await issuer.getMeta('issuer_did'), (await issuer.ds.getRepository(MetaEntity).findOneBy({ key: 'issuer_did' }))!.value);
+    assert.equal(await issuer.getMeta('no such key'), undefined);
+  });
 
   it('returns an EnvelopedVerifiableCredential without VCDM 1.1 members', async () => {
     const holder = await newHolder();

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntitySchema } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { PrivateKeyStore } from '@veramo/data-store';
 import { SecretBox } from '@veramo/kms-local';
 import type { IAgentContext, ICredentialPlugin, IDIDManager, IKeyManager, IResolver, TAgent } from '@veramo/core-types';
@@ -107,6 +108,7 @@ export class Issuer {
   readonly dataDir: string;
   readonly #sealer: Sealer;
   readonly #secrets = new Map<string, Buffer>();
+  readonly #rowReaders = new Map<EntitySchema<unknown>, { sql: string; columns: ColumnMetadata[] }>();
   #settings: IssuerSettings | undefined;
   #settingsAt = 0;
 
@@ -288,7 +290,30 @@ export class Issuer {
   }
 
   async getMeta(key: string, manager: EntityManager = this.ds.manager): Promise<string | undefined> {
-    return (await manager.findOneBy(MetaEntity, { key }))?.value;
+    return (await this.rowByKey(MetaEntity, key, manager))?.value;
+  }
+
+  /**
+   * One row by its primary key, through a plain statement built once per entity from TypeORM's metadata
+   * (its columns, hydrated by the driver as TypeORM hydrates them, transformers included). The per-request
+   * reads of the hot paths (registry version, the person of a token) use it: TypeORM's query building and
+   * result mapping cost more than the read itself. `findOneBy` stays the oracle (issuer tests, both databases).
+   */
+  async rowByKey<T>(entity: EntitySchema<T>, key: string, manager: EntityManager = this.ds.manager): Promise<T | undefined> {
+    let reader = this.#rowReaders.get(entity as EntitySchema<unknown>);
+    if (!reader) {
+      const meta = this.ds.getMetadata(entity);
+      if (meta.primaryColumns.length !== 1) throw new MaskidError('ERR_INTERNAL', `${meta.tableName} has no single primary key`);
+      const q = (name: string) => `"${name}"`;
+      const list = meta.columns.map((c) => `${q(c.databaseName)} AS ${q(c.propertyName)}`).join(', ');
+      reader = { sql: `SELECT ${list} FROM ${q(meta.tableName)} WHERE ${q(meta.primaryColumns[0]!.databaseName)} = ${this.placeholder(1)}`, columns: meta.columns };
+      this.#rowReaders.set(entity as EntitySchema<unknown>, reader);
+    }
+    const [raw] = (await manager.query(reader.sql, [key])) as Record<string, unknown>[];
+    if (!raw) return undefined;
+    const row: Record<string, unknown> = {};
+    for (const c of reader.columns) row[c.propertyName] = this.ds.driver.prepareHydratedValue(raw[c.propertyName], c);
+    return row as T;
   }
 
   async setMeta(key: string, value: string, manager: EntityManager = this.ds.manager): Promise<void> {

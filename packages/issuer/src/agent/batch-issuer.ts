@@ -9,9 +9,12 @@
  * without disclosures: the status lists, every changed list of an epoch in one call) and `statuslist+jwt`
  * (IETF Token Status Lists).
  */
-import type { IAgentContext, IAgentPlugin, IDIDManager, IKey, IKeyManager, IPluginMethodMap } from '@veramo/core-types';
+import type { IAgentContext, IAgentPlugin, IDIDManager, IIdentifier, IKey, IKeyManager, IPluginMethodMap } from '@veramo/core-types';
 import { CTY_VC, MaskidError, TYP_DC_SD_JWT, TYP_STATUS_LIST_JWT, TYP_VC_JWT, TYP_VC_SD_JWT, VC_CONTEXT_V2, VCLD_SUBJECT_PATH, isIssuerUrlOf } from '@maskid/core';
 import { secureJwtBatch, secureSdJwtBatch, type BatchSigningHandle } from './sd-jwt-batch.js';
+
+/** How long the plugin keeps an issuer DID's keys as read (the issuer's settings are cached as long). */
+export const IDENTIFIER_FRESH_MS = 5_000;
 
 /** The most credentials one call secures (a person × every registered platform fits many times over). */
 export const MAX_BATCH = 5000;
@@ -107,10 +110,22 @@ const ALG_OF: Partial<Record<IKey['type'], 'ES256' | 'EdDSA'>> = { Secp256r1: 'E
 export class MaskidBatchIssuer implements IAgentPlugin {
   readonly methods: IMaskidBatchIssuer;
   readonly #kms: Readonly<Record<string, BatchCapableKms>>;
+  /**
+   * Issuer DIDs with their keys as last read from the DID manager, for {@link IDENTIFIER_FRESH_MS}: one
+   * identifier read (a TypeORM join over identifier, keys and services) per batch was ~4 % of a standard
+   * credential request. A key the issuer's settings name but this copy lacks is read again at once; a key
+   * removed from the DID by another process is used at most as long as `Issuer.settings()` names it anyway.
+   */
+  readonly #identifiers = new Map<string, { identifier: IIdentifier; at: number }>();
 
   constructor(options: { kms?: Record<string, BatchCapableKms> } = {}) {
     this.#kms = options.kms ?? {};
     this.methods = { maskidIssueBatch: this.issueBatch.bind(this) };
+  }
+
+  #fresh(did: string): IIdentifier | undefined {
+    const held = this.#identifiers.get(did);
+    return held && Date.now() - held.at < IDENTIFIER_FRESH_MS ? held.identifier : undefined;
   }
 
   async issueBatch(args: IssueBatchArgs, context: IAgentContext<IDIDManager & IKeyManager>): Promise<IssueBatchResult> {
@@ -124,13 +139,17 @@ export class MaskidBatchIssuer implements IAgentPlugin {
       if (!c || typeof c !== 'object' || Array.isArray(c)) throw new MaskidError('ERR_INPUT_INVALID', `credential ${i} is not an object`);
       rule.check(c, issuer, i);
     });
-    let identifier: Awaited<ReturnType<IDIDManager['didManagerGet']>>;
-    try {
-      identifier = await context.agent.didManagerGet({ did: issuer });
-    } catch (cause) {
-      throw new MaskidError('ERR_KEY_UNKNOWN', `${String(issuer).slice(0, 100)} is not an issuer DID managed by this agent`, { cause });
+    let key = this.#fresh(issuer)?.keys.find((k) => k.kid === keyRef);
+    if (!key) {
+      let identifier: IIdentifier;
+      try {
+        identifier = await context.agent.didManagerGet({ did: issuer });
+      } catch (cause) {
+        throw new MaskidError('ERR_KEY_UNKNOWN', `${String(issuer).slice(0, 100)} is not an issuer DID managed by this agent`, { cause });
+      }
+      this.#identifiers.set(issuer, { identifier, at: Date.now() });
+      key = identifier.keys.find((k) => k.kid === keyRef);
     }
-    const key = identifier.keys.find((k) => k.kid === keyRef);
     if (!key) throw new MaskidError('ERR_KEY_UNKNOWN', `${issuer} has no key ${String(keyRef).slice(0, 100)}`);
     const alg = ALG_OF[key.type];
     if (!alg) throw new MaskidError('ERR_ALG_NOT_ALLOWED', `key type ${key.type} is not allowed by the profile`);

@@ -428,7 +428,7 @@ export class Openid4vciService {
       // A wrong PIN is counted (committed) and then refused outside the transaction.
       if ('wrong' in spent) return spent;
       const { serial, generation } = spent;
-      const person = await m.findOneBy(PersonEntity, { serial });
+      const person = await this.issuer.rowByKey(PersonEntity, serial, m);
       if (!person || person.state === 'deleted') throw grantError('this grant is no longer valid', 'spent');
       if (person.state === 'revoked') throw grantError('this Internet ID was revoked', 'revoked', person.changedAt);
       if (person.generation !== generation) throw grantError('a newer offer replaced this grant', 'replaced', person.changedAt);
@@ -586,7 +586,7 @@ export class Openid4vciService {
       keys.add(thumb);
       items.push({ platform, holder: didJwkFor(holderJwk), format });
     }
-    const person = await this.issuer.ds.getRepository(PersonEntity).findOneBy({ serial: grant.serial });
+    const person = await this.issuer.rowByKey(PersonEntity, grant.serial);
     if (!person || person.generation !== grant.generation) throw new OAuthError(401, 'invalid_token', 'the access token is no longer valid');
     if (person.state === 'deleted' || person.state === 'revoked') throw new OAuthError(400, 'credential_request_denied', 'no credentials can be issued for this person');
     const issued = await this.#credentials.issueBatch(person, items, this.#now());
