@@ -2,7 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { CredentialService, StatusService, validUntilFor, maxValidityDays, NodeCryptoKeyManagementSystem, type Issuer } from '@maskid/issuer';
-import { MetaEntity, PersonEntity } from '@maskid/issuer/entities';
+import { GrantEntity, MetaEntity, PersonEntity, type GrantRow } from '@maskid/issuer/entities';
+import { In } from 'typeorm';
 import { birthdayAt, parseSdJwt, presentInternetIdCredential, verifyInternetIdPresentation, DIGEST_COUNT, type MaskidError, type Jwk } from '@maskid/core';
 import { addPlatform, enrollPerson, newHolder, testIssuer } from '../helpers.js';
 
@@ -35,6 +36,23 @@ describe('issuance through the Veramo agent', () => {
     assert.equal(await issuer.rowByKey(PersonEntity, 'ffffffffffffffff'), undefined);
     assert.equal(await issuer.getMeta('issuer_did'), (await issuer.ds.getRepository(MetaEntity).findOneBy({ key: 'issuer_did' }))!.value);
     assert.equal(await issuer.getMeta('no such key'), undefined);
+  });
+
+  it("inserts rows as TypeORM does (the token endpoint's plain writes): booleans, bigints and a column only one row sets", async () => {
+    const base = { kind: 'access' as GrantRow['kind'], serial: '0123456789abcdef', generation: 2, txCodeHash: null, attempts: 0, jkt: 'k'.repeat(43), used: false, parent: null };
+    const rows = [
+      { ...base, handle: 'a'.repeat(64), expiresAt: 2 ** 41 + 1, details: 'InternetIdCredential' },
+      { ...base, handle: 'b'.repeat(64), kind: 'refresh' as GrantRow['kind'], expiresAt: 2 ** 41 + 2, used: true },
+    ];
+    await issuer.insertRows(GrantEntity, rows);
+    const repo = issuer.ds.getRepository(GrantEntity);
+    assert.deepEqual({ ...(await repo.findOneBy({ handle: 'a'.repeat(64) })) }, rows[0]);
+    assert.deepEqual({ ...(await repo.findOneBy({ handle: 'b'.repeat(64) })) }, { ...rows[1], details: null });
+    assert.deepEqual(await issuer.rowByKey(GrantEntity, 'b'.repeat(64)), { ...(await repo.findOneBy({ handle: 'b'.repeat(64) })) });
+    // A row without a value for a column that cannot be NULL is refused before anything is written.
+    const { kind: _kind, ...noKind } = { ...base, handle: 'c'.repeat(64), expiresAt: 1 };
+    await assert.rejects(issuer.insertRows(GrantEntity, [{ ...base, handle: 'd'.repeat(64), expiresAt: 1 }, noKind]), (e: MaskidError) => e.code === 'ERR_INTERNAL');
+    assert.equal(await repo.countBy({ handle: In(['c'.repeat(64), 'd'.repeat(64)]) }), 0);
   });
 
   it('returns an EnvelopedVerifiableCredential without VCDM 1.1 members', async () => {

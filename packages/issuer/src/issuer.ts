@@ -294,6 +294,28 @@ export class Issuer {
   }
 
   /**
+   * Inserts rows through one plain statement built from the entity's metadata, values prepared by the
+   * driver as TypeORM prepares them (booleans, transformers); a column no row sets is left out, and one
+   * only some rows set must be nullable (the others get NULL). The token endpoint's writes use it.
+   */
+  async insertRows<T>(entity: EntitySchema<T>, rows: readonly Partial<T>[], manager: EntityManager = this.ds.manager): Promise<void> {
+    if (rows.length === 0) return;
+    const meta = this.ds.getMetadata(entity);
+    const set = (row: Partial<T>, c: ColumnMetadata) => (row as Record<string, unknown>)[c.propertyName] !== undefined;
+    const columns = meta.columns.filter((c) => rows.some((row) => set(row, c)));
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const places = columns.map((c) => {
+        if (!set(row, c) && !c.isNullable) throw new MaskidError('ERR_INTERNAL', `${meta.tableName}.${c.databaseName} needs a value in every row`);
+        params.push(set(row, c) ? this.ds.driver.preparePersistentValue((row as Record<string, unknown>)[c.propertyName], c) : null);
+        return this.placeholder(params.length);
+      });
+      return `(${places.join(', ')})`;
+    });
+    await manager.query(`INSERT INTO "${meta.tableName}" (${columns.map((c) => `"${c.databaseName}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  }
+
+  /**
    * One row by its primary key, through a plain statement built once per entity from TypeORM's metadata
    * (its columns, hydrated by the driver as TypeORM hydrates them, transformers included). The per-request
    * reads of the hot paths (registry version, the person of a token) use it: TypeORM's query building and

@@ -389,7 +389,8 @@ export class Openid4vciService {
       const token = params['refresh_token'];
       if (typeof token !== 'string' || !token) throw new OAuthError(400, 'invalid_request', 'refresh_token is required');
       spend = async (m) => {
-        const g = await m.findOneBy(GrantEntity, { handle: hash(token), kind: 'refresh' });
+        const row = await this.issuer.rowByKey(GrantEntity, hash(token), m);
+        const g = row?.kind === 'refresh' ? row : undefined;
         const now = this.#now();
         if (!g || g.expiresAt <= now) throw grantError('the refresh token is unknown, used or expired', 'spent');
         if (g.jkt !== dpop.jkt) throw new OAuthError(400, 'invalid_grant', 'the refresh token is bound to another DPoP key');
@@ -423,7 +424,7 @@ export class Openid4vciService {
     const work = run(async (m) => {
       // The DPoP proof's jti, when its replay check was deferred: in the same transaction as the grant it
       // spends (a replay fails the insert and nothing is spent).
-      if (dpop.replay) await m.insert(GrantEntity, singleUseRow('dpop_jti', dpop.replay.handle, dpop.replay.expiresAt));
+      if (dpop.replay) await this.issuer.insertRows(GrantEntity, [singleUseRow('dpop_jti', dpop.replay.handle, dpop.replay.expiresAt)], m);
       const spent = await spend(m);
       // A wrong PIN is counted (committed) and then refused outside the transaction.
       if ('wrong' in spent) return spent;
@@ -434,10 +435,14 @@ export class Openid4vciService {
       if (person.generation !== generation) throw grantError('a newer offer replaced this grant', 'replaced', person.changedAt);
       const now = this.#now();
       const base = { serial, generation, txCodeHash: null, attempts: 0, jkt: dpop.jkt, used: false, parent };
-      await m.insert(GrantEntity, [
-        { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000, details: details ?? null },
-        { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
-      ] as never);
+      await this.issuer.insertRows(
+        GrantEntity,
+        [
+          { ...base, handle: hash(access), kind: 'access', expiresAt: now + this.lifetimes.access * 1000, details: details ?? null },
+          { ...base, handle: hash(refresh), kind: 'refresh', expiresAt: now + this.lifetimes.refresh * 1000 },
+        ],
+        m,
+      );
       return { ...spent, suspendedSince: person.state === 'suspended' ? (person.changedAt ?? '') : undefined };
     });
     let outcome: Awaited<typeof work>;
