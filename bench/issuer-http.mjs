@@ -167,6 +167,23 @@ async function load(inFlight, send) {
   return { credentials, cpuSeconds: cpu, wallSeconds: (performance.now() - wall) / 1000 };
 }
 
+/** I3b's load: standard credential requests (DPoP + one key proof from `ps` each), `inFlight` in flight, against `base`. */
+function standardLoad(inFlight, ps, base) {
+  let next = 0;
+  return load(inFlight, async (i) => {
+    const w = wallets[i % wallets.length];
+    const p = next++ % PLATFORMS;
+    const res = await post(
+      '/credential',
+      { 'content-type': 'application/json', authorization: `DPoP ${w.token}`, dpop: dpop(w, '/credential', w.token) },
+      JSON.stringify({ credential_identifier: `p${p}`, proofs: { jwt: [ps[p]] } }),
+      base,
+    );
+    if (res.status !== 200) throw new Error(`credential (${base}): ${res.body.slice(0, 300)}`);
+    return 1;
+  });
+}
+
 // The limit, on this process's core, same run: ES256 verify and sign of a credential-sized input.
 const limitFor = (verifies) => {
   const k = es256();
@@ -227,18 +244,7 @@ try {
     // I3b: one credential per request, WALLETS × 4 in flight.
     const ps = await proofs();
     standardProofs = ps;
-    let next = 0;
-    const b = await load(PHASES.includes('b') ? WALLETS * 4 : 0, async (i) => {
-      const w = wallets[i % wallets.length];
-      const p = next++ % PLATFORMS;
-      const res = await post(
-        '/credential',
-        { 'content-type': 'application/json', authorization: `DPoP ${w.token}`, dpop: dpop(w, '/credential', w.token) },
-        JSON.stringify({ credential_identifier: `p${p}`, proofs: { jwt: [ps[p]] } }),
-      );
-      if (res.status !== 200) throw new Error(`credential: ${res.body.slice(0, 300)}`);
-      return 1;
-    });
+    const b = await standardLoad(PHASES.includes('b') ? WALLETS * 4 : 0, ps, url);
     rows.b.push((b.cpuSeconds / b.credentials) * 1e6);
     // I3c: whole wake-ups (each wallet in turn: token refresh, nonce, batch of WAKE_UP), one per wallet in flight.
     const c = await load(PHASES.includes('c') ? WALLETS : 0, async (i) => {
@@ -289,19 +295,7 @@ if (PHASES.includes('b')) {
     const floorUrl = `http://127.0.0.1:${floorPort}`;
     const ps = standardProofs;
     for (let r = 0; r <= RUNS; r++) {
-      let next = 0;
-      const b = await load(WALLETS * 4, async (i) => {
-        const w = wallets[i % wallets.length];
-        const p = next++ % PLATFORMS;
-        const res = await post(
-          '/credential',
-          { 'content-type': 'application/json', authorization: `DPoP ${w.token}`, dpop: dpop(w, '/credential', w.token) },
-          JSON.stringify({ credential_identifier: `p${p}`, proofs: { jwt: [ps[p]] } }),
-          floorUrl,
-        );
-        if (res.status !== 200) throw new Error(`floor: ${res.body.slice(0, 300)}`);
-        return 1;
-      });
+      const b = await standardLoad(WALLETS * 4, ps, floorUrl);
       rows.floorB.push((b.cpuSeconds / b.credentials) * 1e6);
     }
   } finally {

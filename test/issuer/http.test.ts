@@ -414,7 +414,7 @@ describe('issuer HTTP', () => {
         if (open) open.wrote = true;
         else writes++;
       }
-      return (logger.logQuery as (...a: unknown[]) => unknown).call(logger, query, ...rest) as void;
+      return (logger.logQuery as (...a: unknown[]) => unknown).call(logger, query, ...rest);
     };
     Object.defineProperty(issuer.ds, 'logger', { value: counting, configurable: true, writable: true });
     try {
