@@ -4,7 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { Issuer, KeyService, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, createIssuerApp, nationalIdCheckChar } from '@maskid/issuer';
+import {
+  Issuer,
+  initIssuer,
+  KeyService,
+  loadKek,
+  EnrollmentService,
+  PlatformService,
+  CredentialService,
+  StatusService,
+  createIssuerApp,
+  nationalIdCheckChar,
+} from '@maskid/issuer';
 import { didJwkFor, presentInternetIdCredential, webCryptoSigner } from '@maskid/core';
 
 export const ORIGIN = 'https://forum.example';
@@ -37,7 +48,7 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
-  await issuer.init({ url, ...(capacity ? { capacity } : {}) });
+  await initIssuer(issuer, { url, ...(capacity ? { capacity } : {}) });
   await new PlatformService(issuer).add({ id: 'forum', name: 'Forum', origins: [ORIGIN], claims: ['ageOver18', 'region'] });
   const enrol = new EnrollmentService(issuer);
   const rows = Array.from({ length: people }, () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { SDJwtInstance } from '@sd-jwt/core';
 import { DIGEST_COUNT, DISCLOSABLE_CLAIMS, didJwkFor, parseSdJwt } from '@maskid/core';
-import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, holderJwk, maskedIdEncoder, StatusIndexPermutation } from '@maskid/issuer';
+import { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, holderJwk, maskedIdEncoder, StatusIndexPermutation } from '@maskid/issuer';
 import { nationalId, stats } from './fixture.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -26,7 +26,7 @@ const rate = async (n, fn) => {
 const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-issuance-'));
 const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
 try {
-  await issuer.init({ url: 'http://localhost:8443' });
+  await initIssuer(issuer, { url: 'http://localhost:8443' });
   const platforms = new PlatformService(issuer);
   for (let i = 0; i < PLATFORMS; i++) await platforms.add({ id: `p${i}`, name: `Platform ${i}`, origins: [`https://p${i}.example`], claims: ['ageOver18'] });
   const { networkNumber } = await new EnrollmentService(issuer).enroll({ ...nationalId(), familyName: '张', givenName: '三', gender: 'F', region: '11' });

@@ -1,4 +1,4 @@
-export { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService } from '@maskid/issuer';
+export { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService } from '@maskid/issuer';
 import { buildCredentialClaims, jwkFromDidJwk } from '@maskid/core';
 
 /** A profile credential for a bench issuer DID (claims of a fixed adult). */

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, buildClaimsForBench } from './issuer-bench-helpers.mjs';
+import { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, CredentialService, StatusService, buildClaimsForBench } from './issuer-bench-helpers.mjs';
 import { BitstringStatusList, didJwkFor } from '@maskid/core';
 import { nationalId, stats } from './fixture.mjs';
 import { csvEnrolment } from './enrol-csv.mjs';
@@ -15,7 +15,7 @@ const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
 async function freshIssuer(init = {}, db) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-issuer-'));
   const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(db ? { db } : {}) }, true);
-  await issuer.init({ url: 'http://localhost:8443', ...init });
+  await initIssuer(issuer, { url: 'http://localhost:8443', ...init });
   return {
     issuer,
     close: async () => {

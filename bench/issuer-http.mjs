@@ -17,7 +17,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Issuer, loadKek, EnrollmentService, PlatformService, Openid4vciService } from '@maskid/issuer';
+import { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, Openid4vciService } from '@maskid/issuer';
 import { WALLET_AUTHORIZATION_DETAILS } from '@maskid/holder';
 import { freePort, nationalId, stats } from './fixture.mjs';
 
@@ -39,7 +39,7 @@ const url = `http://localhost:${port}`;
 const offers = [];
 {
   const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
-  await issuer.init({ url });
+  await initIssuer(issuer, { url });
   for (let i = 0; i < PLATFORMS; i++) await new PlatformService(issuer).add({ id: `p${i}`, name: `Platform ${i}`, origins: [`https://p${i}.example`], claims: ['ageOver18'] });
   const oid = new Openid4vciService(issuer);
   for (let i = 0; i < WALLETS * 2; i++) {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { didJwkFor, disclosedClaimsOf } from '@maskid/core';
 import { dueForRenewal, renewalTimeFor, DEFAULT_RENEWAL } from '@maskid/holder';
-import { Issuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, nationalIdCheckChar, validUntilFor } from '@maskid/issuer';
+import { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, CredentialService, findPerson, nationalIdCheckChar, validUntilFor } from '@maskid/issuer';
 
 const W = Number(process.env.BENCH_SIM_WALLETS ?? 300);
 const P = Number(process.env.BENCH_SIM_PLATFORMS ?? 60);
@@ -45,7 +45,7 @@ const schema = `bench_sim_${process.pid}`;
 const db = PG ? `${PG}${PG.includes('?') ? '&' : '?'}schema=${schema}` : undefined;
 const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true, ...(db ? { db } : {}) }, true);
 try {
-  await issuer.init({ url: 'http://localhost:8443' });
+  await initIssuer(issuer, { url: 'http://localhost:8443' });
   const platforms = new PlatformService(issuer);
   for (let i = 0; i < P; i++) await platforms.add({ id: `p${String(i).padStart(3, '0')}`, name: `Platform ${i}`, origins: [`https://p${i}.example`], claims: ['ageOver18'] });
   // People: 10 % turn 18 during the simulated days, the others are adults.

@@ -24,7 +24,7 @@ import {
   statusListUrl,
 } from '@maskid/core';
 import { CompactBits, StatusListCache } from '@maskid/verifier';
-import { Issuer, loadKek, EnrollmentService, PlatformService, StatusService, clearAtFor, encodeStatusBits } from '@maskid/issuer';
+import { Issuer, initIssuer, loadKek, EnrollmentService, PlatformService, StatusService, clearAtFor, encodeStatusBits } from '@maskid/issuer';
 import { nationalId, stats } from './fixture.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -378,7 +378,7 @@ function memoryAt(fills, sample = LISTS) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-status-'));
   const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }), dev: true }, true);
   try {
-    await issuer.init({ url: 'http://localhost:8443', capacity: DEFAULT_STATUS_CAPACITY });
+    await initIssuer(issuer, { url: 'http://localhost:8443', capacity: DEFAULT_STATUS_CAPACITY });
     for (let p = 0; p < PLATFORMS; p++) await new PlatformService(issuer).add({ id: `p${p}`, name: `P${p}`, origins: [`https://p${p}.example`], claims: ['ageOver18'] });
     const { enrolled } = await new EnrollmentService(issuer).enrollMany(
       Array.from({ length: people * (RUNS + 1) }, () => ({ ...nationalId(), familyName: 'Zhang', givenName: 'San', gender: 'F', region: '11' })),

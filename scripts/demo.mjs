@@ -20,6 +20,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
   Issuer,
+  initIssuer,
   KeyService,
   loadKek,
   EnrollmentService,
@@ -69,7 +70,7 @@ let server;
 let epochs;
 try {
   step(1, 'Initialise and serve a development issuer');
-  const { settings } = await issuer.init({ url: issuerUrl });
+  const { settings } = await initIssuer(issuer, { url: issuerUrl });
   const anchor = { url: issuerUrl, rootThumbprint: await new KeyService(issuer).rootThumbprint() };
   let requests = 0;
   server = createIssuerApp(issuer, {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource } from 'typeorm';
 import { didJwkFor, issueInternetIdCredential, webCryptoSigner, type Jwk, type JwsSigner, type PersonClaims } from '@maskid/core';
-import { Issuer, KeyService, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
+import { Issuer, KeyService, initIssuer, loadKek, nationalIdCheckChar, EnrollmentService, PlatformService, type InitOptions } from '@maskid/issuer';
 
 /** The repository root (tests run from test/dist/...). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -87,7 +87,7 @@ export async function testIssuer(init: Partial<InitOptions> = {}): Promise<{ iss
   const { dir, cleanup } = tempDir();
   const database = testDatabase();
   const issuer = await openDevIssuer(dir, database.db, true);
-  await issuer.init({ url: 'http://localhost:8443', ...init });
+  await initIssuer(issuer, { url: 'http://localhost:8443', ...init });
   return {
     issuer,
     dir,

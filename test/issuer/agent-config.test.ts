@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFromConfig, readAgentConfig, defaultAgentConfigPath, Issuer, loadKek, MaskidErrorCheck } from './agent-config-helpers.js';
-import { createRootKeyFile, DEV_ROOT_KEY_FILE } from '@maskid/issuer';
+import { createRootKeyFile, DEV_ROOT_KEY_FILE, initIssuer } from '@maskid/issuer';
 import { tempDir } from '../helpers.js';
 
 describe('agent.yml loader', () => {
@@ -64,11 +64,11 @@ describe('key-encryption key', () => {
       const data = join(dir, 'data');
       const issuer = await Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'kek') }) }, true);
       await assert.rejects(
-        issuer.init({ url: 'https://id.example.gov' }),
+        initIssuer(issuer, { url: 'https://id.example.gov' }),
         (e: Error & { code?: string }) => e.code === 'ERR_INPUT_INVALID' && /root-key create/.test(e.message),
         'outside --dev the root key must be given',
       );
-      await issuer.init({ url: 'https://id.example.gov', rootKey: await createRootKeyFile(join(dir, 'root.jwk')) });
+      await initIssuer(issuer, { url: 'https://id.example.gov', rootKey: await createRootKeyFile(join(dir, 'root.jwk')) });
       assert.equal(existsSync(join(data, DEV_ROOT_KEY_FILE)), false, 'no root key in the data directory');
       await issuer.close();
       await assert.rejects(Issuer.open({ dataDir: data, kek: loadKek({ kekFile: join(dir, 'wrong') }) }), MaskidErrorCheck('ERR_KEK_INVALID'));
@@ -84,12 +84,12 @@ describe('key-encryption key', () => {
     const { dir, cleanup } = tempDir();
     try {
       const issuer = await Issuer.open({ dataDir: dir, kek: loadKek({ dev: true }) }, true);
-      await assert.rejects(issuer.init({ url: 'http://localhost:8443' }), MaskidErrorCheck('ERR_INPUT_INVALID'));
+      await assert.rejects(initIssuer(issuer, { url: 'http://localhost:8443' }), MaskidErrorCheck('ERR_INPUT_INVALID'));
       const rootKey = await createRootKeyFile(join(dir, 'root.jwk'));
-      await issuer.init({ url: 'https://id.example.gov', rootKey });
-      const again = await issuer.init({ url: 'https://id.example.gov' });
+      await initIssuer(issuer, { url: 'https://id.example.gov', rootKey });
+      const again = await initIssuer(issuer, { url: 'https://id.example.gov' });
       assert.equal(again.created, false);
-      await assert.rejects(issuer.init({ url: 'https://other.example.gov' }), MaskidErrorCheck('ERR_CONFLICT'));
+      await assert.rejects(initIssuer(issuer, { url: 'https://other.example.gov' }), MaskidErrorCheck('ERR_CONFLICT'));
       await issuer.close();
     } finally {
       cleanup();

@@ -267,7 +267,7 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const attackerJwk = (await crypto.subtle.exportKey('jwk', attacker.publicKey)) as Jwk;
     const did = (await server.issuer.settings()).did;
     const evilKid = `${did}#attacker`;
-    const doc = await server.issuer.didDocument();
+    const doc = await new KeyService(server.issuer).didDocument();
     const poisoned = {
       ...doc,
       verificationMethod: [...(doc['verificationMethod'] as object[]), { id: evilKid, type: 'JsonWebKey2020', controller: did, publicKeyJwk: attackerJwk }],
@@ -339,7 +339,7 @@ describe('an untrusted network cannot un-revoke, forge or substitute', () => {
     const attackerJwk = (await crypto.subtle.exportKey('jwk', attacker.publicKey)) as Jwk;
     const did = (await server.issuer.settings()).did;
     const evilKid = `${did}#attacker`;
-    const doc = await server.issuer.didDocument();
+    const doc = await new KeyService(server.issuer).didDocument();
     net.serve(
       '/.well-known/did.json',
       JSON.stringify({

@@ -1,6 +1,6 @@
 /**
  * The issuer's state in one data directory: database, sealed secrets, Veramo agent. Every command
- * opens an {@link Issuer}; `init` creates one.
+ * opens an {@link Issuer}; `initIssuer` (services/init.ts) creates one.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -11,14 +11,13 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { PrivateKeyStore } from '@veramo/data-store';
 import { SecretBox } from '@veramo/kms-local';
 import type { IAgentContext, ICredentialPlugin, IDIDManager, IKeyManager, IResolver, TAgent } from '@veramo/core-types';
-import { MaskidError, signingKeyAt, urlToDidWeb, type Jwk, type JwsSigner } from '@maskid/core';
+import { MaskidError, signingKeyAt, type Jwk, type JwsSigner } from '@maskid/core';
 import { createFromConfig, readAgentConfig } from './agent/agent-config.js';
 import { keyManagerSigner } from './agent/credential-providers.js';
 import { MetaEntity, SecretEntity } from './db/entities.js';
 import { openDataSource, parseDatabaseLocation, WRITE_LOCK, type DatabaseLocation } from './db/data-source.js';
 import { Sealer, type KekSource } from './crypto/sealer.js';
 import { createRootKeyFile, loadRootKey, type RootKey } from './crypto/root-key.js';
-import { KeyService, type ScheduledKey } from './services/keys.js';
 import type { IMaskidBatchIssuer } from './agent/batch-issuer.js';
 
 /** The agent's plugin methods the issuer uses. */
@@ -50,18 +49,12 @@ export interface IssuerSettings {
   credentialValidityDays: number;
 }
 
-/** Init options. */
-export interface InitOptions {
-  url: string;
-  keyType?: 'Secp256r1' | 'Ed25519';
-  capacity?: number;
-  listSize?: number;
-  credentialValidityDays?: number;
-  /**
-   * The offline root key that signs the key list (see {@link KeyService}). Required outside `--dev`;
-   * with `--dev` a development root key is made in `<dataDir>/dev-root-key.jwk` when none is given.
-   */
-  rootKey?: RootKey;
+/** One key of the schedule (`kid` is the key manager's id; the DID URL is `<did>#<kid>`). Times in seconds. */
+export interface ScheduledKey {
+  kid: string;
+  signFrom: number;
+  signUntil?: number;
+  verifyUntil?: number;
 }
 
 /** Where `--dev` keeps its development root key. */
@@ -170,50 +163,6 @@ export class Issuer {
 
   get sealer(): Sealer {
     return this.#sealer;
-  }
-
-  /**
-   * Creates the issuer: secrets, did:web with one assertion key, settings. Idempotent: running it
-   * again with the same URL reports the existing issuer; it never replaces keys.
-   */
-  async init(options: InitOptions): Promise<{ created: boolean; settings: IssuerSettings }> {
-    const url = checkIssuerUrl(options.url, this.dev);
-    const existing = await this.getMeta('issuer_did');
-    if (existing) {
-      const settings = await this.settings();
-      if (settings.url !== url) throw new MaskidError('ERR_CONFLICT', `this data directory already holds the issuer ${settings.url}; init refuses to replace its keys`);
-      return { created: false, settings };
-    }
-    const listSize = options.listSize ?? DEFAULT_LIST_SIZE;
-    const capacity = options.capacity ?? DEFAULT_CAPACITY;
-    if (listSize < 131_072 || listSize % 8 !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'list size must be a multiple of 8 and at least 131072');
-    if (capacity < listSize || capacity % listSize !== 0) throw new MaskidError('ERR_INPUT_INVALID', 'capacity must be a multiple of the list size');
-    const rootKey = options.rootKey ?? (await this.devRootKey());
-    const did = urlToDidWeb(url);
-    const alias = did.slice('did:web:'.length);
-    let identifier = (await this.agent.didManagerFind({ alias })).find((i) => i.did === did);
-    identifier ??= await this.agent.didManagerCreate({ provider: 'did:web', alias, kms: 'node', options: { keyType: options.keyType ?? 'Secp256r1' } });
-    const kid = identifier.keys[0]!.kid;
-    await this.write(async (m) => {
-      for (const name of SECRET_NAMES) {
-        if (await m.findOneBy(SecretEntity, { name })) continue;
-        await m.insert(SecretEntity, { name, sealed: this.#sealer.seal(randomBytes(32), `secret:${name}`), createdAt: new Date().toISOString() });
-      }
-      const values: Record<string, string> = {
-        issuer_url: url,
-        issuer_kid: kid,
-        capacity: String(capacity),
-        list_size: String(listSize),
-        credential_validity_days: String(options.credentialValidityDays ?? 30),
-        next_slot: '0',
-        epoch: '0',
-        issuer_did: did,
-      };
-      for (const [key, value] of Object.entries(values)) await m.save(MetaEntity, { key, value });
-    });
-    await new KeyService(this).initialise(rootKey, kid, Date.now());
-    this.#settings = undefined;
-    return { created: true, settings: await this.settings() };
   }
 
   /**
@@ -352,23 +301,6 @@ export class Issuer {
       this.#secrets.set(name, value);
     }
     return value;
-  }
-
-  /**
-   * The did:web DID document, for discovery: the keys of the current key list under
-   * `assertionMethod`. It is not a trust anchor: verifiers and wallets take keys only from the key
-   * list signed by the root key (a verifier that trusts did:web alone trusts TLS alone).
-   */
-  async didDocument(): Promise<Record<string, unknown>> {
-    const s = await this.settings();
-    const keys = new KeyService(this);
-    const methods = (await keys.entries(await keys.schedule())).map((k) => ({ id: k.kid, type: 'JsonWebKey2020', controller: s.did, publicKeyJwk: k.jwk }));
-    return {
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
-      id: s.did,
-      verificationMethod: methods,
-      assertionMethod: methods.map((m) => m.id),
-    };
   }
 
   /** A signer for the issuer's current assertion key. */

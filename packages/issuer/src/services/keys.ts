@@ -6,18 +6,10 @@
  */
 import type { EntityManager } from 'typeorm';
 import { MAX_ASSERTION_KEYS, TYP_KEY_LIST, signJwt, signingKeyAt, MaskidError, type Jwk, type KeyListEntry } from '@maskid/core';
-import type { Issuer } from '../issuer.js';
+import type { Issuer, ScheduledKey } from '../issuer.js';
 import type { RootKey } from '../crypto/root-key.js';
 import { maxValidityDays } from './validity.js';
 import { AuditService } from './audit.js';
-
-/** One key of the schedule (`kid` is the key manager's id; the DID URL is `<did>#<kid>`). Times in seconds. */
-export interface ScheduledKey {
-  kid: string;
-  signFrom: number;
-  signUntil?: number;
-  verifyUntil?: number;
-}
 
 /**
  * How long before a new key signs it is announced in the key list: at least twice the verifiers'
@@ -101,6 +93,22 @@ export class KeyService {
     if (!anchored) await this.issuer.setMeta('root_thumbprint', root.thumbprint, m);
     await new AuditService(this.issuer).append(m, { action: 'key.list', detail: { version, keys: schedule } });
     return { version, jwt };
+  }
+
+  /**
+   * The did:web DID document, for discovery: the keys of the current key list under
+   * `assertionMethod`. It is not a trust anchor: verifiers and wallets take keys only from the key
+   * list signed by the root key (a verifier that trusts did:web alone trusts TLS alone).
+   */
+  async didDocument(): Promise<Record<string, unknown>> {
+    const s = await this.issuer.settings();
+    const methods = (await this.entries(await this.schedule())).map((k) => ({ id: k.kid, type: 'JsonWebKey2020', controller: s.did, publicKeyJwk: k.jwk }));
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+      id: s.did,
+      verificationMethod: methods,
+      assertionMethod: methods.map((m) => m.id),
+    };
   }
 
   /** The first key (at `init`): it signs from now on; the key list is version 1. */

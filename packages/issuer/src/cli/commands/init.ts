@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { MaskidError } from '@maskid/core';
 import { AuditService } from '../../services/audit.js';
 import { KeyService } from '../../services/keys.js';
+import { initIssuer } from '../../services/init.js';
 import { loadRootKey } from '../../crypto/root-key.js';
 import { collect, readJsonFile } from '../files.js';
 import type { CliContext } from '../context.js';
@@ -21,7 +22,7 @@ export function registerInitCommands(program: Command, cli: CliContext): void {
     .option('--operator <id=public-jwk-file>', 'a first operator (give two: re-identification and operator changes need a second person)', collect)
     .action((opts) =>
       cli.withIssuer(async (issuer, o) => {
-        const { created, settings } = await issuer.init({
+        const { created, settings } = await initIssuer(issuer, {
           url: opts.url,
           ...(opts.rootKey ? { rootKey: await loadRootKey(opts.rootKey) } : {}),
           keyType: opts.keyType === 'EdDSA' ? 'Ed25519' : 'Secp256r1',

@@ -7,12 +7,14 @@
 import type { Router } from 'express';
 import { JWT_VC_ISSUER_METADATA_PATH } from '@maskid/core';
 import type { IssuerHttpContext } from '../context.js';
+import { KeyService } from '../../services/keys.js';
 import { conditional } from './static-files.js';
 
 export function jwtVcIssuerMetadataRoute(router: Router, ctx: IssuerHttpContext): void {
+  const keyService = new KeyService(ctx.issuer);
   router.get(JWT_VC_ISSUER_METADATA_PATH, async (req, res) => {
     const { url, did } = await ctx.issuer.settings();
-    const doc = (await ctx.issuer.didDocument()) as { verificationMethod: { id: string; publicKeyJwk: Record<string, unknown> }[] };
+    const doc = (await keyService.didDocument()) as { verificationMethod: { id: string; publicKeyJwk: Record<string, unknown> }[] };
     const keys = doc.verificationMethod.map((m) => ({ ...m.publicKeyJwk, kid: m.id.startsWith(`${did}#`) ? m.id.slice(did.length + 1) : m.id }));
     conditional(req, res, JSON.stringify({ issuer: url, jwks: { keys } }), 'application/json', 'public, max-age=300');
   });
