@@ -41,9 +41,11 @@ export function nationalId() {
 /**
  * Starts an issuer with platform `forum` (and `capacity` slots per platform), enrols `people` people,
  * issues each a credential and makes one presentation per person (distinct nonce); with `vcld`, also
- * the same person's SD-JWT VCLD form and a presentation of it (`vcldPresentations`).
+ * the same person's SD-JWT VCLD form and a presentation of it (`vcldPresentations`). With `setPerPurpose`,
+ * that many more people are enrolled and revoked, and as many suspended, before the lists are published
+ * (a verifier fetches only lists with a bit set: this is what makes it hold them).
  */
-export async function issuerFixture({ people = 200, capacity, claims = ['ageOver18'], vcld = false } = {}) {
+export async function issuerFixture({ people = 200, capacity, claims = ['ageOver18'], vcld = false, setPerPurpose = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'maskid-bench-'));
   const port = await freePort();
   const url = `http://localhost:${port}`;
@@ -79,7 +81,13 @@ export async function issuerFixture({ people = 200, capacity, claims = ['ageOver
       });
     }
   }
-  await new StatusService(issuer).publish({});
+  const status = new StatusService(issuer);
+  if (setPerPurpose > 0) {
+    const rows = Array.from({ length: 2 * setPerPurpose }, () => ({ ...nationalId(), familyName: 'Li', givenName: 'Si', gender: 'F', region: '31' }));
+    const extra = (await enrol.enrollMany(rows)).enrolled;
+    for (const [i, e] of extra.entries()) await (i % 2 ? status.suspend({ networkNumber: e.networkNumber }) : status.revoke({ networkNumber: e.networkNumber }));
+  }
+  await status.publish({});
   const server = createIssuerApp(issuer, { tokenRequestsPerMinute: 1e6 }).listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {

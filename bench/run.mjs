@@ -50,7 +50,14 @@ const tableOnly = process.env.BENCH_TABLE_ONLY === '1';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const results = tableOnly || only ? JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) : { machine };
 if (tableOnly) Object.assign(machine, results.machine);
-if (only) results.partial = { phases: [...only], date: machine.date, earlierPhasesFrom: results.machine?.date };
+// The date each phase was measured on (a partial run keeps the others' dates; older results.json files
+// without it knew only the last partial run's phases).
+const seeded = results.measuredOn ?? {};
+for (const key of ['single', 'http', 'issuer', 'issuance', 'issuerHttp', 'renewal', 'status', 'freshness']) {
+  if (results[key] && !seeded[key]) seeded[key] = results.partial?.phases.includes(key) ? results.partial.date : (results.partial?.earlierPhasesFrom ?? results.machine?.date);
+}
+results.measuredOn = seeded;
+delete results.partial;
 const failures = [];
 for (const [key, name, command] of tableOnly
   ? []
@@ -66,6 +73,7 @@ for (const [key, name, command] of tableOnly
     ].filter(([key]) => !only || only.has(key))) {
   try {
     results[key] = run(name, command);
+    results.measuredOn[key] = machine.date;
   } catch (e) {
     results[key] = { failed: e.message };
     failures.push(`${name}: ${e.message}`);
@@ -76,6 +84,15 @@ for (const [key, name, command] of tableOnly
 if (tableOnly) for (const [key, value] of Object.entries(results)) if (value?.failed) failures.push(`${key}: ${value.failed}`);
 const { single, http, issuer, issuance, issuerHttp, renewal, status, freshness } = results;
 
+/** "Measured on D1: a, b; on D2: c." when the phases come from runs on different days, else nothing. */
+function measuredOnLine(dates) {
+  const byDay = new Map();
+  for (const [key, date] of Object.entries(dates)) byDay.set(String(date).slice(0, 10), [...(byDay.get(String(date).slice(0, 10)) ?? []), key]);
+  if (byDay.size < 2) return [];
+  const days = [...byDay].sort(([a], [b]) => b.localeCompare(a));
+  return [`Phases measured on ${days.map(([day, keys]) => `${day}: ${keys.join(', ')}`).join('; on ')}.`];
+}
+
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
@@ -85,11 +102,7 @@ const L = single.limit?.median;
 const ok = (phase) => phase && !phase.failed;
 const rows = [
   `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; ${machine.date.slice(0, 10)}${quick ? ' — QUICK smoke run, not for quoting' : ''}.`,
-  ...(results.partial
-    ? [
-        `Phases ${results.partial.phases.join(', ')} measured on ${results.partial.date.slice(0, 10)}; the others come from the run of ${String(results.partial.earlierPhasesFrom).slice(0, 10)}.`,
-      ]
-    : []),
+  ...measuredOnLine(results.measuredOn),
   ...(ok(single)
     ? [
         `Each figure: median (min–max) of ${single.limit.runs} runs after a warm-up run. ${single.presentations} distinct real presentations (ES256 issuer and holder keys, 1 disclosure).`,
