@@ -638,6 +638,20 @@ describe('issuer HTTP', () => {
     await refused([{ credential_identifier: 'forum', proofs: { jwt: [await keyProof(k, n)] } }], 'invalid_proof', 'the DPoP key as credential key');
     await refused([], 'invalid_credential_request', 'an empty batch');
     await refused({ credential_identifier: 'forum' }, 'invalid_credential_request', 'not a list');
+    // A leaked header pair (access token + DPoP proof) replayed with the attacker's own key proofs: DPoP does
+    // not bind the body and a c_nonce is free to anyone, so only the proof's single-use jti stops it.
+    const proof = await dpopProof(k, 'POST', `${URL_}/batch-credential`, { ath: await ath(access) });
+    const sent = (keyProofJwt: string) =>
+      request(app)
+        .post('/batch-credential')
+        .set('Authorization', `DPoP ${access}`)
+        .set('DPoP', proof)
+        .send({ credential_requests: [{ credential_identifier: 'forum', proofs: { jwt: [keyProofJwt] } }] });
+    await expectStatus(await sent(await keyProof(await newHolder(), await nonce())), 200);
+    const replayed = await sent(await keyProof(await newHolder(), await nonce()));
+    assert.equal(replayed.status, 400, 'a DPoP proof replayed at the batch endpoint with other key proofs');
+    assert.equal(replayed.body.error, 'invalid_dpop_proof');
+    assert.equal(replayed.body.credential_responses, undefined, 'no credential for the replay');
   });
 
   it('writes no database row for POST /nonce, however many', async () => {
