@@ -216,6 +216,17 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await shoot(popup, 'wallet-popup.png');
     await assertAccessible(popup, 'popup');
     await assertPlainWords(popup, 'popup');
+    // "Refresh now" right after onboarding: nothing is due (renewal follows its own schedule), and the
+    // popup says so instead of changing only the time of the last refresh.
+    const before = server.requests.length;
+    await popup.click('#refresh');
+    await popup.waitForSelector('#refresh-note[data-result=none]', { timeout: 20_000 });
+    assert.equal(await popup.textContent('#refresh-note'), 'Nothing was due: your credentials are still valid and renew on their own schedule.');
+    assert.deepEqual(
+      server.requests.slice(before).filter((r) => /token|credential|nonce/.test(r)),
+      [],
+      'a wake-up with nothing due asks the issuer for no credential',
+    );
     await popup.close();
   });
 

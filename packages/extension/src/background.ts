@@ -204,10 +204,11 @@ async function fromExtension(message: ExtensionMessage): Promise<unknown> {
       await (await wallet()).acceptOffer(String(message.uri), { pin: String(message.pin) });
       await armRefresh(true);
       return status();
-    case 'refresh':
-      await (await wallet()).refresh();
+    case 'refresh': {
+      const received = await (await wallet()).refresh();
       await armRefresh(true);
-      return status();
+      return { ...(await status()), renewed: received.length } satisfies WalletStatus;
+    }
     case 'reset':
       await (await wallet()).reset();
       await chrome.alarms.clear(REFRESH_ALARM);

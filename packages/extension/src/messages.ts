@@ -57,6 +57,8 @@ export interface WalletStatus {
   log: ShareLogEntry[];
   /** What the issuer last said about this wallet's grant (revoked, replaced, spent, suspended). */
   grantState?: GrantState;
+  /** After "Refresh now": how many credentials that wake-up received (0: nothing was due). */
+  renewed?: number;
 }
 
 /** An error answer to an extension page. */

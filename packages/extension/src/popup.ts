@@ -56,6 +56,15 @@ function grantBanner(s: WalletStatus): HTMLElement[] {
   return [el('p', { class: 'error banner', id: 'grant-state', role: 'alert', 'data-state': g.state }, t(`state_${g.state}`, formatDate(g.since)))];
 }
 
+/** The wallet after "Refresh now": what the wake-up did, in words (renewal follows its own schedule, so often nothing). */
+function refreshed(s: WalletStatus): void {
+  show(s);
+  const n = document.getElementById('refresh-note');
+  if (!n) return;
+  n.dataset['result'] = s.renewed ? 'renewed' : 'none';
+  n.textContent = s.renewed ? t('refreshedSome', s.renewed) : t('refreshedNone');
+}
+
 function show(s: WalletStatus): void {
   document.getElementById('issuer')!.textContent = s.issuer ? new URL(s.issuer).host : '';
   if (!s.onboarded) {
@@ -66,7 +75,7 @@ function show(s: WalletStatus): void {
   const note = el('span', { class: 'muted', id: 'refresh-note', role: 'status' });
   refresh.addEventListener('click', () => {
     refresh.disabled = true;
-    call<WalletStatus>({ type: 'refresh' }).then(show, (e: unknown) => {
+    call<WalletStatus>({ type: 'refresh' }).then(refreshed, (e: unknown) => {
       // The state the refresh learned (e.g. revoked) is shown with the error.
       void call<WalletStatus>({ type: 'wallet-status' }).then((latest) => {
         show(latest);
