@@ -190,7 +190,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
   async function signIn(page: Page, platform: Platform, screenshot?: string): Promise<{ state: string; text: string; code: string }> {
     const consent = await startSignIn(page, platform.origin);
     if (screenshot) await consent.screenshot({ path: join(ARTIFACTS, `${screenshot}-consent.png`) });
-    await consent.click('#allow');
+    await clickClosing(consent, '#allow');
     const result = await outcome(page);
     if (screenshot) await page.screenshot({ path: join(ARTIFACTS, `${screenshot}-signed-in.png`) });
     return result;
@@ -282,7 +282,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await shoot(consent, 'consent-popup.png');
     await assertAccessible(consent, 'consent window');
     await assertPlainWords(consent, 'consent window');
-    await consent.click('#allow');
+    await clickClosing(consent, '#allow');
     const result = await outcome(page);
     await page.screenshot({ path: join(ARTIFACTS, 'signed-in.png') });
     assert.equal(result.state, 'signed-in', result.text);
@@ -332,7 +332,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const consent = await consentP;
     await consent.waitForSelector('#allow');
     assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.getAttribute('data-claim'))), ['ageOver18']);
-    await consent.click('#allow');
+    await clickClosing(consent, '#allow');
     const data = JSON.parse(await answer) as { vp_token: { internet_id: [string] } };
     const vp = data.vp_token.internet_id[0];
     assert.equal(JSON.parse(Buffer.from(vp.split('.')[0]!, 'base64url').toString()).typ, 'dc+sd-jwt');
@@ -364,7 +364,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     const page = await context.newPage();
     const sent = forum.presentations;
     const consent = await startSignIn(page, forum.origin);
-    await consent.click('#deny');
+    await clickClosing(consent, '#deny');
     const result = await outcome(page);
     assert.equal(result.state, 'cancelled');
     assert.equal(result.code, 'NotAllowedError');
@@ -513,6 +513,17 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     await popup.close();
   });
 
+  it('"Refresh now" with a newly registered platform fetches its credential and says how many were renewed', async () => {
+    await new PlatformService(server.issuer).add({ id: 'library', name: 'Platform library', origins: [`http://localhost:${await freePort()}`], claims: ['ageOver18'] });
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.click('#refresh');
+    await popup.waitForSelector('#refresh-note[data-result=renewed]', { timeout: 20_000 });
+    assert.equal(await popup.textContent('#refresh-note'), 'Credentials renewed: 1.', 'the one missing credential (the platform names one form)');
+    assert.ok(await popup.$('#credentials tr[data-platform="library"]'));
+    await popup.close();
+  });
+
   it('speaks Simplified Chinese when chosen in the popup: the popup and the consent window, claims and provinces in words', async () => {
     const popup = await context.newPage();
     await popup.goto(`chrome-extension://${extensionId}/popup.html`);
@@ -538,7 +549,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     assert.deepEqual(await consent.$$eval('#claims li', (lis) => lis.map((li) => li.textContent)), ['年满18周岁是', '地区北京市']);
     await shoot(consent, 'consent-popup-zh.png');
     await assertAccessible(consent, 'consent window (zh)');
-    await consent.click('#deny');
+    await clickClosing(consent, '#deny');
     assert.equal((await outcome(page)).state, 'cancelled');
     await page.close();
     await popup.selectOption('#language', 'en');
