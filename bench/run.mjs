@@ -50,27 +50,27 @@ const tableOnly = process.env.BENCH_TABLE_ONLY === '1';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const results = tableOnly || only ? JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) : { machine };
 if (tableOnly) Object.assign(machine, results.machine);
+/** Each phase: its key in results.json, its name, the command that measures it. */
+const PHASES = [
+  ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
+  ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
+  ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
+  ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
+  ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
+  ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
+  ['status', 'status at national size (S1–S4)', pin(0, ['--expose-gc', join(ROOT, 'bench/status.mjs')])],
+  ['freshness', 'revocation freshness (R1)', [process.execPath, [join(ROOT, 'bench/freshness.mjs')]]],
+];
 // The date each phase was measured on (a partial run keeps the others' dates; older results.json files
 // without it knew only the last partial run's phases).
 const seeded = results.measuredOn ?? {};
-for (const key of ['single', 'http', 'issuer', 'issuance', 'issuerHttp', 'renewal', 'status', 'freshness']) {
+for (const [key] of PHASES) {
   if (results[key] && !seeded[key]) seeded[key] = results.partial?.phases.includes(key) ? results.partial.date : (results.partial?.earlierPhasesFrom ?? results.machine?.date);
 }
 results.measuredOn = seeded;
 delete results.partial;
 const failures = [];
-for (const [key, name, command] of tableOnly
-  ? []
-  : [
-      ['single', 'single-core verification', pin(0, [join(ROOT, 'bench/single-core.mjs')])],
-      ['http', 'HTTP', [process.execPath, [join(ROOT, 'bench/http.mjs')]]],
-      ['issuer', 'issuer', [process.execPath, ['--expose-gc', join(ROOT, 'bench/issuer-bench.mjs')]]],
-      ['issuance', 'issuance (I0–I2)', pin(0, [join(ROOT, 'bench/issuance.mjs')])],
-      ['issuerHttp', 'issuance over HTTP (I3)', pin(1, [join(ROOT, 'bench/issuer-http.mjs')])],
-      ['renewal', 'simulated renewal (I4)', [process.execPath, [join(ROOT, 'bench/renewal-sim.mjs')]]],
-      ['status', 'status at national size (S1–S4)', pin(0, ['--expose-gc', join(ROOT, 'bench/status.mjs')])],
-      ['freshness', 'revocation freshness (R1)', [process.execPath, [join(ROOT, 'bench/freshness.mjs')]]],
-    ].filter(([key]) => !only || only.has(key))) {
+for (const [key, name, command] of tableOnly ? [] : PHASES.filter(([key]) => !only || only.has(key))) {
   try {
     results[key] = run(name, command);
     results.measuredOn[key] = machine.date;
@@ -87,7 +87,10 @@ const { single, http, issuer, issuance, issuerHttp, renewal, status, freshness }
 /** "Measured on D1: a, b; on D2: c." when the phases come from runs on different days, else nothing. */
 function measuredOnLine(dates) {
   const byDay = new Map();
-  for (const [key, date] of Object.entries(dates)) byDay.set(String(date).slice(0, 10), [...(byDay.get(String(date).slice(0, 10)) ?? []), key]);
+  for (const [key, date] of Object.entries(dates)) {
+    const day = String(date).slice(0, 10);
+    byDay.set(day, [...(byDay.get(day) ?? []), key]);
+  }
   if (byDay.size < 2) return [];
   const days = [...byDay].sort(([a], [b]) => b.localeCompare(a));
   return [`Phases measured on ${days.map(([day, keys]) => `${day}: ${keys.join(', ')}`).join('; on ')}.`];

@@ -196,6 +196,15 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
     return result;
   }
 
+  /** Registers a new platform (a wake-up then has its credential to fetch) and presses "Refresh now" in a fresh popup. */
+  async function refreshWithNewPlatform(id: string): Promise<Page> {
+    await new PlatformService(server.issuer).add({ id, name: `Platform ${id}`, origins: [`http://localhost:${await freePort()}`], claims: ['ageOver18'] });
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    await popup.click('#refresh');
+    return popup;
+  }
+
   it('the accessibility check rejects a page with serious violations (so its passes below mean something)', async () => {
     const page = await context.newPage();
     await page.setContent('<!doctype html><html><title>x</title><body><img src="data:,"><button></button></body></html>');
@@ -514,10 +523,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
   });
 
   it('"Refresh now" with a newly registered platform fetches its credential and says how many were renewed', async () => {
-    await new PlatformService(server.issuer).add({ id: 'library', name: 'Platform library', origins: [`http://localhost:${await freePort()}`], claims: ['ageOver18'] });
-    const popup = await context.newPage();
-    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
-    await popup.click('#refresh');
+    const popup = await refreshWithNewPlatform('library');
     await popup.waitForSelector('#refresh-note[data-result=renewed]', { timeout: 20_000 });
     assert.equal(await popup.textContent('#refresh-note'), 'Credentials renewed: 1.', 'the one missing credential (the platform names one form)');
     assert.ok(await popup.$('#credentials tr[data-platform="library"]'));
@@ -577,10 +583,7 @@ describe('extension wallet in Chromium: offer, consent, two platforms, deny, rev
   });
   it('the wallet learns the revocation at its next renewal: the popup says so with the date, and Share is no longer offered', async () => {
     // A newly registered platform makes a renewal due (a wake-up with nothing due asks the issuer nothing).
-    await new PlatformService(server.issuer).add({ id: 'news', name: 'Platform news', origins: [`http://localhost:${await freePort()}`], claims: ['ageOver18'] });
-    const popup = await context.newPage();
-    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
-    await popup.click('#refresh');
+    const popup = await refreshWithNewPlatform('news');
     await popup.waitForSelector('#grant-state[data-state=revoked]', { timeout: 20_000 });
     const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(new Date());
     assert.equal(await popup.textContent('#grant-state'), `Your Internet ID was revoked on ${today}. Sign-ins no longer work. Contact the issuer if you think this is a mistake.`);
